@@ -1,0 +1,411 @@
+//! The shared arena: one anonymous shared-memory file that holds the state of every primitive.
+//!
+//! Layout (offsets are stable across processes, addresses are not):
+//! `[0, HEADER)`: the header (magic, counters, free lists, process table);
+//! `[HEADER, SMALL_END)`: blocks of 64 B .. 1 MiB, carved by a bump pointer and recycled
+//! through one lock-free free list per size class.
+//!
+//! Every block starts with a [`BlockHeader`]; a block is identified by its offset (`Off`).
+//! Blocks are reference counted; the count and a generation share one 64-bit word so that
+//! "take a reference if this is still the block I was told about" is a single CAS.
+
+use crate::sys;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
+use std::sync::OnceLock;
+
+pub type Off = u32;
+
+pub const BLOCK: usize = 64;
+const CLASSES: usize = 15; // 64 B << 0..=14: up to 1 MiB
+const HEADER: usize = 128 * 1024;
+/// The part of the arena that JavaScript sees as one ArrayBuffer.
+pub const SMALL_END: usize = 1 << 30;
+const ARENA_SIZE: usize = SMALL_END;
+const MAGIC: u64 = 0x6e74_6172_656e_6131; // "ntarena1"
+pub const MAX_PROCS: usize = 256;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub enum Kind {
+    Free = 0,
+    Lock = 1,
+    RLock = 2,
+    Condition = 3,
+    Semaphore = 4,
+    BoundedSemaphore = 5,
+    Event = 6,
+    Barrier = 7,
+    Lease = 8,
+    WaitNode = 9,
+    Bitmap = 10,
+}
+
+impl Kind {
+    pub fn from_u8(v: u8) -> Option<Kind> {
+        use Kind::*;
+        Some(match v {
+            0 => Free,
+            1 => Lock,
+            2 => RLock,
+            3 => Condition,
+            4 => Semaphore,
+            5 => BoundedSemaphore,
+            6 => Event,
+            7 => Barrier,
+            8 => Lease,
+            9 => WaitNode,
+            10 => Bitmap,
+            _ => return None,
+        })
+    }
+}
+
+#[repr(C)]
+pub struct BlockHeader {
+    /// Low 32 bits: references; high 32 bits: generation (bumped at every free).
+    rc: AtomicU64,
+    /// Low byte: kind; next byte: size class.
+    meta: AtomicU32,
+    /// Number of asynchronous waiters (of any process) registered on this block.
+    pub async_waiters: AtomicU32,
+}
+pub const BODY: usize = std::mem::size_of::<BlockHeader>();
+
+/// One process that maps the arena: its mailbox for asynchronous wake-ups.
+#[repr(C)]
+pub struct ProcSlot {
+    pub pid: AtomicU32,
+    /// Bumped and futex-woken whenever a block this process waits on changes.
+    pub bell: AtomicU32,
+    /// Asynchronous waiters pending in this process; rings skip processes with none.
+    pub active: AtomicU32,
+    /// Set when `dirty` was full: the process then rechecks every waiter.
+    pub overflow: AtomicU32,
+    pub dirty: [AtomicU32; 60],
+}
+
+#[repr(C)]
+struct Header {
+    magic: AtomicU64,
+    bump: AtomicU64,
+    /// Tagged heads: low 32 bits the first free block, high 32 bits an ABA tag.
+    free: [AtomicU64; CLASSES],
+    next_agent: AtomicU32,
+    _pad: AtomicU32,
+    procs: [ProcSlot; MAX_PROCS],
+}
+
+pub struct Arena {
+    base: *mut u8,
+    pub fd: i32,
+}
+
+// SAFETY: the arena is a fixed mapping that lives until the process ends; all access to its
+// contents goes through atomics.
+unsafe impl Send for Arena {}
+// SAFETY: as above.
+unsafe impl Sync for Arena {}
+
+static ARENA: OnceLock<Arena> = OnceLock::new();
+
+/// The process's arena, mapped on first use.
+pub fn arena() -> &'static Arena {
+    ARENA.get_or_init(|| Arena::open().unwrap_or_else(|e| panic!("native-threading: cannot map shared memory: {e}")))
+}
+
+impl Arena {
+    fn open() -> std::io::Result<Arena> {
+        let (fd, base) = sys::create_shared_memory(c"native-threading-arena", ARENA_SIZE)?;
+        let arena = Arena { base, fd };
+        let h = arena.header();
+        h.bump.store(HEADER as u64, Relaxed);
+        h.next_agent.store(1, Relaxed);
+        h.magic.store(MAGIC, Release);
+        Ok(arena)
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the header lies at the start of the mapping, is zero-initialised by the kernel
+        // and consists of atomics only, so any bit pattern is valid and sharing is sound.
+        unsafe { &*(self.base as *const Header) }
+    }
+
+    pub fn base(&self) -> *mut u8 {
+        self.base
+    }
+
+    /// A process-tree-wide unique id for a thread that uses primitives (RLock owners).
+    pub fn new_agent_id(&self) -> u32 {
+        self.header().next_agent.fetch_add(1, Relaxed)
+    }
+
+    pub fn procs(&self) -> &[ProcSlot; MAX_PROCS] {
+        &self.header().procs
+    }
+
+    /// Is `off` the offset of a live block of kind `kind`?
+    pub fn check(&self, off: Off, kind: Kind) -> bool {
+        let o = off as usize;
+        o >= HEADER && o < SMALL_END && o % BLOCK == 0 && self.kind_of(off) == Some(kind) && self.refs(off) > 0
+    }
+
+    pub fn kind_of(&self, off: Off) -> Option<Kind> {
+        Kind::from_u8(self.block(off).meta.load(Acquire) as u8)
+    }
+
+    fn block(&self, off: Off) -> &BlockHeader {
+        debug_assert!((off as usize) >= HEADER && (off as usize) < SMALL_END && off as usize % BLOCK == 0);
+        // SAFETY: offsets handed out by `alloc` are 64-byte aligned, inside the mapping and
+        // start with a BlockHeader made of atomics.
+        unsafe { &*(self.base.add(off as usize) as *const BlockHeader) }
+    }
+
+    pub fn header_of(&self, off: Off) -> &BlockHeader {
+        self.block(off)
+    }
+
+    /// The body of block `off` viewed as `T`.
+    ///
+    /// # Safety
+    /// `T` must be `repr(C)`, made of atomics only, and fit in the block's size class.
+    pub unsafe fn body<T>(&self, off: Off) -> &T {
+        // SAFETY: guaranteed by the caller; the mapping outlives the process's use of it.
+        unsafe { &*(self.base.add(off as usize + BODY) as *const T) }
+    }
+
+    pub fn refs(&self, off: Off) -> u32 {
+        self.block(off).rc.load(Acquire) as u32
+    }
+
+    pub fn generation(&self, off: Off) -> u32 {
+        (self.block(off).rc.load(Acquire) >> 32) as u32
+    }
+
+    /// A zeroed block of at least `bytes` of body, holding one reference.
+    pub fn alloc(&self, kind: Kind, bytes: usize) -> Off {
+        let need = (bytes + BODY).max(BLOCK).next_power_of_two();
+        let class = need.trailing_zeros() as usize - BLOCK.trailing_zeros() as usize;
+        assert!(class < CLASSES, "native-threading: block of {bytes} bytes is too large");
+        let off = self.pop_free(class).unwrap_or_else(|| self.bump(need));
+        let b = self.block(off);
+        // SAFETY: the block is ours alone until published; it spans `need` bytes of the mapping.
+        unsafe { std::ptr::write_bytes(self.base.add(off as usize + BODY), 0, need - BODY) };
+        b.async_waiters.store(0, Relaxed);
+        b.meta.store(kind as u32 | (class as u32) << 8, Release);
+        let gen = b.rc.load(Relaxed) & !0xffff_ffff;
+        b.rc.store(gen | 1, Release);
+        off
+    }
+
+    fn bump(&self, size: usize) -> Off {
+        let h = self.header();
+        let off = h.bump.fetch_add(size as u64, Relaxed) as usize;
+        assert!(off + size <= SMALL_END, "native-threading: shared arena exhausted");
+        off as Off
+    }
+
+    fn pop_free(&self, class: usize) -> Option<Off> {
+        let head = &self.header().free[class];
+        let mut cur = head.load(Acquire);
+        loop {
+            let off = cur as u32;
+            if off == 0 {
+                return None;
+            }
+            // The next link may be stale if another thread pops `off` meanwhile; the tag makes
+            // the CAS below fail in that case, so the stale value is never used.
+            let next = self.next_link(off).load(Relaxed);
+            let new = (next as u64) | ((cur >> 32).wrapping_add(1) << 32);
+            match head.compare_exchange_weak(cur, new, AcqRel, Acquire) {
+                Ok(_) => return Some(off),
+                Err(v) => cur = v,
+            }
+        }
+    }
+
+    fn push_free(&self, off: Off, class: usize) {
+        let head = &self.header().free[class];
+        let mut cur = head.load(Relaxed);
+        loop {
+            self.next_link(off).store(cur as u32, Relaxed);
+            let new = (off as u64) | ((cur >> 32).wrapping_add(1) << 32);
+            match head.compare_exchange_weak(cur, new, Release, Relaxed) {
+                Ok(_) => return,
+                Err(v) => cur = v,
+            }
+        }
+    }
+
+    fn next_link(&self, off: Off) -> &AtomicU32 {
+        // SAFETY: the first body word of a free block holds its free-list link.
+        unsafe { self.body::<AtomicU32>(off) }
+    }
+
+    pub fn retain(&self, off: Off) {
+        let prev = self.block(off).rc.fetch_add(1, Relaxed);
+        debug_assert!(prev as u32 > 0);
+    }
+
+    /// Takes a reference if `off` is still the live block of generation `gen`.
+    pub fn retain_if_live(&self, off: Off, gen: u32) -> bool {
+        let rc = &self.block(off).rc;
+        let mut cur = rc.load(Acquire);
+        loop {
+            if (cur >> 32) as u32 != gen || cur as u32 == 0 {
+                return false;
+            }
+            match rc.compare_exchange_weak(cur, cur + 1, AcqRel, Acquire) {
+                Ok(_) => return true,
+                Err(v) => cur = v,
+            }
+        }
+    }
+
+    /// Drops a reference; the last one frees the block (and what it owns).
+    pub fn release(&self, off: Off) {
+        let b = self.block(off);
+        let prev = b.rc.fetch_sub(1, AcqRel);
+        debug_assert!(prev as u32 > 0, "block {off} released too often");
+        if prev as u32 != 1 {
+            return;
+        }
+        let meta = b.meta.load(Acquire);
+        if let Some(kind) = Kind::from_u8(meta as u8) {
+            crate::core::drop_block(self, off, kind);
+        }
+        b.meta.store(0, Release);
+        // New generation: stale handles and leases to this block stop matching.
+        b.rc.fetch_add(1 << 32, Release);
+        self.push_free(off, (meta >> 8) as usize & 0xff);
+    }
+}
+
+/// A reference to a block handed to another thread or process: it owns one reference to
+/// the target until someone adopts it.
+#[repr(C)]
+struct LeaseBody {
+    target: AtomicU32,
+    target_gen: AtomicU32,
+    /// `generation << 1 | claimed`, so a claim can never hit a recycled lease.
+    claim: AtomicU64,
+}
+
+/// What travels between threads and processes for one handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Descriptor {
+    pub off: Off,
+    pub gen: u32,
+    pub lease: Off,
+    pub lease_gen: u32,
+}
+
+impl Arena {
+    pub fn lease(&self, off: Off) -> Descriptor {
+        self.retain(off);
+        let lease = self.alloc(Kind::Lease, std::mem::size_of::<LeaseBody>());
+        let lease_gen = self.generation(lease);
+        // SAFETY: `lease` is a fresh block of kind Lease, large enough for LeaseBody.
+        let body = unsafe { self.body::<LeaseBody>(lease) };
+        body.target.store(off, Relaxed);
+        body.target_gen.store(self.generation(off), Relaxed);
+        body.claim.store((lease_gen as u64) << 1, Release);
+        Descriptor { off, gen: self.generation(off), lease, lease_gen }
+    }
+
+    /// Turns a descriptor into one owned reference to its block: the first adopter takes over
+    /// the lease's reference, later ones take a new reference while the block still lives.
+    pub fn adopt(&self, d: Descriptor, kind: Kind) -> bool {
+        let valid = |o: Off| (o as usize) >= HEADER && (o as usize) < SMALL_END && o as usize % BLOCK == 0;
+        if !valid(d.off) || !valid(d.lease) {
+            return false;
+        }
+        // SAFETY: any in-range block offset starts a body large enough for LeaseBody (64 B),
+        // and all of it is atomics, so reading a block that is not (or no longer) a lease is
+        // harmless: the generation-tagged CAS below then fails.
+        let body = unsafe { self.body::<LeaseBody>(d.lease) };
+        let claimed = body.target.load(Acquire) == d.off
+            && body.claim.compare_exchange((d.lease_gen as u64) << 1, (d.lease_gen as u64) << 1 | 1, AcqRel, Relaxed).is_ok();
+        let ok = if claimed {
+            true
+        } else {
+            self.retain_if_live(d.off, d.gen)
+        };
+        if claimed {
+            self.release(d.lease);
+        }
+        if ok && self.kind_of(d.off) != Some(kind) {
+            self.release(d.off);
+            return false;
+        }
+        ok
+    }
+}
+
+/// Called when a lease block is freed: a lease that was never adopted still owns its target.
+pub(crate) fn drop_lease(arena: &Arena, off: Off) {
+    // SAFETY: `off` is a Lease block being freed.
+    let body = unsafe { arena.body::<LeaseBody>(off) };
+    if body.claim.load(Acquire) & 1 == 0 {
+        arena.release(body.target.load(Acquire));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alloc_release_recycles_and_bumps_generation() {
+        let a = arena();
+        let off = a.alloc(Kind::Event, 8);
+        let gen = a.generation(off);
+        assert!(a.check(off, Kind::Event));
+        a.release(off);
+        assert!(!a.check(off, Kind::Event));
+        assert!(!a.retain_if_live(off, gen));
+        let again = a.alloc(Kind::Event, 8);
+        // Recycled from the free list (LIFO) unless another test raced us.
+        if again == off {
+            assert_eq!(a.generation(again), gen + 1);
+        }
+        a.release(again);
+    }
+
+    #[test]
+    fn lease_is_adopted_once_then_refcounted() {
+        let a = arena();
+        let off = a.alloc(Kind::Lock, 4);
+        let d = a.lease(off);
+        assert_eq!(a.refs(off), 2);
+        assert!(a.adopt(d, Kind::Lock)); // takes over the lease
+        assert_eq!(a.refs(off), 2);
+        assert!(a.adopt(d, Kind::Lock)); // second adopter: a fresh reference
+        assert_eq!(a.refs(off), 3);
+        assert!(!a.adopt(d, Kind::Event)); // wrong kind
+        assert_eq!(a.refs(off), 3);
+        for _ in 0..3 {
+            a.release(off);
+        }
+        assert!(!a.adopt(d, Kind::Lock)); // gone
+    }
+
+    #[test]
+    fn unadopted_lease_releases_target_when_dropped() {
+        let a = arena();
+        let off = a.alloc(Kind::Lock, 4);
+        let d = a.lease(off);
+        a.release(d.lease);
+        assert_eq!(a.refs(off), 1);
+        a.release(off);
+    }
+
+    #[test]
+    fn size_classes_fit_the_body() {
+        let a = arena();
+        let big = a.alloc(Kind::Bitmap, 1000);
+        let small = a.alloc(Kind::Bitmap, 10);
+        assert!(small < big || small >= big + 1024);
+        a.release(big);
+        a.release(small);
+    }
+}

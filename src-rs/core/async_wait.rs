@@ -1,0 +1,481 @@
+//! Asynchronous waits. A pending wait is a record in this process's engine, watching one block.
+//! Nothing blocks per waiter: one dispatcher thread per process sleeps on the process's bell
+//! (see `ring`), rechecks the waiters of the blocks posted to its mailbox, expires deadlines,
+//! and hands outcomes to each waiter's `Sink` (the bindings resolve Promises from there).
+
+use super::arena::{arena, Off};
+use super::park::Deadline;
+use super::{barrier, condition, event, lock, ring, rlock, semaphore};
+use crate::sys::futex_wait;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::Ordering::*;
+use std::sync::{Arc, Mutex, MutexGuard, Once};
+use std::time::Instant;
+
+/// Where finished waits go: implemented by the bindings for each JavaScript thread.
+pub trait Sink: Send + Sync {
+    fn deliver(&self, id: u64, outcome: Outcome);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
+    Value(f64),
+    /// Aborted: reject with the reason the caller kept.
+    Aborted,
+}
+
+/// Barrier outcomes as numbers: an index, `BROKEN`, or `last_index(i)` (run the action).
+pub const BROKEN: f64 = -1.0;
+pub fn last_index(i: u32) -> f64 {
+    -2.0 - i as f64
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    Lock,
+    RLock { me: u32 },
+    Semaphore,
+    Event,
+    /// Waiting for a notify on a wait node (`block` is the condition).
+    CondNode { node: Off, me: u32, saved: u32 },
+    /// Notified or timed out: taking the condition's lock back (`block` is the lock).
+    CondRelock { cond: Off, me: u32, saved: u32, notified: bool },
+    /// Waiting for a draining barrier to refill before arriving.
+    BarrierEnter,
+    BarrierWait { index: u32 },
+}
+
+struct Waiter {
+    sink: Arc<dyn Sink>,
+    agent: u32,
+    op: Op,
+    block: Off,
+    /// The block the waiter keeps alive until it finishes.
+    owner: Off,
+    deadline: Deadline,
+    aborted: bool,
+}
+
+enum Step {
+    Pending,
+    Done(Outcome),
+    Move(Op, Off),
+}
+
+#[derive(Default)]
+pub struct Engine {
+    next_id: u64,
+    waiters: HashMap<u64, Waiter>,
+    by_block: HashMap<Off, Vec<u64>>,
+    deadlines: BTreeSet<(Instant, u64)>,
+}
+
+static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
+static DISPATCHER: Once = Once::new();
+
+fn engine() -> MutexGuard<'static, Option<Engine>> {
+    ENGINE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn with_engine<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
+    let mut g = engine();
+    f(g.get_or_insert_with(Engine::default))
+}
+
+pub enum Started {
+    Done(f64),
+    Pending(u64),
+}
+
+/// Starts an asynchronous wait of `op` on `block` for thread `agent`.
+pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, block: Off, deadline: Deadline) -> Started {
+    arena().retain(block);
+    let w = Waiter { sink, agent, op, block, owner: block, deadline, aborted: false };
+    let started = with_engine(|e| e.start(w));
+    if let Started::Pending(_) = started {
+        DISPATCHER.call_once(|| {
+            std::thread::Builder::new()
+                .name("native-threading-dispatch".into())
+                .spawn(dispatch_loop)
+                .expect("native-threading: cannot start the dispatcher thread");
+        });
+        if deadline.is_some() {
+            ring::bell(ring::own_slot());
+        }
+    }
+    started
+}
+
+pub enum Aborted {
+    /// Gone: reject now; the primitive is as if the wait never happened.
+    Now,
+    /// Still taking a lock back (Condition); the outcome `Aborted` follows.
+    Later,
+    /// Already finished (its outcome is on its way): nothing to undo.
+    TooLate,
+}
+
+pub fn abort(id: u64) -> Aborted {
+    with_engine(|e| e.abort(id))
+}
+
+/// A thread is going away: drop its waits, passing on notifications it had received.
+pub fn abandon_agent(agent: u32) {
+    with_engine(|e| {
+        let ids: Vec<u64> = e.waiters.iter().filter(|(_, w)| w.agent == agent).map(|(&id, _)| id).collect();
+        for id in ids {
+            if let Some(w) = e.remove(id) {
+                match w.op {
+                    Op::CondNode { node, .. } => condition::abandon(w.block, node),
+                    Op::BarrierWait { index } => {
+                        if !barrier::withdraw(w.block, index) {
+                            barrier::try_leave(w.block);
+                        }
+                    }
+                    _ => {}
+                }
+                arena().release(w.owner);
+            }
+        }
+    })
+}
+
+impl Engine {
+    fn start(&mut self, w: Waiter) -> Started {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.watch(id, w);
+        match self.advance(id) {
+            Some(Outcome::Value(v)) => Started::Done(v),
+            Some(Outcome::Aborted) => unreachable!("a new wait is not aborted"),
+            None => Started::Pending(id),
+        }
+    }
+
+    fn watch(&mut self, id: u64, w: Waiter) {
+        // Order matters: the process is marked active before the block counts a waiter, and
+        // both before the first attempt (see `ring`).
+        ring::own_slot().active.fetch_add(1, SeqCst);
+        arena().header_of(w.block).async_waiters.fetch_add(1, SeqCst);
+        self.by_block.entry(w.block).or_default().push(id);
+        if let Some(d) = w.deadline {
+            self.deadlines.insert((d, id));
+        }
+        self.waiters.insert(id, w);
+    }
+
+    fn remove(&mut self, id: u64) -> Option<Waiter> {
+        let w = self.waiters.remove(&id)?;
+        if let Some(ids) = self.by_block.get_mut(&w.block) {
+            ids.retain(|&x| x != id);
+            if ids.is_empty() {
+                self.by_block.remove(&w.block);
+            }
+        }
+        if let Some(d) = w.deadline {
+            self.deadlines.remove(&(d, id));
+        }
+        arena().header_of(w.block).async_waiters.fetch_sub(1, SeqCst);
+        ring::own_slot().active.fetch_sub(1, SeqCst);
+        Some(w)
+    }
+
+    /// Attempts the waiter's step(s); returns its outcome once it is finished (and removed).
+    fn advance(&mut self, id: u64) -> Option<Outcome> {
+        loop {
+            let w = self.waiters.get(&id)?;
+            match attempt(w) {
+                Step::Pending => return None,
+                Step::Done(outcome) => {
+                    let w = self.remove(id).expect("present");
+                    arena().release(w.owner);
+                    return Some(outcome);
+                }
+                Step::Move(op, block) => self.rewatch(id, op, block),
+            }
+        }
+    }
+
+    fn rewatch(&mut self, id: u64, op: Op, block: Off) {
+        let mut w = self.remove(id).expect("present");
+        w.op = op;
+        w.block = block;
+        self.watch(id, w);
+    }
+
+    /// Advances `id` and delivers its outcome if it finished.
+    fn advance_and_deliver(&mut self, id: u64) {
+        let sink = match self.waiters.get(&id) {
+            Some(w) => w.sink.clone(),
+            None => return,
+        };
+        if let Some(outcome) = self.advance(id) {
+            sink.deliver(id, outcome);
+        }
+    }
+
+    fn recheck(&mut self, block: Off) {
+        let ids = self.by_block.get(&block).cloned().unwrap_or_default();
+        for id in ids {
+            self.advance_and_deliver(id);
+        }
+    }
+
+    fn recheck_all(&mut self) {
+        let ids: Vec<u64> = self.waiters.keys().copied().collect();
+        for id in ids {
+            self.advance_and_deliver(id);
+        }
+    }
+
+    fn expire(&mut self, now: Instant) {
+        while let Some(&(d, id)) = self.deadlines.iter().next() {
+            if d > now {
+                break;
+            }
+            self.deadlines.remove(&(d, id));
+            let Some(w) = self.waiters.get_mut(&id) else { continue };
+            w.deadline = None;
+            let (op, block) = (w.op, w.block);
+            let timed_out = match op {
+                Op::Lock | Op::RLock { .. } | Op::Semaphore => Some(Outcome::Value(0.0)),
+                Op::Event => Some(Outcome::Value(if event::is_set(block) { 1.0 } else { 0.0 })),
+                Op::CondNode { node, me, saved } => {
+                    let notified = condition::cancel_node(block, node);
+                    arena().release(node);
+                    let (l, _) = condition::lock_of(block);
+                    self.rewatch(id, Op::CondRelock { cond: block, me, saved, notified }, l);
+                    None
+                }
+                Op::BarrierWait { index } => Some(Outcome::Value(if barrier::time_out(block) { index as f64 } else { BROKEN })),
+                // Python's barrier has no timeout while waiting to enter; neither do we.
+                Op::BarrierEnter | Op::CondRelock { .. } => None,
+            };
+            match timed_out {
+                Some(outcome) => {
+                    let w = self.remove(id).expect("present");
+                    arena().release(w.owner);
+                    w.sink.deliver(id, outcome);
+                }
+                None => self.advance_and_deliver(id),
+            }
+        }
+    }
+
+    fn abort(&mut self, id: u64) -> Aborted {
+        let Some(w) = self.waiters.get_mut(&id) else { return Aborted::TooLate };
+        let (op, block) = (w.op, w.block);
+        match op {
+            Op::CondNode { node, me, saved } => {
+                if condition::cancel_node(block, node) {
+                    // Notified but aborted: the notification goes to the next waiter.
+                    condition::notify_unchecked(block, 1);
+                }
+                arena().release(node);
+                let (l, _) = condition::lock_of(block);
+                self.rewatch(id, Op::CondRelock { cond: block, me, saved, notified: false }, l);
+                self.waiters.get_mut(&id).expect("present").aborted = true;
+                match self.advance(id) {
+                    Some(_) => Aborted::Now,
+                    None => Aborted::Later,
+                }
+            }
+            Op::CondRelock { .. } => {
+                w.aborted = true;
+                Aborted::Later
+            }
+            Op::BarrierWait { index } if !barrier::withdraw(block, index) => Aborted::TooLate,
+            _ => {
+                let w = self.remove(id).expect("present");
+                arena().release(w.owner);
+                Aborted::Now
+            }
+        }
+    }
+
+    fn next_deadline(&self) -> Deadline {
+        self.deadlines.iter().next().map(|&(d, _)| d)
+    }
+}
+
+fn attempt(w: &Waiter) -> Step {
+    let b = w.block;
+    let done = |v: f64| Step::Done(if w.aborted { Outcome::Aborted } else { Outcome::Value(v) });
+    match w.op {
+        Op::Lock if lock::try_acquire_contended(b) => done(1.0),
+        Op::RLock { me } if rlock::try_take(b, me, 1) => done(1.0),
+        Op::Semaphore if semaphore::try_acquire(b) => done(1.0),
+        Op::Event if event::is_set(b) => done(1.0),
+        Op::CondNode { node, me, saved } if condition::node(node).state.load(Acquire) == condition::NOTIFIED => {
+            arena().release(node);
+            Step::Move(Op::CondRelock { cond: b, me, saved, notified: true }, condition::lock_of(b).0)
+        }
+        Op::CondRelock { cond, me, saved, notified } if condition::try_reacquire(cond, me, saved) => {
+            done(if notified { 1.0 } else { 0.0 })
+        }
+        Op::BarrierEnter => match barrier::try_arrive(b) {
+            None => Step::Pending,
+            Some(Err(barrier::Broken)) => done(BROKEN),
+            Some(Ok(barrier::Arrival::Last(i))) => done(last_index(i)),
+            Some(Ok(barrier::Arrival::Wait(index))) => Step::Move(Op::BarrierWait { index }, b),
+        },
+        Op::BarrierWait { index } => match barrier::try_leave(b) {
+            None => Step::Pending,
+            Some(true) => done(index as f64),
+            Some(false) => done(BROKEN),
+        },
+        _ => Step::Pending,
+    }
+}
+
+fn dispatch_loop() {
+    let slot = ring::own_slot();
+    let mut dirty = Vec::new();
+    loop {
+        let seen = slot.bell.load(Acquire);
+        dirty.clear();
+        let overflow = ring::drain(slot, &mut dirty);
+        let next = with_engine(|e| {
+            if overflow {
+                e.recheck_all();
+            } else {
+                for &b in &dirty {
+                    e.recheck(b);
+                }
+            }
+            e.expire(Instant::now());
+            e.next_deadline()
+        });
+        let timeout = next.map(|d| d.saturating_duration_since(Instant::now()));
+        if timeout != Some(std::time::Duration::ZERO) {
+            futex_wait(&slot.bell, seen, timeout);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::park::{deadline_after_ms, never};
+    use std::sync::mpsc;
+
+    struct Chan(Mutex<mpsc::Sender<(u64, Outcome)>>);
+    impl Sink for Chan {
+        fn deliver(&self, id: u64, outcome: Outcome) {
+            self.0.lock().unwrap().send((id, outcome)).unwrap();
+        }
+    }
+    fn sink() -> (Arc<dyn Sink>, mpsc::Receiver<(u64, Outcome)>) {
+        let (tx, rx) = mpsc::channel();
+        (Arc::new(Chan(Mutex::new(tx))), rx)
+    }
+    const SECOND: std::time::Duration = std::time::Duration::from_secs(5);
+
+    fn pending(s: Started) -> u64 {
+        match s {
+            Started::Pending(id) => id,
+            Started::Done(v) => panic!("finished at once with {v}"),
+        }
+    }
+
+    #[test]
+    fn many_event_waiters_resolve_on_one_set() {
+        let (s, rx) = sink();
+        let e = event::new();
+        let ids: Vec<u64> = (0..1000).map(|_| pending(start(s.clone(), 1, Op::Event, e, None))).collect();
+        event::set(e);
+        let mut got: Vec<u64> = (0..1000).map(|_| rx.recv_timeout(SECOND).unwrap()).map(|(id, o)| {
+            assert_eq!(o, Outcome::Value(1.0));
+            id
+        }).collect();
+        got.sort();
+        assert_eq!(got, ids);
+        arena().release(e);
+    }
+
+    #[test]
+    fn lock_waiter_gets_the_lock_on_release_and_times_out_otherwise() {
+        let (s, rx) = sink();
+        let l = lock::new();
+        assert!(lock::try_acquire(l));
+        let id = pending(start(s.clone(), 1, Op::Lock, l, None));
+        let late = pending(start(s.clone(), 2, Op::Lock, l, deadline_after_ms(30.0)));
+        // A fast JS-style release cannot succeed: the waiter marked the word contended.
+        assert!(lock::state(l).word.compare_exchange(1, 0, SeqCst, Relaxed).is_err());
+        lock::release(l).unwrap();
+        assert_eq!(rx.recv_timeout(SECOND).unwrap(), (id, Outcome::Value(1.0)));
+        assert_eq!(rx.recv_timeout(SECOND).unwrap(), (late, Outcome::Value(0.0)));
+        assert!(lock::locked(l));
+        lock::release(l).unwrap();
+        arena().release(l);
+    }
+
+    #[test]
+    fn aborted_lock_wait_is_gone() {
+        let (s, rx) = sink();
+        let l = lock::new();
+        assert!(lock::try_acquire(l));
+        let id = pending(start(s, 1, Op::Lock, l, None));
+        assert!(matches!(abort(id), Aborted::Now));
+        lock::release(l).unwrap();
+        assert!(!lock::locked(l));
+        assert!(rx.recv_timeout(std::time::Duration::from_millis(50)).is_err());
+        assert!(matches!(abort(id), Aborted::TooLate));
+        arena().release(l);
+    }
+
+    #[test]
+    fn condition_async_wait_relocks_and_abort_forwards_the_notify() {
+        let (s, rx) = sink();
+        let l = lock::new();
+        let c = condition::new(l, super::super::arena::Kind::Lock);
+        // Two async waiters, then a notify(1) that reaches the first; it aborts: the second
+        // must get the notification instead.
+        let mut ids = vec![];
+        for me in [1, 2] {
+            assert!(lock::acquire(l, None, &never).unwrap());
+            let (node, saved) = condition::begin_wait(c, me).unwrap();
+            ids.push(pending(start(s.clone(), me, Op::CondNode { node, me, saved }, c, None)));
+        }
+        lock::acquire(l, None, &never).unwrap();
+        condition::notify(c, 0, 1).unwrap();
+        assert!(matches!(abort(ids[0]), Aborted::Later));
+        lock::release(l).unwrap();
+        let first = rx.recv_timeout(SECOND).unwrap();
+        let second_needs_lock = first.0 == ids[0];
+        if second_needs_lock {
+            assert_eq!(first.1, Outcome::Aborted);
+            lock::release(l).unwrap();
+            assert_eq!(rx.recv_timeout(SECOND).unwrap(), (ids[1], Outcome::Value(1.0)));
+        } else {
+            assert_eq!(first, (ids[1], Outcome::Value(1.0)));
+            lock::release(l).unwrap();
+            assert_eq!(rx.recv_timeout(SECOND).unwrap(), (ids[0], Outcome::Aborted));
+        }
+        lock::release(l).unwrap();
+        arena().release(c);
+        arena().release(l);
+    }
+
+    #[test]
+    fn barrier_async_arrivals_release_together() {
+        let (s, rx) = sink();
+        let b = barrier::new(3, -1.0);
+        let mut ids = vec![];
+        for _ in 0..2 {
+            ids.push(pending(start(s.clone(), 1, Op::BarrierEnter, b, None)));
+        }
+        match start(s.clone(), 1, Op::BarrierEnter, b, None) {
+            Started::Done(v) => assert_eq!(v, last_index(2)),
+            Started::Pending(_) => panic!("the third arrival is last"),
+        }
+        assert!(barrier::finish_action(b, true));
+        let mut idx: Vec<f64> = (0..2).map(|_| match rx.recv_timeout(SECOND).unwrap().1 {
+            Outcome::Value(v) => v,
+            o => panic!("{o:?}"),
+        }).collect();
+        idx.sort_by(f64::total_cmp);
+        assert_eq!(idx, vec![0.0, 1.0]);
+        arena().release(b);
+    }
+}

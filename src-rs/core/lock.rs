@@ -1,0 +1,126 @@
+//! Lock: a futex mutex whose word JavaScript also operates on directly for the uncontended path.
+//!
+//! Word: 0 unlocked, 1 locked, 2 locked and someone may be waiting (blocked or asynchronous).
+//! Any waiter sets 2 before sleeping, so the releaser of a contended lock takes the slow path
+//! (here) and wakes; an uncontended release is a CAS 1 -> 0 done in JavaScript.
+
+use super::arena::{arena, Kind, Off};
+use super::park::{park, Deadline, Interrupt, Parked};
+use super::{ring, Error, Result};
+use crate::sys::futex_wake;
+use std::sync::atomic::{AtomicU32, Ordering::*};
+
+#[repr(C)]
+pub struct LockState {
+    pub word: AtomicU32,
+}
+
+pub fn new() -> Off {
+    arena().alloc(Kind::Lock, std::mem::size_of::<LockState>())
+}
+
+pub fn state(off: Off) -> &'static LockState {
+    // SAFETY: callers pass offsets of Lock blocks (checked at the binding edge).
+    unsafe { arena().body::<LockState>(off) }
+}
+
+pub fn try_acquire(off: Off) -> bool {
+    state(off).word.compare_exchange(0, 1, Acquire, Relaxed).is_ok()
+}
+
+/// One attempt that leaves the word at 2, for waiters (the next release must wake the rest).
+pub fn try_acquire_contended(off: Off) -> bool {
+    state(off).word.swap(2, SeqCst) == 0
+}
+
+/// Blocks until acquired (`Ok(true)`), the deadline passes (`Ok(false)`), or interrupted.
+pub fn acquire(off: Off, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
+    if try_acquire(off) {
+        return Ok(true);
+    }
+    let w = &state(off).word;
+    loop {
+        if w.swap(2, Acquire) == 0 {
+            return Ok(true);
+        }
+        match park(w, 2, deadline, interrupt) {
+            Parked::Woken => {}
+            Parked::TimedOut => return Ok(w.compare_exchange(0, 2, Acquire, Relaxed).is_ok()),
+            Parked::Interrupted => return Err(Error::Interrupted),
+        }
+    }
+}
+
+/// The slow release (the word was not 1): unlock, wake one sleeper, ring async waiters.
+pub fn release(off: Off) -> Result<()> {
+    let prev = state(off).word.swap(0, SeqCst);
+    if prev == 0 {
+        return Err(Error::NotHeld);
+    }
+    if prev == 2 {
+        futex_wake(&state(off).word, 1);
+    }
+    ring::ring(off);
+    Ok(())
+}
+
+pub fn locked(off: Off) -> bool {
+    state(off).word.load(Acquire) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::park::{deadline_after_ms, never};
+    use std::sync::Arc;
+
+    #[test]
+    fn acquire_times_out_while_held_and_release_checks_state() {
+        let l = new();
+        assert!(acquire(l, None, &never).unwrap());
+        assert!(locked(l));
+        let t0 = std::time::Instant::now();
+        assert!(!acquire(l, deadline_after_ms(30.0), &never).unwrap());
+        assert!(t0.elapsed().as_millis() >= 29);
+        release(l).unwrap();
+        assert_eq!(release(l), Err(Error::NotHeld));
+        arena().release(l);
+    }
+
+    #[test]
+    fn mutual_exclusion_across_threads() {
+        let l = new();
+        let counter = Arc::new(AtomicU32::new(0));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let c = counter.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..20_000 {
+                        acquire(l, None, &never).unwrap();
+                        let v = c.load(Relaxed);
+                        c.store(v + 1, Relaxed);
+                        // What JavaScript does: the fast CAS, else the slow release.
+                        if state(l).word.compare_exchange(1, 0, Release, Relaxed).is_err() {
+                            release(l).unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(counter.load(Relaxed), 80_000);
+        arena().release(l);
+    }
+
+    #[test]
+    fn interrupt_abandons_the_wait() {
+        let l = new();
+        assert!(try_acquire(l));
+        let t0 = std::time::Instant::now();
+        assert_eq!(acquire(l, None, &|| t0.elapsed().as_millis() > 100), Err(Error::Interrupted));
+        release(l).unwrap();
+        arena().release(l);
+    }
+}

@@ -1,0 +1,64 @@
+//! Blocking in the kernel with a deadline, in bounded slices so a caller can notice that its
+//! thread is being terminated (a thread parked in a futex sees no JavaScript termination
+//! request on its own).
+
+use crate::sys::{futex_wait, FutexWait};
+use std::sync::atomic::AtomicU32;
+use std::time::{Duration, Instant};
+
+/// How long one futex wait lasts at most before the interrupt check runs again.
+pub const SLICE: Duration = Duration::from_millis(50);
+
+/// Called between slices; `true` means "give up, this thread is ending".
+pub type Interrupt<'a> = &'a dyn Fn() -> bool;
+
+pub fn never() -> bool {
+    false
+}
+
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub enum Parked {
+    /// Woken, or the word changed: re-check the condition.
+    Woken,
+    TimedOut,
+    Interrupted,
+}
+
+/// A point in time to give up at; `None` waits forever.
+pub type Deadline = Option<Instant>;
+
+/// Milliseconds from now (negative: forever) to a deadline.
+pub fn deadline_after_ms(ms: f64) -> Deadline {
+    if ms < 0.0 || !ms.is_finite() {
+        return None;
+    }
+    let d = Duration::from_secs_f64(ms / 1000.0);
+    Some(Instant::now().checked_add(d).unwrap_or_else(|| Instant::now() + Duration::from_secs(86400 * 365 * 100)))
+}
+
+/// Waits while `*word == expected`, until woken, the deadline passes, or `interrupt` says so.
+pub fn park(word: &AtomicU32, expected: u32, deadline: Deadline, interrupt: Interrupt) -> Parked {
+    loop {
+        let slice = match deadline {
+            None => SLICE,
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Parked::TimedOut;
+                }
+                left.min(SLICE)
+            }
+        };
+        match futex_wait(word, expected, Some(slice)) {
+            FutexWait::Woken => return Parked::Woken,
+            FutexWait::TimedOut => {
+                if interrupt() {
+                    return Parked::Interrupted;
+                }
+                if word.load(std::sync::atomic::Ordering::Acquire) != expected {
+                    return Parked::Woken;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Waking asynchronous waiters: every process that maps the arena has a mailbox (a slot in the
+//! arena's process table). A state change on a block with asynchronous waiters posts the
+//! block's offset to the mailbox of every process with pending waiters and bumps its bell, a
+//! futex word its dispatcher thread sleeps on.
+
+use super::arena::{arena, Off, ProcSlot, MAX_PROCS};
+use crate::sys::futex_wake;
+use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::sync::OnceLock;
+
+static SLOT: OnceLock<usize> = OnceLock::new();
+static HIGH_WATER: AtomicUsize = AtomicUsize::new(0);
+
+/// This process's slot in the process table, claimed on first use.
+pub fn own_slot() -> &'static ProcSlot {
+    let i = *SLOT.get_or_init(|| {
+        let pid = crate::sys::pid();
+        let procs = arena().procs();
+        let i = (0..MAX_PROCS)
+            .find(|&i| procs[i].pid.compare_exchange(0, pid, AcqRel, Relaxed).is_ok())
+            .expect("native-threading: too many processes share one arena");
+        HIGH_WATER.fetch_max(i + 1, Relaxed);
+        i
+    });
+    &arena().procs()[i]
+}
+
+/// Call after a state change of block `off` that may satisfy asynchronous waiters.
+/// SeqCst pairs with the waiter's registration (`async_waiters` then re-check of the state).
+pub fn ring(off: Off) {
+    let a = arena();
+    if a.header_of(off).async_waiters.load(SeqCst) == 0 {
+        return;
+    }
+    let procs = a.procs();
+    let n = HIGH_WATER.load(Relaxed).max(1);
+    for slot in &procs[..n] {
+        if slot.pid.load(Relaxed) != 0 && slot.active.load(SeqCst) > 0 {
+            post(slot, off);
+        }
+    }
+}
+
+/// Puts `off` in `slot`'s mailbox (or flags an overflow) and wakes its dispatcher.
+pub fn post(slot: &ProcSlot, off: Off) {
+    let mut placed = false;
+    for e in &slot.dirty {
+        let v = e.load(Relaxed);
+        if v == off {
+            placed = true;
+            break;
+        }
+        if v == 0 && e.compare_exchange(0, off, AcqRel, Relaxed).is_ok() {
+            placed = true;
+            break;
+        }
+    }
+    if !placed {
+        slot.overflow.store(1, Release);
+    }
+    bell(slot);
+}
+
+pub fn bell(slot: &ProcSlot) {
+    slot.bell.fetch_add(1, Release);
+    futex_wake(&slot.bell, 1);
+}
+
+/// Empties the mailbox: the dirty offsets, and whether it overflowed (recheck everything).
+pub fn drain(slot: &ProcSlot, into: &mut Vec<Off>) -> bool {
+    for e in &slot.dirty {
+        let v = e.swap(0, AcqRel);
+        if v != 0 {
+            into.push(v);
+        }
+    }
+    slot.overflow.swap(0, AcqRel) != 0
+}
