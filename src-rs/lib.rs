@@ -5,3 +5,8 @@
 
 pub mod core;
 pub mod sys;
+
+#[cfg(not(test))]
+mod binding;
+#[cfg(not(test))]
+mod napi;

@@ -37,7 +37,14 @@ struct Timespec {
 
 extern "C" {
     fn syscall(num: c_long, ...) -> c_long;
-    fn mmap(addr: *mut c_void, len: usize, prot: c_int, flags: c_int, fd: c_int, off: i64) -> *mut c_void;
+    fn mmap(
+        addr: *mut c_void,
+        len: usize,
+        prot: c_int,
+        flags: c_int,
+        fd: c_int,
+        off: i64,
+    ) -> *mut c_void;
     fn ftruncate(fd: c_int, len: i64) -> c_int;
     fn getpid() -> c_int;
     fn pthread_self() -> usize;
@@ -60,11 +67,26 @@ pub enum FutexWait {
 /// Blocks while `*word == expected`, at most `timeout`. Shared (not private) futex, so waiters
 /// and wakers may live in different processes that map the same memory.
 pub fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> FutexWait {
-    let ts = timeout.map(|d| Timespec { tv_sec: d.as_secs().min(i64::MAX as u64) as i64, tv_nsec: d.subsec_nanos() as i64 });
-    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const Timespec);
+    let ts = timeout.map(|d| Timespec {
+        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: d.subsec_nanos() as i64,
+    });
+    let ts_ptr = ts
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const Timespec);
     // SAFETY: `word` is a valid, aligned u32 for the duration of the call; the timespec lives on
     // this stack frame. FUTEX_WAIT only reads both.
-    let r = unsafe { syscall(nr::FUTEX, word.as_ptr(), FUTEX_WAIT, expected, ts_ptr, 0usize, 0u32) };
+    let r = unsafe {
+        syscall(
+            nr::FUTEX,
+            word.as_ptr(),
+            FUTEX_WAIT,
+            expected,
+            ts_ptr,
+            0usize,
+            0u32,
+        )
+    };
     if r == -1 && errno() == ETIMEDOUT {
         return FutexWait::TimedOut;
     }
@@ -76,7 +98,17 @@ pub fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) ->
 pub fn futex_wake(word: &AtomicU32, n: u32) -> usize {
     let n = n.min(i32::MAX as u32) as c_int;
     // SAFETY: FUTEX_WAKE only uses the address as a key; it does not dereference user memory.
-    let r = unsafe { syscall(nr::FUTEX, word.as_ptr(), FUTEX_WAKE, n, 0usize, 0usize, 0u32) };
+    let r = unsafe {
+        syscall(
+            nr::FUTEX,
+            word.as_ptr(),
+            FUTEX_WAKE,
+            n,
+            0usize,
+            0usize,
+            0u32,
+        )
+    };
     r.max(0) as usize
 }
 
@@ -99,7 +131,10 @@ pub fn thread_ident() -> u64 {
 
 /// An anonymous shared-memory file of `len` bytes (sparse: pages exist once touched), mapped
 /// read-write. Returns the descriptor and the mapping; both live until the process ends.
-pub fn create_shared_memory(name: &std::ffi::CStr, len: usize) -> std::io::Result<(c_int, *mut u8)> {
+pub fn create_shared_memory(
+    name: &std::ffi::CStr,
+    len: usize,
+) -> std::io::Result<(c_int, *mut u8)> {
     // SAFETY: `name` is a valid NUL-terminated string; memfd_create copies it.
     let fd = unsafe { syscall(nr::MEMFD_CREATE, name.as_ptr(), MFD_CLOEXEC) } as c_int;
     if fd < 0 {
@@ -115,7 +150,16 @@ pub fn create_shared_memory(name: &std::ffi::CStr, len: usize) -> std::io::Resul
 /// Maps `len` bytes of the shared-memory file `fd` read-write and shared.
 pub fn map_shared(fd: c_int, len: usize) -> std::io::Result<*mut u8> {
     // SAFETY: a fresh mapping chosen by the kernel (addr null) cannot overlap existing memory.
-    let p = unsafe { mmap(std::ptr::null_mut(), len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0) };
+    let p = unsafe {
+        mmap(
+            std::ptr::null_mut(),
+            len,
+            PROT_READ | PROT_WRITE,
+            MAP_SHARED | MAP_NORESERVE,
+            fd,
+            0,
+        )
+    };
     if p as isize == -1 {
         return Err(std::io::Error::last_os_error());
     }

@@ -110,7 +110,9 @@ static ARENA: OnceLock<Arena> = OnceLock::new();
 
 /// The process's arena, mapped on first use.
 pub fn arena() -> &'static Arena {
-    ARENA.get_or_init(|| Arena::open().unwrap_or_else(|e| panic!("native-threading: cannot map shared memory: {e}")))
+    ARENA.get_or_init(|| {
+        Arena::open().unwrap_or_else(|e| panic!("native-threading: cannot map shared memory: {e}"))
+    })
 }
 
 impl Arena {
@@ -146,7 +148,10 @@ impl Arena {
     /// Is `off` the offset of a live block of kind `kind`?
     pub fn check(&self, off: Off, kind: Kind) -> bool {
         let o = off as usize;
-        o >= HEADER && o < SMALL_END && o % BLOCK == 0 && self.kind_of(off) == Some(kind) && self.refs(off) > 0
+        (HEADER..SMALL_END).contains(&o)
+            && o.is_multiple_of(BLOCK)
+            && self.kind_of(off) == Some(kind)
+            && self.refs(off) > 0
     }
 
     pub fn kind_of(&self, off: Off) -> Option<Kind> {
@@ -154,7 +159,9 @@ impl Arena {
     }
 
     fn block(&self, off: Off) -> &BlockHeader {
-        debug_assert!((off as usize) >= HEADER && (off as usize) < SMALL_END && off as usize % BLOCK == 0);
+        debug_assert!(
+            (off as usize) >= HEADER && (off as usize) < SMALL_END && (off as usize).is_multiple_of(BLOCK)
+        );
         // SAFETY: offsets handed out by `alloc` are 64-byte aligned, inside the mapping and
         // start with a BlockHeader made of atomics.
         unsafe { &*(self.base.add(off as usize) as *const BlockHeader) }
@@ -185,7 +192,10 @@ impl Arena {
     pub fn alloc(&self, kind: Kind, bytes: usize) -> Off {
         let need = (bytes + BODY).max(BLOCK).next_power_of_two();
         let class = need.trailing_zeros() as usize - BLOCK.trailing_zeros() as usize;
-        assert!(class < CLASSES, "native-threading: block of {bytes} bytes is too large");
+        assert!(
+            class < CLASSES,
+            "native-threading: block of {bytes} bytes is too large"
+        );
         let off = self.pop_free(class).unwrap_or_else(|| self.bump(need));
         let b = self.block(off);
         // SAFETY: the block is ours alone until published; it spans `need` bytes of the mapping.
@@ -200,7 +210,10 @@ impl Arena {
     fn bump(&self, size: usize) -> Off {
         let h = self.header();
         let off = h.bump.fetch_add(size as u64, Relaxed) as usize;
-        assert!(off + size <= SMALL_END, "native-threading: shared arena exhausted");
+        assert!(
+            off + size <= SMALL_END,
+            "native-threading: shared arena exhausted"
+        );
         off as Off
     }
 
@@ -309,13 +322,19 @@ impl Arena {
         body.target.store(off, Relaxed);
         body.target_gen.store(self.generation(off), Relaxed);
         body.claim.store((lease_gen as u64) << 1, Release);
-        Descriptor { off, gen: self.generation(off), lease, lease_gen }
+        Descriptor {
+            off,
+            gen: self.generation(off),
+            lease,
+            lease_gen,
+        }
     }
 
     /// Turns a descriptor into one owned reference to its block: the first adopter takes over
     /// the lease's reference, later ones take a new reference while the block still lives.
     pub fn adopt(&self, d: Descriptor, kind: Kind) -> bool {
-        let valid = |o: Off| (o as usize) >= HEADER && (o as usize) < SMALL_END && o as usize % BLOCK == 0;
+        let valid =
+            |o: Off| (o as usize) >= HEADER && (o as usize) < SMALL_END && (o as usize).is_multiple_of(BLOCK);
         if !valid(d.off) || !valid(d.lease) {
             return false;
         }
@@ -324,7 +343,15 @@ impl Arena {
         // harmless: the generation-tagged CAS below then fails.
         let body = unsafe { self.body::<LeaseBody>(d.lease) };
         let claimed = body.target.load(Acquire) == d.off
-            && body.claim.compare_exchange((d.lease_gen as u64) << 1, (d.lease_gen as u64) << 1 | 1, AcqRel, Relaxed).is_ok();
+            && body
+                .claim
+                .compare_exchange(
+                    (d.lease_gen as u64) << 1,
+                    (d.lease_gen as u64) << 1 | 1,
+                    AcqRel,
+                    Relaxed,
+                )
+                .is_ok();
         let ok = if claimed {
             true
         } else {

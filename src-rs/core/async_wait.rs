@@ -33,16 +33,29 @@ pub fn last_index(i: u32) -> f64 {
 #[derive(Debug, Clone, Copy)]
 pub enum Op {
     Lock,
-    RLock { me: u32 },
+    RLock {
+        me: u32,
+    },
     Semaphore,
     Event,
     /// Waiting for a notify on a wait node (`block` is the condition).
-    CondNode { node: Off, me: u32, saved: u32 },
+    CondNode {
+        node: Off,
+        me: u32,
+        saved: u32,
+    },
     /// Notified or timed out: taking the condition's lock back (`block` is the lock).
-    CondRelock { cond: Off, me: u32, saved: u32, notified: bool },
+    CondRelock {
+        cond: Off,
+        me: u32,
+        saved: u32,
+        notified: bool,
+    },
     /// Waiting for a draining barrier to refill before arriving.
     BarrierEnter,
-    BarrierWait { index: u32 },
+    BarrierWait {
+        index: u32,
+    },
 }
 
 struct Waiter {
@@ -90,7 +103,15 @@ pub enum Started {
 /// Starts an asynchronous wait of `op` on `block` for thread `agent`.
 pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, block: Off, deadline: Deadline) -> Started {
     arena().retain(block);
-    let w = Waiter { sink, agent, op, block, owner: block, deadline, aborted: false };
+    let w = Waiter {
+        sink,
+        agent,
+        op,
+        block,
+        owner: block,
+        deadline,
+        aborted: false,
+    };
     let started = with_engine(|e| e.start(w));
     if let Started::Pending(_) = started {
         DISPATCHER.call_once(|| {
@@ -122,16 +143,20 @@ pub fn abort(id: u64) -> Aborted {
 /// A thread is going away: drop its waits, passing on notifications it had received.
 pub fn abandon_agent(agent: u32) {
     with_engine(|e| {
-        let ids: Vec<u64> = e.waiters.iter().filter(|(_, w)| w.agent == agent).map(|(&id, _)| id).collect();
+        let ids: Vec<u64> = e
+            .waiters
+            .iter()
+            .filter(|(_, w)| w.agent == agent)
+            .map(|(&id, _)| id)
+            .collect();
         for id in ids {
             if let Some(w) = e.remove(id) {
                 match w.op {
                     Op::CondNode { node, .. } => condition::abandon(w.block, node),
-                    Op::BarrierWait { index } => {
-                        if !barrier::withdraw(w.block, index) {
+                    Op::BarrierWait { index }
+                        if !barrier::withdraw(w.block, index) => {
                             barrier::try_leave(w.block);
                         }
-                    }
                     _ => {}
                 }
                 arena().release(w.owner);
@@ -156,7 +181,10 @@ impl Engine {
         // Order matters: the process is marked active before the block counts a waiter, and
         // both before the first attempt (see `ring`).
         ring::own_slot().active.fetch_add(1, SeqCst);
-        arena().header_of(w.block).async_waiters.fetch_add(1, SeqCst);
+        arena()
+            .header_of(w.block)
+            .async_waiters
+            .fetch_add(1, SeqCst);
         self.by_block.entry(w.block).or_default().push(id);
         if let Some(d) = w.deadline {
             self.deadlines.insert((d, id));
@@ -175,7 +203,10 @@ impl Engine {
         if let Some(d) = w.deadline {
             self.deadlines.remove(&(d, id));
         }
-        arena().header_of(w.block).async_waiters.fetch_sub(1, SeqCst);
+        arena()
+            .header_of(w.block)
+            .async_waiters
+            .fetch_sub(1, SeqCst);
         ring::own_slot().active.fetch_sub(1, SeqCst);
         Some(w)
     }
@@ -234,7 +265,9 @@ impl Engine {
                 break;
             }
             self.deadlines.remove(&(d, id));
-            let Some(w) = self.waiters.get_mut(&id) else { continue };
+            let Some(w) = self.waiters.get_mut(&id) else {
+                continue;
+            };
             w.deadline = None;
             let (op, block) = (w.op, w.block);
             let timed_out = match op {
@@ -244,10 +277,23 @@ impl Engine {
                     let notified = condition::cancel_node(block, node);
                     arena().release(node);
                     let (l, _) = condition::lock_of(block);
-                    self.rewatch(id, Op::CondRelock { cond: block, me, saved, notified }, l);
+                    self.rewatch(
+                        id,
+                        Op::CondRelock {
+                            cond: block,
+                            me,
+                            saved,
+                            notified,
+                        },
+                        l,
+                    );
                     None
                 }
-                Op::BarrierWait { index } => Some(Outcome::Value(if barrier::time_out(block) { index as f64 } else { BROKEN })),
+                Op::BarrierWait { index } => Some(Outcome::Value(if barrier::time_out(block) {
+                    index as f64
+                } else {
+                    BROKEN
+                })),
                 // Python's barrier has no timeout while waiting to enter; neither do we.
                 Op::BarrierEnter | Op::CondRelock { .. } => None,
             };
@@ -263,7 +309,9 @@ impl Engine {
     }
 
     fn abort(&mut self, id: u64) -> Aborted {
-        let Some(w) = self.waiters.get_mut(&id) else { return Aborted::TooLate };
+        let Some(w) = self.waiters.get_mut(&id) else {
+            return Aborted::TooLate;
+        };
         let (op, block) = (w.op, w.block);
         match op {
             Op::CondNode { node, me, saved } => {
@@ -273,7 +321,16 @@ impl Engine {
                 }
                 arena().release(node);
                 let (l, _) = condition::lock_of(block);
-                self.rewatch(id, Op::CondRelock { cond: block, me, saved, notified: false }, l);
+                self.rewatch(
+                    id,
+                    Op::CondRelock {
+                        cond: block,
+                        me,
+                        saved,
+                        notified: false,
+                    },
+                    l,
+                );
                 self.waiters.get_mut(&id).expect("present").aborted = true;
                 match self.advance(id) {
                     Some(_) => Aborted::Now,
@@ -300,19 +357,38 @@ impl Engine {
 
 fn attempt(w: &Waiter) -> Step {
     let b = w.block;
-    let done = |v: f64| Step::Done(if w.aborted { Outcome::Aborted } else { Outcome::Value(v) });
+    let done = |v: f64| {
+        Step::Done(if w.aborted {
+            Outcome::Aborted
+        } else {
+            Outcome::Value(v)
+        })
+    };
     match w.op {
         Op::Lock if lock::try_acquire_contended(b) => done(1.0),
         Op::RLock { me } if rlock::try_take(b, me, 1) => done(1.0),
         Op::Semaphore if semaphore::try_acquire(b) => done(1.0),
         Op::Event if event::is_set(b) => done(1.0),
-        Op::CondNode { node, me, saved } if condition::node(node).state.load(Acquire) == condition::NOTIFIED => {
+        Op::CondNode { node, me, saved }
+            if condition::node(node).state.load(Acquire) == condition::NOTIFIED =>
+        {
             arena().release(node);
-            Step::Move(Op::CondRelock { cond: b, me, saved, notified: true }, condition::lock_of(b).0)
+            Step::Move(
+                Op::CondRelock {
+                    cond: b,
+                    me,
+                    saved,
+                    notified: true,
+                },
+                condition::lock_of(b).0,
+            )
         }
-        Op::CondRelock { cond, me, saved, notified } if condition::try_reacquire(cond, me, saved) => {
-            done(if notified { 1.0 } else { 0.0 })
-        }
+        Op::CondRelock {
+            cond,
+            me,
+            saved,
+            notified,
+        } if condition::try_reacquire(cond, me, saved) => done(if notified { 1.0 } else { 0.0 }),
         Op::BarrierEnter => match barrier::try_arrive(b) {
             None => Step::Pending,
             Some(Err(barrier::Broken)) => done(BROKEN),
@@ -382,12 +458,17 @@ mod tests {
     fn many_event_waiters_resolve_on_one_set() {
         let (s, rx) = sink();
         let e = event::new();
-        let ids: Vec<u64> = (0..1000).map(|_| pending(start(s.clone(), 1, Op::Event, e, None))).collect();
+        let ids: Vec<u64> = (0..1000)
+            .map(|_| pending(start(s.clone(), 1, Op::Event, e, None)))
+            .collect();
         event::set(e);
-        let mut got: Vec<u64> = (0..1000).map(|_| rx.recv_timeout(SECOND).unwrap()).map(|(id, o)| {
-            assert_eq!(o, Outcome::Value(1.0));
-            id
-        }).collect();
+        let mut got: Vec<u64> = (0..1000)
+            .map(|_| rx.recv_timeout(SECOND).unwrap())
+            .map(|(id, o)| {
+                assert_eq!(o, Outcome::Value(1.0));
+                id
+            })
+            .collect();
         got.sort();
         assert_eq!(got, ids);
         arena().release(e);
@@ -401,10 +482,16 @@ mod tests {
         let id = pending(start(s.clone(), 1, Op::Lock, l, None));
         let late = pending(start(s.clone(), 2, Op::Lock, l, deadline_after_ms(30.0)));
         // A fast JS-style release cannot succeed: the waiter marked the word contended.
-        assert!(lock::state(l).word.compare_exchange(1, 0, SeqCst, Relaxed).is_err());
+        assert!(lock::state(l)
+            .word
+            .compare_exchange(1, 0, SeqCst, Relaxed)
+            .is_err());
         lock::release(l).unwrap();
         assert_eq!(rx.recv_timeout(SECOND).unwrap(), (id, Outcome::Value(1.0)));
-        assert_eq!(rx.recv_timeout(SECOND).unwrap(), (late, Outcome::Value(0.0)));
+        assert_eq!(
+            rx.recv_timeout(SECOND).unwrap(),
+            (late, Outcome::Value(0.0))
+        );
         assert!(lock::locked(l));
         lock::release(l).unwrap();
         arena().release(l);
@@ -419,7 +506,9 @@ mod tests {
         assert!(matches!(abort(id), Aborted::Now));
         lock::release(l).unwrap();
         assert!(!lock::locked(l));
-        assert!(rx.recv_timeout(std::time::Duration::from_millis(50)).is_err());
+        assert!(rx
+            .recv_timeout(std::time::Duration::from_millis(50))
+            .is_err());
         assert!(matches!(abort(id), Aborted::TooLate));
         arena().release(l);
     }
@@ -435,7 +524,13 @@ mod tests {
         for me in [1, 2] {
             assert!(lock::acquire(l, None, &never).unwrap());
             let (node, saved) = condition::begin_wait(c, me).unwrap();
-            ids.push(pending(start(s.clone(), me, Op::CondNode { node, me, saved }, c, None)));
+            ids.push(pending(start(
+                s.clone(),
+                me,
+                Op::CondNode { node, me, saved },
+                c,
+                None,
+            )));
         }
         lock::acquire(l, None, &never).unwrap();
         condition::notify(c, 0, 1).unwrap();
@@ -446,7 +541,10 @@ mod tests {
         if second_needs_lock {
             assert_eq!(first.1, Outcome::Aborted);
             lock::release(l).unwrap();
-            assert_eq!(rx.recv_timeout(SECOND).unwrap(), (ids[1], Outcome::Value(1.0)));
+            assert_eq!(
+                rx.recv_timeout(SECOND).unwrap(),
+                (ids[1], Outcome::Value(1.0))
+            );
         } else {
             assert_eq!(first, (ids[1], Outcome::Value(1.0)));
             lock::release(l).unwrap();
@@ -470,10 +568,12 @@ mod tests {
             Started::Pending(_) => panic!("the third arrival is last"),
         }
         assert!(barrier::finish_action(b, true));
-        let mut idx: Vec<f64> = (0..2).map(|_| match rx.recv_timeout(SECOND).unwrap().1 {
-            Outcome::Value(v) => v,
-            o => panic!("{o:?}"),
-        }).collect();
+        let mut idx: Vec<f64> = (0..2)
+            .map(|_| match rx.recv_timeout(SECOND).unwrap().1 {
+                Outcome::Value(v) => v,
+                o => panic!("{o:?}"),
+            })
+            .collect();
         idx.sort_by(f64::total_cmp);
         assert_eq!(idx, vec![0.0, 1.0]);
         arena().release(b);

@@ -110,7 +110,11 @@ fn take_index(s: &BarrierState) -> u32 {
         s.count.load(Relaxed)
     } else {
         s.holes.fetch_sub(1, Relaxed);
-        let (w, word) = bits.iter().enumerate().find(|(_, w)| w.load(Relaxed) != u32::MAX).expect("a free index");
+        let (w, word) = bits
+            .iter()
+            .enumerate()
+            .find(|(_, w)| w.load(Relaxed) != u32::MAX)
+            .expect("a free index");
         w as u32 * 32 + (!word.load(Relaxed)).trailing_zeros()
     };
     bits[index as usize / 32].fetch_or(1 << (index % 32), Relaxed);
@@ -200,7 +204,11 @@ pub fn withdraw(off: Off, index: u32) -> bool {
 
 /// Blocks until the round is released (`Ok(Ok(()))`), broken, or the deadline passes (which
 /// breaks it).
-pub fn wait_released(off: Off, deadline: Deadline, interrupt: Interrupt) -> Result<std::result::Result<(), Broken>> {
+pub fn wait_released(
+    off: Off,
+    deadline: Deadline,
+    interrupt: Interrupt,
+) -> Result<std::result::Result<(), Broken>> {
     let s = state(off);
     loop {
         let seen = s.seq.load(Acquire);
@@ -274,7 +282,9 @@ mod tests {
     fn three_parties_get_distinct_indexes_over_rounds() {
         let b = new(3, -1.0);
         for _ in 0..3 {
-            let ts: Vec<_> = (0..3).map(|_| std::thread::spawn(move || wait(b, None).unwrap())).collect();
+            let ts: Vec<_> = (0..3)
+                .map(|_| std::thread::spawn(move || wait(b, None).unwrap()))
+                .collect();
             let mut idx: Vec<u32> = ts.into_iter().map(|t| t.join().unwrap()).collect();
             idx.sort();
             assert_eq!(idx, vec![0, 1, 2]);

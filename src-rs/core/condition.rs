@@ -56,7 +56,10 @@ pub fn node(off: Off) -> &'static WaitNode {
 /// The condition's lock and whether it is an RLock.
 pub fn lock_of(off: Off) -> (Off, bool) {
     let s = state(off);
-    (s.lock.load(Acquire), s.lock_kind.load(Acquire) == Kind::RLock as u32)
+    (
+        s.lock.load(Acquire),
+        s.lock_kind.load(Acquire) == Kind::RLock as u32,
+    )
 }
 
 /// Python's `_is_owned`: an RLock must be held by `me`, a Lock by anyone.
@@ -155,7 +158,11 @@ pub fn abandon(off: Off, n: Off) {
 /// Takes the lock back at the saved level (no timeout, as in Python).
 pub fn reacquire(off: Off, me: u32, saved: u32, interrupt: Interrupt) -> Result<()> {
     let (l, is_rlock) = lock_of(off);
-    let ok = if is_rlock { rlock::take(l, me, saved, None, interrupt)? } else { lock::acquire(l, None, interrupt)? };
+    let ok = if is_rlock {
+        rlock::take(l, me, saved, None, interrupt)?
+    } else {
+        lock::acquire(l, None, interrupt)?
+    };
     debug_assert!(ok);
     Ok(())
 }

@@ -75,7 +75,9 @@ mod tests {
     fn wait_times_out_then_set_wakes_all() {
         let e = new();
         assert!(!wait(e, deadline_after_ms(10.0), &never).unwrap());
-        let ts: Vec<_> = (0..4).map(|_| std::thread::spawn(move || wait(e, None, &never).unwrap())).collect();
+        let ts: Vec<_> = (0..4)
+            .map(|_| std::thread::spawn(move || wait(e, None, &never).unwrap()))
+            .collect();
         std::thread::sleep(std::time::Duration::from_millis(20));
         set(e);
         for t in ts {

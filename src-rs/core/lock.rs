@@ -25,7 +25,10 @@ pub fn state(off: Off) -> &'static LockState {
 }
 
 pub fn try_acquire(off: Off) -> bool {
-    state(off).word.compare_exchange(0, 1, Acquire, Relaxed).is_ok()
+    state(off)
+        .word
+        .compare_exchange(0, 1, Acquire, Relaxed)
+        .is_ok()
 }
 
 /// One attempt that leaves the word at 2, for waiters (the next release must wake the rest).
@@ -100,7 +103,11 @@ mod tests {
                         let v = c.load(Relaxed);
                         c.store(v + 1, Relaxed);
                         // What JavaScript does: the fast CAS, else the slow release.
-                        if state(l).word.compare_exchange(1, 0, Release, Relaxed).is_err() {
+                        if state(l)
+                            .word
+                            .compare_exchange(1, 0, Release, Relaxed)
+                            .is_err()
+                        {
                             release(l).unwrap();
                         }
                     }
@@ -119,7 +126,10 @@ mod tests {
         let l = new();
         assert!(try_acquire(l));
         let t0 = std::time::Instant::now();
-        assert_eq!(acquire(l, None, &|| t0.elapsed().as_millis() > 100), Err(Error::Interrupted));
+        assert_eq!(
+            acquire(l, None, &|| t0.elapsed().as_millis() > 100),
+            Err(Error::Interrupted)
+        );
         release(l).unwrap();
         arena().release(l);
     }

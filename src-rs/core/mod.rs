@@ -9,8 +9,8 @@ pub mod event;
 pub mod lock;
 pub mod park;
 pub mod raw_mutex;
-pub mod rlock;
 pub mod ring;
+pub mod rlock;
 pub mod semaphore;
 
 use arena::{Arena, Kind, Off};

@@ -33,7 +33,11 @@ pub fn deadline_after_ms(ms: f64) -> Deadline {
         return None;
     }
     let d = Duration::from_secs_f64(ms / 1000.0);
-    Some(Instant::now().checked_add(d).unwrap_or_else(|| Instant::now() + Duration::from_secs(86400 * 365 * 100)))
+    Some(
+        Instant::now()
+            .checked_add(d)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(86400 * 365 * 100)),
+    )
 }
 
 /// Waits while `*word == expected`, until woken, the deadline passes, or `interrupt` says so.

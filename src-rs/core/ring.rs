@@ -17,7 +17,12 @@ pub fn own_slot() -> &'static ProcSlot {
         let pid = crate::sys::pid();
         let procs = arena().procs();
         let i = (0..MAX_PROCS)
-            .find(|&i| procs[i].pid.compare_exchange(0, pid, AcqRel, Relaxed).is_ok())
+            .find(|&i| {
+                procs[i]
+                    .pid
+                    .compare_exchange(0, pid, AcqRel, Relaxed)
+                    .is_ok()
+            })
             .expect("native-threading: too many processes share one arena");
         HIGH_WATER.fetch_max(i + 1, Relaxed);
         i

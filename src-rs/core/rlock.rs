@@ -64,7 +64,13 @@ pub fn acquire(off: Off, me: u32, deadline: Deadline, interrupt: Interrupt) -> R
 }
 
 /// Blocks until the lock is free and takes it for `me` at recursion level `count`.
-pub fn take(off: Off, me: u32, count: u32, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
+pub fn take(
+    off: Off,
+    me: u32,
+    count: u32,
+    deadline: Deadline,
+    interrupt: Interrupt,
+) -> Result<bool> {
     let s = state(off);
     s.waiters.fetch_add(1, SeqCst);
     let result = loop {

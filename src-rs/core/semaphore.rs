@@ -19,7 +19,11 @@ pub struct SemState {
 }
 
 pub fn new(value: u32, bounded: bool) -> Off {
-    let kind = if bounded { Kind::BoundedSemaphore } else { Kind::Semaphore };
+    let kind = if bounded {
+        Kind::BoundedSemaphore
+    } else {
+        Kind::Semaphore
+    };
     let off = arena().alloc(kind, std::mem::size_of::<SemState>());
     let s = state(off);
     s.value.store(value, Relaxed);
@@ -67,7 +71,11 @@ pub fn acquire(off: Off, deadline: Deadline, interrupt: Interrupt) -> Result<boo
 /// Adds `n` and wakes up to `n` waiters.
 pub fn release(off: Off, n: u32, bounded: bool) -> Result<()> {
     let s = state(off);
-    let ceiling = if bounded { s.initial.load(Relaxed) } else { MAX_VALUE };
+    let ceiling = if bounded {
+        s.initial.load(Relaxed)
+    } else {
+        MAX_VALUE
+    };
     let mut cur = s.value.load(Relaxed);
     loop {
         let next = match cur.checked_add(n) {
@@ -126,7 +134,9 @@ mod tests {
     #[test]
     fn release_wakes_blocked_threads() {
         let s = new(0, false);
-        let ts: Vec<_> = (0..3).map(|_| std::thread::spawn(move || acquire(s, None, &never).unwrap())).collect();
+        let ts: Vec<_> = (0..3)
+            .map(|_| std::thread::spawn(move || acquire(s, None, &never).unwrap()))
+            .collect();
         std::thread::sleep(std::time::Duration::from_millis(20));
         release(s, 3, false).unwrap();
         for t in ts {

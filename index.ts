@@ -1,0 +1,10 @@
+// native-threading: Python's threading and multiprocessing for Node.js.
+export { Lock } from './src/lock';
+export { RLock } from './src/rlock';
+export { Condition } from './src/condition';
+export { Semaphore, BoundedSemaphore } from './src/semaphore';
+export { Event } from './src/event';
+export { Barrier } from './src/barrier';
+export { BrokenBarrierError } from './src/errors';
+export { sleep } from './src/sleep';
+export type { WaitOptions } from './src/validate';

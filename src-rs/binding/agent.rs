@@ -1,0 +1,222 @@
+//! One `Agent` per JavaScript thread (N-API environment): its id as a lock owner, the Promises
+//! of its pending asynchronous waits, and the thread-safe function that settles them.
+
+use crate::core::arena::arena;
+use crate::core::async_wait::{self, Outcome, Sink};
+use crate::napi::{Deferred, Env, JsError, JsResult, Ref, Tsfn, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::{Arc, Mutex};
+
+pub struct Agent {
+    /// Owner id of this thread in RLocks (unique across threads and processes).
+    pub id: u32,
+    sink: Arc<PromiseSink>,
+    pending: RefCell<HashMap<u64, Pending>>,
+    /// A no-op function: calling it fails once the thread is being terminated.
+    probe: Option<Ref>,
+    /// Thread-registry entries to drop when this thread ends.
+    pub exit_records: Arc<Mutex<Vec<u32>>>,
+    next_local: Cell<u64>,
+}
+
+struct Pending {
+    deferred: Deferred,
+    reason: Option<Ref>,
+}
+
+/// Collects outcomes from the dispatcher thread and wakes the JavaScript thread once per batch.
+struct PromiseSink {
+    tsfn: Mutex<Option<Tsfn>>,
+    outbox: Mutex<Vec<(u64, Outcome)>>,
+    scheduled: AtomicBool,
+}
+
+impl Sink for PromiseSink {
+    fn deliver(&self, id: u64, outcome: Outcome) {
+        self.outbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((id, outcome));
+        if !self.scheduled.swap(true, AcqRel) {
+            if let Some(t) = self.tsfn.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                t.call();
+            }
+        }
+    }
+}
+
+fn noop(env: Env, _: &crate::napi::Args) -> JsResult<Value> {
+    Ok(env.undefined())
+}
+
+impl Agent {
+    /// Sets up the agent of `env` (once per thread).
+    pub fn init(env: Env, is_worker: bool) -> JsResult<&'static Agent> {
+        if let Some(a) = env.instance_data::<Agent>() {
+            return Ok(a);
+        }
+        let sink = Arc::new(PromiseSink {
+            tsfn: Mutex::new(None),
+            outbox: Mutex::new(Vec::new()),
+            scheduled: AtomicBool::new(false),
+        });
+        let tsfn = env.tsfn(Box::new(|env| {
+            if let Some(agent) = env.instance_data::<Agent>() {
+                agent.settle_delivered(env);
+            }
+        }))?;
+        *sink.tsfn.lock().unwrap_or_else(|e| e.into_inner()) = Some(tsfn);
+        let probe = if is_worker {
+            Some(env.reference(env.function("probe", noop)?)?)
+        } else {
+            None
+        };
+        let id = arena().new_agent_id();
+        let exit_records = Arc::new(Mutex::new(Vec::new()));
+        let teardown_sink = sink.clone();
+        let teardown_records = exit_records.clone();
+        env.on_teardown(Box::new(move || {
+            async_wait::abandon_agent(id);
+            if let Some(t) = teardown_sink
+                .tsfn
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+            {
+                t.release();
+            }
+            for r in teardown_records
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .drain(..)
+            {
+                super::threads::unregister(r);
+            }
+        }));
+        env.set_instance_data(Agent {
+            id,
+            sink,
+            pending: RefCell::new(HashMap::new()),
+            probe,
+            exit_records,
+            next_local: Cell::new(0),
+        })?;
+        env.instance_data::<Agent>().ok_or(JsError::Pending)
+    }
+
+    pub fn get(env: Env) -> JsResult<&'static Agent> {
+        env.instance_data::<Agent>().ok_or_else(|| {
+            JsError::error(
+                "ERR_NATIVE_THREADING_INIT",
+                "native-threading: init() was not called on this thread",
+            )
+        })
+    }
+
+    pub fn sink(&self) -> Arc<dyn Sink> {
+        self.sink.clone()
+    }
+
+    /// True once this (worker) thread is being terminated.
+    pub fn terminating(&self, env: Env) -> bool {
+        match &self.probe {
+            Some(p) => env.call(p.value(env), env.undefined(), &[]).is_err(),
+            None => false,
+        }
+    }
+
+    /// A Promise for wait `id`, settled later by `settle_delivered` or `abort`.
+    pub fn track(&self, env: Env, id: u64) -> JsResult<Value> {
+        let (deferred, promise) = env.promise()?;
+        let mut pending = self.pending.borrow_mut();
+        pending.insert(
+            id,
+            Pending {
+                deferred,
+                reason: None,
+            },
+        );
+        if pending.len() == 1 {
+            self.set_keep_alive(env, true);
+        }
+        Ok(promise)
+    }
+
+    /// An id for a wait that finished at once (tagged with the top bit, so it never collides
+    /// with the engine's ids).
+    pub fn local_id(&self) -> u64 {
+        let n = self.next_local.get() + 1;
+        self.next_local.set(n);
+        n | 1 << 63
+    }
+
+    fn set_keep_alive(&self, env: Env, on: bool) {
+        if let Some(t) = self
+            .sink
+            .tsfn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            t.set_ref(env, on);
+        }
+    }
+
+    fn settle(&self, env: Env, id: u64, outcome: Outcome) {
+        let Some(p) = self.pending.borrow_mut().remove(&id) else {
+            return;
+        };
+        match outcome {
+            Outcome::Value(v) => p.deferred.resolve(env, env.number(v)),
+            Outcome::Aborted => {
+                let reason = p
+                    .reason
+                    .as_ref()
+                    .map_or_else(|| env.undefined(), |r| r.value(env));
+                p.deferred.reject(env, reason);
+            }
+        }
+        if let Some(r) = p.reason {
+            r.delete(env);
+        }
+        if self.pending.borrow().is_empty() {
+            self.set_keep_alive(env, false);
+        }
+    }
+
+    fn settle_delivered(&self, env: Env) {
+        self.sink.scheduled.store(false, Release);
+        let batch =
+            std::mem::take(&mut *self.sink.outbox.lock().unwrap_or_else(|e| e.into_inner()));
+        for (id, outcome) in batch {
+            self.settle(env, id, outcome);
+        }
+    }
+
+    /// Aborts wait `id` with `reason`. Returns false when its outcome was already decided.
+    pub fn abort(&self, env: Env, id: u64, reason: Value) -> JsResult<bool> {
+        if !self.pending.borrow().contains_key(&id) {
+            return Ok(false);
+        }
+        match async_wait::abort(id) {
+            async_wait::Aborted::TooLate => Ok(false),
+            async_wait::Aborted::Now => {
+                let r = env.reference(reason)?;
+                if let Some(p) = self.pending.borrow_mut().get_mut(&id) {
+                    p.reason = Some(r);
+                }
+                self.settle(env, id, Outcome::Aborted);
+                Ok(true)
+            }
+            async_wait::Aborted::Later => {
+                let r = env.reference(reason)?;
+                if let Some(p) = self.pending.borrow_mut().get_mut(&id) {
+                    p.reason = Some(r);
+                }
+                Ok(true)
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The N-API functions this addon uses, declared by hand from Node's `js_native_api.h` and
+//! `node_api.h` (N-API version 8, Node >= 20). Node resolves them when it loads the addon.
+
+#![allow(non_camel_case_types)]
+
+use std::ffi::{c_char, c_void};
+
+#[repr(C)]
+pub struct napi_env__ {
+    _p: [u8; 0],
+}
+#[repr(C)]
+pub struct napi_value__ {
+    _p: [u8; 0],
+}
+#[repr(C)]
+pub struct napi_callback_info__ {
+    _p: [u8; 0],
+}
+#[repr(C)]
+pub struct napi_ref__ {
+    _p: [u8; 0],
+}
+#[repr(C)]
+pub struct napi_deferred__ {
+    _p: [u8; 0],
+}
+#[repr(C)]
+pub struct napi_threadsafe_function__ {
+    _p: [u8; 0],
+}
+
+pub type napi_env = *mut napi_env__;
+pub type napi_value = *mut napi_value__;
+pub type napi_callback_info = *mut napi_callback_info__;
+pub type napi_ref = *mut napi_ref__;
+pub type napi_deferred = *mut napi_deferred__;
+pub type napi_threadsafe_function = *mut napi_threadsafe_function__;
+pub type napi_status = i32;
+pub type napi_valuetype = i32;
+
+pub const NAPI_OK: napi_status = 0;
+pub const NAPI_BOOLEAN: napi_valuetype = 2;
+pub const NAPI_NUMBER: napi_valuetype = 3;
+pub const NAPI_STRING: napi_valuetype = 4;
+pub const NAPI_TSFN_RELEASE: i32 = 0;
+pub const NAPI_TSFN_NONBLOCKING: i32 = 0;
+
+pub type napi_callback =
+    unsafe extern "C" fn(env: napi_env, info: napi_callback_info) -> napi_value;
+pub type napi_finalize = unsafe extern "C" fn(env: napi_env, data: *mut c_void, hint: *mut c_void);
+pub type napi_cleanup_hook = unsafe extern "C" fn(arg: *mut c_void);
+pub type napi_threadsafe_function_call_js = unsafe extern "C" fn(
+    env: napi_env,
+    js_callback: napi_value,
+    context: *mut c_void,
+    data: *mut c_void,
+);
+
+extern "C" {
+    pub fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
+    pub fn napi_get_boolean(env: napi_env, value: bool, result: *mut napi_value) -> napi_status;
+    pub fn napi_create_double(env: napi_env, value: f64, result: *mut napi_value) -> napi_status;
+    pub fn napi_create_string_utf8(
+        env: napi_env,
+        s: *const c_char,
+        len: usize,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_create_object(env: napi_env, result: *mut napi_value) -> napi_status;
+    pub fn napi_create_array_with_length(
+        env: napi_env,
+        len: usize,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_typeof(
+        env: napi_env,
+        value: napi_value,
+        result: *mut napi_valuetype,
+    ) -> napi_status;
+    pub fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64)
+        -> napi_status;
+    pub fn napi_get_value_bool(env: napi_env, value: napi_value, result: *mut bool) -> napi_status;
+    pub fn napi_get_value_string_utf8(
+        env: napi_env,
+        value: napi_value,
+        buf: *mut c_char,
+        bufsize: usize,
+        result: *mut usize,
+    ) -> napi_status;
+    pub fn napi_set_named_property(
+        env: napi_env,
+        object: napi_value,
+        name: *const c_char,
+        value: napi_value,
+    ) -> napi_status;
+    pub fn napi_set_element(
+        env: napi_env,
+        object: napi_value,
+        index: u32,
+        value: napi_value,
+    ) -> napi_status;
+    pub fn napi_get_element(
+        env: napi_env,
+        object: napi_value,
+        index: u32,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_get_array_length(env: napi_env, value: napi_value, result: *mut u32)
+        -> napi_status;
+    pub fn napi_is_array(env: napi_env, value: napi_value, result: *mut bool) -> napi_status;
+    pub fn napi_create_function(
+        env: napi_env,
+        name: *const c_char,
+        len: usize,
+        cb: napi_callback,
+        data: *mut c_void,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_get_cb_info(
+        env: napi_env,
+        info: napi_callback_info,
+        argc: *mut usize,
+        argv: *mut napi_value,
+        this_arg: *mut napi_value,
+        data: *mut *mut c_void,
+    ) -> napi_status;
+    pub fn napi_call_function(
+        env: napi_env,
+        recv: napi_value,
+        func: napi_value,
+        argc: usize,
+        argv: *const napi_value,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_throw(env: napi_env, error: napi_value) -> napi_status;
+    pub fn napi_create_error(
+        env: napi_env,
+        code: napi_value,
+        msg: napi_value,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_create_type_error(
+        env: napi_env,
+        code: napi_value,
+        msg: napi_value,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_create_range_error(
+        env: napi_env,
+        code: napi_value,
+        msg: napi_value,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_create_external_arraybuffer(
+        env: napi_env,
+        data: *mut c_void,
+        len: usize,
+        finalize_cb: Option<napi_finalize>,
+        hint: *mut c_void,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_add_finalizer(
+        env: napi_env,
+        object: napi_value,
+        data: *mut c_void,
+        finalize_cb: napi_finalize,
+        hint: *mut c_void,
+        result: *mut napi_ref,
+    ) -> napi_status;
+    pub fn napi_create_reference(
+        env: napi_env,
+        value: napi_value,
+        initial: u32,
+        result: *mut napi_ref,
+    ) -> napi_status;
+    pub fn napi_delete_reference(env: napi_env, r: napi_ref) -> napi_status;
+    pub fn napi_get_reference_value(
+        env: napi_env,
+        r: napi_ref,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_create_promise(
+        env: napi_env,
+        deferred: *mut napi_deferred,
+        promise: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_resolve_deferred(
+        env: napi_env,
+        deferred: napi_deferred,
+        value: napi_value,
+    ) -> napi_status;
+    pub fn napi_reject_deferred(
+        env: napi_env,
+        deferred: napi_deferred,
+        value: napi_value,
+    ) -> napi_status;
+    pub fn napi_set_instance_data(
+        env: napi_env,
+        data: *mut c_void,
+        finalize_cb: napi_finalize,
+        hint: *mut c_void,
+    ) -> napi_status;
+    pub fn napi_get_instance_data(env: napi_env, data: *mut *mut c_void) -> napi_status;
+    pub fn napi_add_env_cleanup_hook(
+        env: napi_env,
+        fun: napi_cleanup_hook,
+        arg: *mut c_void,
+    ) -> napi_status;
+    pub fn napi_create_threadsafe_function(
+        env: napi_env,
+        func: napi_value,
+        async_resource: napi_value,
+        async_resource_name: napi_value,
+        max_queue_size: usize,
+        initial_thread_count: usize,
+        thread_finalize_data: *mut c_void,
+        thread_finalize_cb: Option<napi_finalize>,
+        context: *mut c_void,
+        call_js_cb: Option<napi_threadsafe_function_call_js>,
+        result: *mut napi_threadsafe_function,
+    ) -> napi_status;
+    pub fn napi_call_threadsafe_function(
+        func: napi_threadsafe_function,
+        data: *mut c_void,
+        is_blocking: i32,
+    ) -> napi_status;
+    pub fn napi_release_threadsafe_function(
+        func: napi_threadsafe_function,
+        mode: i32,
+    ) -> napi_status;
+    pub fn napi_ref_threadsafe_function(
+        env: napi_env,
+        func: napi_threadsafe_function,
+    ) -> napi_status;
+    pub fn napi_unref_threadsafe_function(
+        env: napi_env,
+        func: napi_threadsafe_function,
+    ) -> napi_status;
+}

@@ -1,0 +1,61 @@
+// Python's threading.Event. Body words: 0 flag, 1 blocked waiters.
+import { asyncWaitersOf, Kind, memory, native, Op, wordOf } from './native';
+import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from './share';
+import { signalOf, timeoutMs, WaitOptions } from './validate';
+import { waitAsync } from './wait-async';
+
+export class Event {
+  readonly #h: number;
+  readonly #w: number;
+
+  constructor() {
+    this.#h = existingHandle(Kind.Event, this) ?? native.create(Kind.Event, this);
+    this.#w = wordOf(this.#h);
+    makeShareable(this, Kind.Event, this.#h);
+  }
+
+  isSet(): boolean {
+    return Atomics.load(memory, this.#w) !== 0;
+  }
+
+  /** Sets the flag and wakes every waiter, in any thread or process. */
+  set(): void {
+    Atomics.store(memory, this.#w, 1);
+    if (Atomics.load(memory, this.#w + 1) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
+      native.eventSet(this.#h);
+    }
+  }
+
+  clear(): void {
+    Atomics.store(memory, this.#w, 0);
+  }
+
+  /** True once set; false when `timeout` ms pass first. */
+  wait(timeout?: number): boolean {
+    const t = timeoutMs(timeout);
+    if (Atomics.load(memory, this.#w) !== 0) return true;
+    if (t === 0) return false;
+    return native.block(Op.Event, this.#h, t) === 1;
+  }
+
+  waitAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    try {
+      const t = timeoutMs(timeout);
+      const signal = signalOf(options);
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (Atomics.load(memory, this.#w) !== 0) return Promise.resolve(true);
+      if (t === 0) return Promise.resolve(false);
+      return waitAsync(Op.Event, this.#h, t, signal).then((r) => r === 1);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  static from(shared: unknown): Event {
+    if (shared instanceof Event) return shared;
+    const s = expectShared(shared, 'Event', Kind.Event);
+    return buildFrom({ shared: s }, () => new Event());
+  }
+}
+
+registerReviver(Kind.Event, (shared) => buildFrom({ shared }, () => new Event()));

@@ -1,0 +1,102 @@
+// How primitives travel. Each instance carries one own, enumerable accessor property, read by
+// the structured-clone algorithm (postMessage, workerData, v8.serialize): every read creates a
+// descriptor that owns a reference to the primitive (a "lease"), so the primitive outlives the
+// sender until the receiver restores it with `from()`, which takes the lease over.
+import { invalidArgType } from './errors';
+import { native } from './native';
+
+export const SHARED_KEY = '__nativeThreading';
+
+export interface Shared {
+  kind: number;
+  /** `[off, gen, lease, leaseGen]` (see binding/handles.rs). */
+  d: number[];
+}
+
+export function makeShareable(obj: object, kind: number, handle: number): void {
+  Object.defineProperty(obj, SHARED_KEY, {
+    enumerable: true,
+    get: (): Shared => ({ kind, d: native.share(handle) }),
+  });
+}
+
+/** The descriptor inside `value` (a structured clone of an instance), or undefined. */
+export function sharedOf(value: unknown): Shared | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const s = (value as Record<string, unknown>)[SHARED_KEY];
+  if (typeof s !== 'object' || s === null) return undefined;
+  const { kind, d } = s as Shared;
+  return typeof kind === 'number' && Array.isArray(d) ? { kind, d } : undefined;
+}
+
+/** `Class.from(shared)`: the descriptor for `kinds`, or ERR_INVALID_ARG_TYPE. */
+export function expectShared(value: unknown, className: string, ...kinds: number[]): Shared {
+  const s = sharedOf(value);
+  if (s === undefined || !kinds.includes(s.kind)) {
+    throw invalidArgType(`${className}.from() expects a ${className} received through postMessage, workerData or a target's arguments`, value);
+  }
+  return s;
+}
+
+type Reviver = (s: Shared) => object;
+const revivers = new Map<number, Reviver>();
+
+export function registerReviver(kind: number, revive: Reviver): void {
+  revivers.set(kind, revive);
+}
+
+/** Replaces every shared descriptor inside `value` (arrays, plain objects, Maps, Sets) with a
+ * working instance. Used on the arguments a Thread, Process or Pool target receives. */
+export function revive(value: unknown, seen = new Map<object, unknown>()): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return seen.get(value);
+  const s = sharedOf(value);
+  if (s !== undefined) {
+    const r = revivers.get(s.kind);
+    if (r !== undefined) {
+      const instance = r(s);
+      seen.set(value, instance);
+      return instance;
+    }
+  }
+  if (Array.isArray(value)) {
+    seen.set(value, value);
+    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], seen);
+  } else if (value instanceof Map) {
+    seen.set(value, value);
+    for (const [k, v] of value) value.set(k, revive(v, seen));
+  } else if (value instanceof Set) {
+    seen.set(value, value);
+    const items = [...value];
+    value.clear();
+    for (const v of items) value.add(revive(v, seen));
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    seen.set(value, value);
+    const rec = value as Record<string, unknown>;
+    for (const k of Object.keys(rec)) rec[k] = revive(rec[k], seen);
+  }
+  return value;
+}
+
+/** Where a constructor takes an existing primitive from instead of creating one: a shared
+ * descriptor to adopt, or a handle this thread already holds (one more reference). */
+type Source = { shared: Shared } | { handle: number };
+let source: Source | undefined;
+
+/** Runs `build` (a constructor call) so that it attaches to `src` instead of creating. */
+export function buildFrom<T>(src: Source, build: () => T): T {
+  source = src;
+  try {
+    return build();
+  } finally {
+    source = undefined;
+  }
+}
+
+/** In a constructor: the handle to attach to, if this construction is a `buildFrom`. */
+export function existingHandle(kind: number, owner: object): number | undefined {
+  const s = source;
+  if (s === undefined) return undefined;
+  source = undefined;
+  return 'shared' in s ? native.adopt(kind, owner, s.shared.d) : native.retainInto(kind, owner, s.handle);
+}
