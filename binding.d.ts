@@ -43,7 +43,9 @@ declare module 'native-threading/binding' {
     threadStarted(id: number, ident: number, nativeId: number): void;
     threadUpdate(id: number, name: string, daemon: boolean): void;
     threadUnregister(id: number): void;
-    threadUnregisterAtExit(id: number): void;
+    /** When the calling thread ends (however): drop record `id`, set the Event `doneEvent`. */
+    threadAtExit(id: number, doneEvent: number): void;
+    threadNumber(): number;
     threadList(): Array<[id: number, name: string, ident: number, nativeId: number, daemon: boolean, kind: number]>;
     currentIdent(): [ident: number, nativeId: number];
   }

@@ -8,3 +8,11 @@ export { Barrier } from './src/barrier';
 export { BrokenBarrierError } from './src/errors';
 export { sleep } from './src/sleep';
 export type { WaitOptions } from './src/validate';
+export { Thread, currentThread, mainThread, activeCount, enumerate, getIdent } from './src/thread';
+export type { ThreadOptions } from './src/thread';
+export { isMainModule } from './src/main-module';
+
+import { isMainThread } from 'node:worker_threads';
+import { mainThread } from './src/thread';
+// The main thread counts in activeCount()/enumerate() from every thread.
+if (isMainThread) mainThread();

@@ -51,6 +51,11 @@ export class Event {
     }
   }
 
+  /** @internal */
+  static handleOf(e: Event): number {
+    return e.#h;
+  }
+
   static from(shared: unknown): Event {
     if (shared instanceof Event) return shared;
     const s = expectShared(shared, 'Event', Kind.Event);

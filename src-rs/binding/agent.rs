@@ -16,9 +16,16 @@ pub struct Agent {
     pending: RefCell<HashMap<u64, Pending>>,
     /// A no-op function: calling it fails once the thread is being terminated.
     probe: Option<Ref>,
-    /// Thread-registry entries to drop when this thread ends.
-    pub exit_records: Arc<Mutex<Vec<u32>>>,
+    /// Thread-registry entries to drop and Events to set when this thread ends.
+    pub at_exit: Arc<Mutex<AtExit>>,
     next_local: Cell<u64>,
+}
+
+#[derive(Default)]
+pub struct AtExit {
+    pub records: Vec<u32>,
+    /// Event blocks (one reference each) to set.
+    pub events: Vec<u32>,
 }
 
 struct Pending {
@@ -74,9 +81,9 @@ impl Agent {
             None
         };
         let id = arena().new_agent_id();
-        let exit_records = Arc::new(Mutex::new(Vec::new()));
+        let at_exit = Arc::new(Mutex::new(AtExit::default()));
         let teardown_sink = sink.clone();
-        let teardown_records = exit_records.clone();
+        let teardown_at_exit = at_exit.clone();
         env.on_teardown(Box::new(move || {
             async_wait::abandon_agent(id);
             if let Some(t) = teardown_sink
@@ -87,12 +94,14 @@ impl Agent {
             {
                 t.release();
             }
-            for r in teardown_records
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .drain(..)
-            {
+            let at_exit =
+                std::mem::take(&mut *teardown_at_exit.lock().unwrap_or_else(|e| e.into_inner()));
+            for r in at_exit.records {
                 super::threads::unregister(r);
+            }
+            for e in at_exit.events {
+                crate::core::event::set(e);
+                arena().release(e);
             }
         }));
         env.set_instance_data(Agent {
@@ -100,7 +109,7 @@ impl Agent {
             sink,
             pending: RefCell::new(HashMap::new()),
             probe,
-            exit_records,
+            at_exit,
             next_local: Cell::new(0),
         })?;
         env.instance_data::<Agent>().ok_or(JsError::Pending)

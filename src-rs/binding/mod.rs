@@ -76,7 +76,8 @@ const METHODS: &[(&str, Method)] = &[
     ("threadStarted", threads::started),
     ("threadUpdate", threads::update),
     ("threadUnregister", threads::unregister_js),
-    ("threadUnregisterAtExit", threads::unregister_at_exit),
+    ("threadAtExit", threads::at_exit),
+    ("threadNumber", threads::number),
     ("threadList", threads::list),
     ("currentIdent", threads::current_ident),
 ];

@@ -3,6 +3,7 @@
 
 use super::Agent;
 use crate::napi::{Args, Env, JsResult, Value};
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::Mutex;
 
 struct Record {
@@ -72,16 +73,27 @@ pub fn unregister_js(env: Env, args: &Args) -> JsResult<Value> {
     Ok(env.undefined())
 }
 
-/// `threadUnregisterAtExit(id)`: drop record `id` when the calling thread ends, however it
-/// ends (return, error, `worker.terminate()`).
-pub fn unregister_at_exit(env: Env, args: &Args) -> JsResult<Value> {
-    let id = args.u32(0)?;
-    Agent::get(env)?
-        .exit_records
+/// `threadAtExit(recordId, eventHandle)`: when the calling thread ends, however it ends
+/// (return, error, `worker.terminate()`), drop record `recordId` and set the Event.
+pub fn at_exit(env: Env, args: &Args) -> JsResult<Value> {
+    let (id, event) = (
+        args.u32(0)?,
+        super::handle(args, 1, crate::core::arena::Kind::Event)?,
+    );
+    crate::core::arena::arena().retain(event);
+    let mut at_exit = Agent::get(env)?
+        .at_exit
         .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(id);
+        .unwrap_or_else(|e| e.into_inner());
+    at_exit.records.push(id);
+    at_exit.events.push(event);
     Ok(env.undefined())
+}
+
+/// `threadNumber()`: the next N of the default name `Thread-N`, process-wide.
+pub fn number(env: Env, _args: &Args) -> JsResult<Value> {
+    static N: AtomicU32 = AtomicU32::new(0);
+    Ok(env.number((N.fetch_add(1, Relaxed) + 1) as f64))
 }
 
 /// `threadList()`: `[id, name, ident, nativeId, daemon, kind][]` in start order.

@@ -160,7 +160,9 @@ impl Arena {
 
     fn block(&self, off: Off) -> &BlockHeader {
         debug_assert!(
-            (off as usize) >= HEADER && (off as usize) < SMALL_END && (off as usize).is_multiple_of(BLOCK)
+            (off as usize) >= HEADER
+                && (off as usize) < SMALL_END
+                && (off as usize).is_multiple_of(BLOCK)
         );
         // SAFETY: offsets handed out by `alloc` are 64-byte aligned, inside the mapping and
         // start with a BlockHeader made of atomics.
@@ -333,8 +335,9 @@ impl Arena {
     /// Turns a descriptor into one owned reference to its block: the first adopter takes over
     /// the lease's reference, later ones take a new reference while the block still lives.
     pub fn adopt(&self, d: Descriptor, kind: Kind) -> bool {
-        let valid =
-            |o: Off| (o as usize) >= HEADER && (o as usize) < SMALL_END && (o as usize).is_multiple_of(BLOCK);
+        let valid = |o: Off| {
+            (o as usize) >= HEADER && (o as usize) < SMALL_END && (o as usize).is_multiple_of(BLOCK)
+        };
         if !valid(d.off) || !valid(d.lease) {
             return false;
         }

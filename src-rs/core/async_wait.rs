@@ -153,10 +153,9 @@ pub fn abandon_agent(agent: u32) {
             if let Some(w) = e.remove(id) {
                 match w.op {
                     Op::CondNode { node, .. } => condition::abandon(w.block, node),
-                    Op::BarrierWait { index }
-                        if !barrier::withdraw(w.block, index) => {
-                            barrier::try_leave(w.block);
-                        }
+                    Op::BarrierWait { index } if !barrier::withdraw(w.block, index) => {
+                        barrier::try_leave(w.block);
+                    }
                     _ => {}
                 }
                 arena().release(w.owner);
