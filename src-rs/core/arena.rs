@@ -91,7 +91,8 @@ struct Header {
     /// Tagged heads: low 32 bits the first free block, high 32 bits an ABA tag.
     free: [AtomicU64; CLASSES],
     next_agent: AtomicU32,
-    _pad: AtomicU32,
+    /// One past the highest process slot ever claimed (rings scan up to here).
+    procs_used: AtomicU32,
     procs: [ProcSlot; MAX_PROCS],
 }
 
@@ -143,6 +144,25 @@ impl Arena {
 
     pub fn procs(&self) -> &[ProcSlot; MAX_PROCS] {
         &self.header().procs
+    }
+
+    /// The process slots that have ever been claimed.
+    pub fn procs_in_use(&self) -> &[ProcSlot] {
+        let n = (self.header().procs_used.load(Acquire) as usize).min(MAX_PROCS);
+        &self.header().procs[..n]
+    }
+
+    /// Claims a free process slot for `pid`.
+    pub fn claim_proc_slot(&self, pid: u32) -> Option<usize> {
+        let h = self.header();
+        let i = (0..MAX_PROCS).find(|&i| {
+            h.procs[i]
+                .pid
+                .compare_exchange(0, pid, AcqRel, Relaxed)
+                .is_ok()
+        })?;
+        h.procs_used.fetch_max(i as u32 + 1, AcqRel);
+        Some(i)
     }
 
     /// Is `off` the offset of a live block of kind `kind`?

@@ -153,6 +153,11 @@ pub fn abandon_agent(agent: u32) {
             if let Some(w) = e.remove(id) {
                 match w.op {
                     Op::CondNode { node, .. } => condition::abandon(w.block, node),
+                    Op::CondRelock {
+                        cond,
+                        notified: true,
+                        ..
+                    } => condition::notify_unchecked(cond, 1),
                     Op::BarrierWait { index } if !barrier::withdraw(w.block, index) => {
                         barrier::try_leave(w.block);
                     }
@@ -336,7 +341,22 @@ impl Engine {
                     None => Aborted::Later,
                 }
             }
-            Op::CondRelock { .. } => {
+            Op::CondRelock {
+                cond,
+                me,
+                saved,
+                notified,
+            } => {
+                if notified {
+                    // The notification this waiter received goes to the next one.
+                    condition::notify_unchecked(cond, 1);
+                }
+                w.op = Op::CondRelock {
+                    cond,
+                    me,
+                    saved,
+                    notified: false,
+                };
                 w.aborted = true;
                 Aborted::Later
             }

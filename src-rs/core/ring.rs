@@ -3,29 +3,19 @@
 //! block's offset to the mailbox of every process with pending waiters and bumps its bell, a
 //! futex word its dispatcher thread sleeps on.
 
-use super::arena::{arena, Off, ProcSlot, MAX_PROCS};
+use super::arena::{arena, Off, ProcSlot};
 use crate::sys::futex_wake;
-use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::sync::atomic::Ordering::*;
 use std::sync::OnceLock;
 
 static SLOT: OnceLock<usize> = OnceLock::new();
-static HIGH_WATER: AtomicUsize = AtomicUsize::new(0);
 
 /// This process's slot in the process table, claimed on first use.
 pub fn own_slot() -> &'static ProcSlot {
     let i = *SLOT.get_or_init(|| {
-        let pid = crate::sys::pid();
-        let procs = arena().procs();
-        let i = (0..MAX_PROCS)
-            .find(|&i| {
-                procs[i]
-                    .pid
-                    .compare_exchange(0, pid, AcqRel, Relaxed)
-                    .is_ok()
-            })
-            .expect("native-threading: too many processes share one arena");
-        HIGH_WATER.fetch_max(i + 1, Relaxed);
-        i
+        arena()
+            .claim_proc_slot(crate::sys::pid())
+            .expect("native-threading: too many processes share one arena")
     });
     &arena().procs()[i]
 }
@@ -37,9 +27,7 @@ pub fn ring(off: Off) {
     if a.header_of(off).async_waiters.load(SeqCst) == 0 {
         return;
     }
-    let procs = a.procs();
-    let n = HIGH_WATER.load(Relaxed).max(1);
-    for slot in &procs[..n] {
+    for slot in a.procs_in_use() {
         if slot.pid.load(Relaxed) != 0 && slot.active.load(SeqCst) > 0 {
             post(slot, off);
         }
