@@ -5,17 +5,24 @@ export interface Acquirable {
   release(): void;
 }
 
+/** What hold() returns: releases once when disposed. A class (not a closure) keeps it cheap. */
+class Held implements Disposable {
+  #lock: Acquirable | undefined;
+  constructor(lock: Acquirable) {
+    this.#lock = lock;
+  }
+  [Symbol.dispose](): void {
+    const lock = this.#lock;
+    if (lock !== undefined) {
+      this.#lock = undefined;
+      lock.release();
+    }
+  }
+}
+
 export function hold(x: Acquirable): Disposable {
   x.acquire();
-  let held = true;
-  return {
-    [Symbol.dispose]: () => {
-      if (held) {
-        held = false;
-        x.release();
-      }
-    },
-  };
+  return new Held(x);
 }
 
 export function withLock<T>(x: Acquirable, fn: () => T): T {

@@ -329,14 +329,18 @@ mod tests {
     #[test]
     fn failed_action_breaks_the_round() {
         let b = new(2, -1.0);
-        let t = std::thread::spawn(move || match arrive(b, &never).unwrap().unwrap() {
-            Arrival::Wait(_) => wait_released(b, None, &never).unwrap(),
-            Arrival::Last(_) => Ok(assert!(!finish_action(b, false))),
-        });
-        let me = match arrive(b, &never).unwrap().unwrap() {
-            Arrival::Wait(_) => wait_released(b, None, &never).unwrap(),
-            Arrival::Last(_) => Ok(assert!(!finish_action(b, false))),
-        };
+        // The last arrival's action fails: it reports no release, the other waiter is broken.
+        fn arrive_with_failing_action(b: Off) -> std::result::Result<(), Broken> {
+            match arrive(b, &never).unwrap().unwrap() {
+                Arrival::Wait(_) => wait_released(b, None, &never).unwrap(),
+                Arrival::Last(_) => {
+                    assert!(!finish_action(b, false));
+                    Ok(())
+                }
+            }
+        }
+        let t = std::thread::spawn(move || arrive_with_failing_action(b));
+        let me = arrive_with_failing_action(b);
         let them = t.join().unwrap();
         assert!(me.is_err() || them.is_err());
         assert!(broken(b));
