@@ -5,6 +5,7 @@ import { MessagePort, workerData } from 'node:worker_threads';
 import { Event } from './event';
 import { native } from './native';
 import { revive } from './share';
+import { sleep } from './sleep';
 import { load } from './target';
 import { Thread, threadInternals, ThreadSpec } from './thread';
 
@@ -17,12 +18,27 @@ interface BootData {
 
 // Threads write straight to the process's descriptors, in program order, as Python threads do
 // (a worker's stdout is otherwise relayed asynchronously through the parent's event loop).
+// The descriptors may be non-blocking pipes: a full pipe (EAGAIN) is waited out, and short
+// writes are completed, so no output is lost.
+function writeAll(fd: number, data: Uint8Array): void {
+  let done = 0;
+  while (done < data.length) {
+    try {
+      done += writeSync(fd, data, done);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      sleep(1);
+    }
+  }
+}
+
 for (const [stream, fd] of [
   [process.stdout, 1],
   [process.stderr, 2],
 ] as const) {
   stream.write = ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown): boolean => {
-    writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk);
+    const enc = typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8';
+    writeAll(fd, typeof chunk === 'string' ? Buffer.from(chunk, enc) : chunk);
     const callback = typeof encoding === 'function' ? encoding : cb;
     if (typeof callback === 'function') process.nextTick(callback as () => void);
     return true;
