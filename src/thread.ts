@@ -127,6 +127,13 @@ export class Thread {
         name: this.#name,
       });
       if (this.#daemon) worker.unref();
+      // An error outside the target (its module failing after start) ends only this thread,
+      // reported as Python reports a thread's exception.
+      const name = this.#name;
+      worker.on('error', (e: unknown) => {
+        const detail = e instanceof Error ? (e.stack ?? String(e)) : String(e);
+        process.stderr.write(`Exception in thread ${name}:\n${detail}\n`);
+      });
       started.wait();
       const reply = receiveMessageOnPort(port1)?.message as StartReply | undefined;
       if (reply === undefined || 'error' in reply) {
