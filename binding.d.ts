@@ -24,9 +24,9 @@ declare module 'native-threading/binding' {
 
     lockRelease(handle: number): void;
     rlockRelease(handle: number): void;
-    rlockUnlock(handle: number): void;
+    rlockWake(handle: number): void;
     semRelease(handle: number, n: number): void;
-    eventSet(handle: number): void;
+    eventWake(handle: number): void;
     condLock(handle: number): [lock: number, isRLock: number];
     condNotify(handle: number, n: number): void;
     barrierFinish(handle: number, actionSucceeded: boolean): boolean;

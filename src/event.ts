@@ -22,7 +22,7 @@ export class Event {
   set(): void {
     Atomics.store(memory, this.#w, 1);
     if (Atomics.load(memory, this.#w + 1) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
-      native.eventSet(this.#h);
+      native.eventWake(this.#h);
     }
   }
 

@@ -66,7 +66,7 @@ export class RLock {
     if (depth !== 0) return;
     Atomics.store(memory, w, 0);
     if (Atomics.load(memory, w + 2) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
-      native.rlockUnlock(this.#h);
+      native.rlockWake(this.#h);
     }
   }
 

@@ -17,9 +17,10 @@ pub fn rlock_release(env: Env, args: &Args) -> JsResult<Value> {
     Ok(env.undefined())
 }
 
-/// The tail of a JavaScript RLock release that saw waiters: free the lock and wake one.
-pub fn rlock_unlock(env: Env, args: &Args) -> JsResult<Value> {
-    rlock::unlock(handle(args, 0, Kind::RLock)?);
+/// The tail of a JavaScript RLock release that saw waiters: wake one (the owner word is
+/// already 0 and may belong to another thread by now).
+pub fn rlock_wake(env: Env, args: &Args) -> JsResult<Value> {
+    rlock::wake(handle(args, 0, Kind::RLock)?);
     Ok(env.undefined())
 }
 
@@ -38,8 +39,10 @@ pub fn sem_release(env: Env, args: &Args) -> JsResult<Value> {
     Ok(env.undefined())
 }
 
-pub fn event_set(env: Env, args: &Args) -> JsResult<Value> {
-    event::set(handle(args, 0, Kind::Event)?);
+/// The tail of a JavaScript `set()` that saw waiters: wake them (the flag is already set; storing
+/// it again here could undo a `clear()` made meanwhile by a woken waiter).
+pub fn event_wake(env: Env, args: &Args) -> JsResult<Value> {
+    event::wake(handle(args, 0, Kind::Event)?);
     Ok(env.undefined())
 }
 

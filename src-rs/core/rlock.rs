@@ -115,13 +115,17 @@ pub fn release_all(off: Off, me: u32) -> Result<u32> {
     Ok(c)
 }
 
-/// Frees the lock and wakes one waiter, if any (also the tail of a JavaScript release that
-/// saw waiters).
+/// Frees the lock and wakes one waiter, if any.
 pub fn unlock(off: Off) {
-    let s = state(off);
-    s.owner.store(0, SeqCst);
-    if s.waiters.load(SeqCst) > 0 {
-        futex_wake(&s.owner, 1);
+    state(off).owner.store(0, SeqCst);
+    wake(off);
+}
+
+/// Wakes one waiter after the lock was freed (also the tail of a JavaScript release that saw
+/// waiters: it must not store the owner again, since another thread may own it by now).
+pub fn wake(off: Off) {
+    if state(off).waiters.load(SeqCst) > 0 {
+        futex_wake(&state(off).owner, 1);
     }
     ring::ring(off);
 }
