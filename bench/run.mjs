@@ -1,0 +1,177 @@
+// Benchmark driver: `npm run bench` (= node bench/run.mjs).
+//
+//   node bench/run.mjs            full run (5 repeats per measurement, ~half a minute)
+//   node bench/run.mjs --quick    short run (3 repeats, short samples; a few seconds)
+//   options: --repeats=N  --only=lock,pingpong,python  --strict (exit 1 when a target fails)
+//
+// Every baseline is measured in the same run, interleaved with our own
+// measurement where possible, and each number is the median of the repeats.
+// Results: a table on stdout, bench/results.json and bench/results.md.
+//
+// A group is a module exporting `async function run(ctx)` that returns rows
+// built with row() from ./common.mjs. Add new groups (processes, queues,
+// pools ...) to GROUPS below; a group sees the numbers of earlier groups in
+// ctx.measured.
+import os from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { say } from './common.mjs';
+import { pythonVersion } from './python.mjs';
+
+const GROUPS = [
+  { name: 'lock', module: './lock.mjs' },
+  { name: 'pingpong', module: './pingpong.mjs' },
+  { name: 'python', module: './python.mjs' }, // after lock and pingpong: compares with their numbers
+];
+
+function parseArgs(argv) {
+  const opts = { quick: false, strict: false, repeats: null, only: null };
+  for (const a of argv) {
+    if (a === '--quick') opts.quick = true;
+    else if (a === '--strict') opts.strict = true;
+    else if (a.startsWith('--repeats=')) opts.repeats = Math.max(1, parseInt(a.slice(10), 10));
+    else if (a.startsWith('--only=')) opts.only = a.slice(7).split(',').filter(Boolean);
+    else if (a === '--help' || a === '-h') {
+      say('usage: node bench/run.mjs [--quick] [--repeats=N] [--only=lock,pingpong,python] [--strict]');
+      process.exit(0);
+    } else {
+      say(`unknown option ${a}`, 2);
+      process.exit(2);
+    }
+  }
+  return opts;
+}
+
+function fmt(x) {
+  if (x == null || !Number.isFinite(x)) return '-';
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+function targetText(t) {
+  if (!t) return 'info';
+  return `${t.strict ? '<' : '<='} ${t.maxRatio}x`;
+}
+
+function resultText(r) {
+  if (r.error) return r.target ? 'FAIL (error)' : 'error';
+  if (r.pass == null) return '-';
+  return r.pass ? 'pass' : 'FAIL';
+}
+
+const COLUMNS = ['Benchmark', 'Unit', 'Ours', 'Baseline', 'Ratio', 'Target', 'Result', 'Baseline is'];
+function cells(r) {
+  return [r.benchmark, r.unit, fmt(r.ours), fmt(r.baseline), r.ratio == null ? '-' : `${r.ratio.toFixed(2)}x`,
+    targetText(r.target), resultText(r), r.baselineName ?? '-'];
+}
+
+function textTable(rows) {
+  const data = [COLUMNS, ...rows.map(cells)];
+  const widths = COLUMNS.map((_, i) => Math.max(...data.map((d) => String(d[i]).length)));
+  const right = new Set([2, 3, 4]);
+  const line = (d) => d.map((c, i) => (right.has(i) ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ');
+  return [line(data[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...data.slice(1).map(line)].join('\n');
+}
+
+function mdTable(rows) {
+  const esc = (s) => String(s).replace(/\|/g, '\\|');
+  return [
+    `| ${COLUMNS.join(' | ')} |`,
+    `|${COLUMNS.map((_, i) => ([2, 3, 4].includes(i) ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${cells(r).map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const repeats = opts.repeats ?? (opts.quick ? 3 : 5);
+  const ctx = { quick: opts.quick, repeats, measured: {}, notes: [], python: null, stuck: false };
+
+  const watchdog = new Worker(new URL('./watchdog-worker.mjs', import.meta.url));
+  watchdog.unref();
+  const phaseLimitMs = opts.quick ? 60000 : 180000;
+
+  const env = {
+    date: new Date().toISOString(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    availableParallelism: os.availableParallelism?.() ?? os.cpus().length,
+    node: process.version,
+    python: pythonVersion(),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    mode: opts.quick ? 'quick' : 'full',
+    repeats,
+  };
+  say(`native-threading benchmarks (${env.mode}: median of ${repeats} samples each)`);
+  say(`${env.date}  ${env.cpu}, ${env.cores} cores  node ${env.node}  python ${env.python ?? '(none)'}  ${env.platform}\n`);
+
+  const rows = [];
+  const errors = [];
+  const t0 = Date.now();
+  for (const g of GROUPS) {
+    if (opts.only && !opts.only.includes(g.name)) continue;
+    watchdog.postMessage({ phase: g.name, limitMs: phaseLimitMs });
+    const tg = Date.now();
+    try {
+      const mod = await import(g.module);
+      const got = await mod.run(ctx);
+      rows.push(...got);
+      say(`  ${g.name}: ${got.length} row(s) in ${((Date.now() - tg) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      errors.push({ group: g.name, message: err.message, stack: err.stack });
+      say(`  ${g.name}: FAILED after ${((Date.now() - tg) / 1000).toFixed(1)} s: ${err.stack ?? err}`, 2);
+    }
+    if (ctx.stuck) break;
+  }
+  watchdog.postMessage({ phase: null });
+  const elapsed = (Date.now() - t0) / 1000;
+  if (ctx.python) env.python = ctx.python;
+
+  say('\n' + textTable(rows));
+  for (const n of ctx.notes) say(`note: ${n}`);
+  for (const r of rows) if (r.note) say(`note (${r.id}): ${r.note}`);
+  for (const r of rows) if (r.error) say(`error (${r.id}): ${r.error}`, 2);
+  for (const e of errors) say(`error (group ${e.group}): ${e.message}`, 2);
+  say(`\ntotal ${elapsed.toFixed(1)} s`);
+
+  const failed = rows.filter((r) => r.target && r.pass === false);
+  const results = { env, elapsedSeconds: elapsed, rows, errors, notes: ctx.notes };
+  const dir = fileURLToPath(new URL('.', import.meta.url));
+  writeFileSync(`${dir}results.json`, JSON.stringify(results, null, 2) + '\n');
+  const md = [
+    '# native-threading benchmark results',
+    '',
+    `- Date: ${env.date}`,
+    `- CPU: ${env.cpu} (${env.cores} cores, available parallelism ${env.availableParallelism})`,
+    `- Node: ${env.node}`,
+    `- Python: ${env.python ?? 'not found (CPython rows skipped)'}`,
+    `- Platform: ${env.platform}`,
+    `- Run: ${env.mode}, median of ${repeats} samples per measurement, ${elapsed.toFixed(1)} s in all`,
+    '',
+    'Ratio = ours / baseline (lower is better); both measured in the same run.',
+    '',
+    mdTable(rows),
+    '',
+    ...ctx.notes.map((n) => `- Note: ${n}`),
+    ...rows.filter((r) => r.note).map((r) => `- Note (${r.id}): ${r.note}`),
+    ...rows.filter((r) => r.error).map((r) => `- Error (${r.id}): ${r.error}`),
+    ...errors.map((e) => `- Error (group ${e.group}): ${e.message.replace(/\n/g, ' ')}`),
+    '',
+  ].join('\n');
+  writeFileSync(`${dir}results.md`, md);
+  say(`wrote bench/results.json and bench/results.md`);
+
+  const code = errors.length || (opts.strict && failed.length) ? 1 : 0;
+  if (ctx.stuck) {
+    say('some worker threads are stuck in a native wait and cannot be terminated: exiting with SIGKILL', 2);
+    process.kill(process.pid, 'SIGKILL');
+  }
+  process.exitCode = code;
+}
+
+main().catch((err) => {
+  say(err.stack ?? String(err), 2);
+  process.exit(1);
+});
