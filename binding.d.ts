@@ -37,7 +37,8 @@ declare module 'native-threading/binding' {
     /** Blocks this thread; `timeoutMs` < 0 waits forever. */
     block(op: number, handle: number, timeoutMs: number): number;
     waitAsync(op: number, handle: number, timeoutMs: number): [id: number, result: Promise<number>];
-    abortWait(id: number, reason: unknown): boolean;
+    /** Aborts wait `id`: its promise resolves with -Infinity. False when already decided. */
+    abortWait(id: number): boolean;
 
     threadRegister(name: string, daemon: boolean, kind: number): number;
     threadStarted(id: number, ident: number, nativeId: number): void;

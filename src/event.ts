@@ -1,4 +1,6 @@
-// Python's threading.Event. Body words: 0 flag, 1 blocked waiters.
+// Python's threading.Event. Body words: 0 = flag (bit 0) | number of set()s (bits 1..),
+// 1 = blocked waiters. A set() always changes word 0, so a waiter woken by it returns true even
+// if a clear() follows at once.
 import { asyncWaitersOf, Kind, memory, native, Op, wordOf } from './native';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from './share';
 import { signalOf, timeoutMs, WaitOptions } from './validate';
@@ -15,25 +17,32 @@ export class Event {
   }
 
   isSet(): boolean {
-    return Atomics.load(memory, this.#w) !== 0;
+    return (Atomics.load(memory, this.#w) & 1) !== 0;
   }
 
   /** Sets the flag and wakes every waiter, in any thread or process. */
   set(): void {
-    Atomics.store(memory, this.#w, 1);
+    // One CAS raises the flag and counts the set(), so no waiter can see one without the other.
+    let word = Atomics.load(memory, this.#w);
+    for (;;) {
+      if ((word & 1) !== 0) return;
+      const seen = Atomics.compareExchange(memory, this.#w, word, word + 3);
+      if (seen === word) break;
+      word = seen;
+    }
     if (Atomics.load(memory, this.#w + 1) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
       native.eventWake(this.#h);
     }
   }
 
   clear(): void {
-    Atomics.store(memory, this.#w, 0);
+    Atomics.and(memory, this.#w, ~1);
   }
 
   /** True once set; false when `timeout` ms pass first. */
   wait(timeout?: number): boolean {
     const t = timeoutMs(timeout);
-    if (Atomics.load(memory, this.#w) !== 0) return true;
+    if ((Atomics.load(memory, this.#w) & 1) !== 0) return true;
     if (t === 0) return false;
     return native.block(Op.Event, this.#h, t) === 1;
   }
@@ -43,7 +52,7 @@ export class Event {
       const t = timeoutMs(timeout);
       const signal = signalOf(options);
       if (signal?.aborted) return Promise.reject(signal.reason);
-      if (Atomics.load(memory, this.#w) !== 0) return Promise.resolve(true);
+      if ((Atomics.load(memory, this.#w) & 1) !== 0) return Promise.resolve(true);
       if (t === 0) return Promise.resolve(false);
       return waitAsync(Op.Event, this.#h, t, signal).then((r) => r === 1);
     } catch (e) {

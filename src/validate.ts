@@ -50,7 +50,9 @@ export function semaphoreAcquireArgs(blocking: unknown, timeout: unknown): numbe
   }
   const t = timeoutMs(timeout);
   if (blocking === false) {
-    if (timeout !== undefined && timeout !== null) throw invalidArgValue("can't specify a timeout for a non-blocking call");
+    if (timeout !== undefined && timeout !== null && timeout !== -1) {
+      throw invalidArgValue("can't specify a timeout for a non-blocking call");
+    }
     return 0;
   }
   return t;

@@ -1,6 +1,9 @@
 // The Promise form of a native wait, with AbortSignal support.
 import { native, Op } from './native';
 
+/** What an aborted wait resolves with (binding/agent.rs). */
+const ABORTED = -Infinity;
+
 /** Resolves with the wait's result number; an abort rejects with the signal's reason and
  * leaves the primitive as if the wait never happened (a Condition first takes its lock back). */
 export function waitAsync(op: Op, handle: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<number> {
@@ -8,8 +11,13 @@ export function waitAsync(op: Op, handle: number, timeoutMs: number, signal: Abo
   const [id, result] = native.waitAsync(op, handle, timeoutMs);
   if (signal === undefined) return result;
   const onAbort = (): void => {
-    native.abortWait(id, signal.reason);
+    native.abortWait(id);
   };
   signal.addEventListener('abort', onAbort, { once: true });
-  return result.finally(() => signal.removeEventListener('abort', onAbort));
+  return result.then((r) => {
+    signal.removeEventListener('abort', onAbort);
+    // The reason stays here (any value, not only objects); native code only reports "aborted".
+    if (r === ABORTED) throw signal.reason;
+    return r;
+  });
 }

@@ -13,7 +13,7 @@ pub struct Agent {
     /// Owner id of this thread in RLocks (unique across threads and processes).
     pub id: u32,
     sink: Arc<PromiseSink>,
-    pending: RefCell<HashMap<u64, Pending>>,
+    pending: RefCell<HashMap<u64, Deferred>>,
     /// A no-op function: calling it fails once the thread is being terminated.
     probe: Option<Ref>,
     /// Thread-registry entries to drop and Events to set when this thread ends.
@@ -28,10 +28,9 @@ pub struct AtExit {
     pub events: Vec<u32>,
 }
 
-struct Pending {
-    deferred: Deferred,
-    reason: Option<Ref>,
-}
+/// What an aborted wait resolves with; the JavaScript side then rejects with the signal's
+/// reason (which may be any value, so it stays there).
+const ABORTED: f64 = f64::NEG_INFINITY;
 
 /// Collects outcomes from the dispatcher thread and wakes the JavaScript thread once per batch.
 struct PromiseSink {
@@ -140,13 +139,7 @@ impl Agent {
     pub fn track(&self, env: Env, id: u64) -> JsResult<Value> {
         let (deferred, promise) = env.promise()?;
         let mut pending = self.pending.borrow_mut();
-        pending.insert(
-            id,
-            Pending {
-                deferred,
-                reason: None,
-            },
-        );
+        pending.insert(id, deferred);
         if pending.len() == 1 {
             self.set_keep_alive(env, true);
         }
@@ -174,22 +167,14 @@ impl Agent {
     }
 
     fn settle(&self, env: Env, id: u64, outcome: Outcome) {
-        let Some(p) = self.pending.borrow_mut().remove(&id) else {
+        let Some(deferred) = self.pending.borrow_mut().remove(&id) else {
             return;
         };
-        match outcome {
-            Outcome::Value(v) => p.deferred.resolve(env, env.number(v)),
-            Outcome::Aborted => {
-                let reason = p
-                    .reason
-                    .as_ref()
-                    .map_or_else(|| env.undefined(), |r| r.value(env));
-                p.deferred.reject(env, reason);
-            }
-        }
-        if let Some(r) = p.reason {
-            r.delete(env);
-        }
+        let v = match outcome {
+            Outcome::Value(v) => v,
+            Outcome::Aborted => ABORTED,
+        };
+        deferred.resolve(env, env.number(v));
         if self.pending.borrow().is_empty() {
             self.set_keep_alive(env, false);
         }
@@ -204,28 +189,18 @@ impl Agent {
         }
     }
 
-    /// Aborts wait `id` with `reason`. Returns false when its outcome was already decided.
-    pub fn abort(&self, env: Env, id: u64, reason: Value) -> JsResult<bool> {
+    /// Aborts wait `id`. Returns false when its outcome was already decided.
+    pub fn abort(&self, env: Env, id: u64) -> bool {
         if !self.pending.borrow().contains_key(&id) {
-            return Ok(false);
+            return false;
         }
         match async_wait::abort(id) {
-            async_wait::Aborted::TooLate => Ok(false),
+            async_wait::Aborted::TooLate => false,
             async_wait::Aborted::Now => {
-                let r = env.reference(reason)?;
-                if let Some(p) = self.pending.borrow_mut().get_mut(&id) {
-                    p.reason = Some(r);
-                }
                 self.settle(env, id, Outcome::Aborted);
-                Ok(true)
+                true
             }
-            async_wait::Aborted::Later => {
-                let r = env.reference(reason)?;
-                if let Some(p) = self.pending.borrow_mut().get_mut(&id) {
-                    p.reason = Some(r);
-                }
-                Ok(true)
-            }
+            async_wait::Aborted::Later => true,
         }
     }
 }

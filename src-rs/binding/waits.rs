@@ -110,7 +110,15 @@ pub fn wait_async(env: Env, args: &Args) -> JsResult<Value> {
             (Op::RLock { me }, l)
         }
         SEMAPHORE => (Op::Semaphore, semaphore_handle(args)?),
-        EVENT => (Op::Event, handle(args, 1, Kind::Event)?),
+        EVENT => {
+            let e = handle(args, 1, Kind::Event)?;
+            (
+                Op::Event {
+                    seen: event::word(e),
+                },
+                e,
+            )
+        }
         CONDITION => {
             let c = handle(args, 1, Kind::Condition)?;
             let (node, saved) = condition::begin_wait(c, me).map_err(js_error)?;
@@ -140,13 +148,13 @@ fn settled(env: Env, agent: &Agent, v: f64) -> JsResult<Value> {
     env.array(&[env.number(id as f64), promise])
 }
 
-/// `abortWait(id, reason)`: rejects wait `id` with `reason` (at once, or after a Condition
-/// took its lock back). False when the wait had already finished.
+/// `abortWait(id)`: wait `id` resolves with -Infinity (at once, or after a Condition took its
+/// lock back), and JavaScript rejects with the signal's reason. False when it had finished.
 pub fn abort_wait(env: Env, args: &Args) -> JsResult<Value> {
     let agent = Agent::get(env)?;
     let id = args.number(0)?;
     if !(id >= 1.0 && id < (1u64 << 53) as f64) {
         return Ok(env.boolean(false));
     }
-    Ok(env.boolean(agent.abort(env, id as u64, args.get(1))?))
+    Ok(env.boolean(agent.abort(env, id as u64)))
 }

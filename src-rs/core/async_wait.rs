@@ -37,7 +37,10 @@ pub enum Op {
         me: u32,
     },
     Semaphore,
-    Event,
+    /// `seen`: the event's word when the wait began.
+    Event {
+        seen: u32,
+    },
     /// Waiting for a notify on a wait node (`block` is the condition).
     CondNode {
         node: Off,
@@ -276,7 +279,13 @@ impl Engine {
             let (op, block) = (w.op, w.block);
             let timed_out = match op {
                 Op::Lock | Op::RLock { .. } | Op::Semaphore => Some(Outcome::Value(0.0)),
-                Op::Event => Some(Outcome::Value(if event::is_set(block) { 1.0 } else { 0.0 })),
+                Op::Event { seen } => {
+                    Some(Outcome::Value(if event::signalled_since(block, seen) {
+                        1.0
+                    } else {
+                        0.0
+                    }))
+                }
                 Op::CondNode { node, me, saved } => {
                     let notified = condition::cancel_node(block, node);
                     arena().release(node);
@@ -387,7 +396,7 @@ fn attempt(w: &Waiter) -> Step {
         Op::Lock if lock::try_acquire_contended(b) => done(1.0),
         Op::RLock { me } if rlock::try_take(b, me, 1) => done(1.0),
         Op::Semaphore if semaphore::try_acquire(b) => done(1.0),
-        Op::Event if event::is_set(b) => done(1.0),
+        Op::Event { seen } if event::signalled_since(b, seen) => done(1.0),
         Op::CondNode { node, me, saved }
             if condition::node(node).state.load(Acquire) == condition::NOTIFIED =>
         {
@@ -478,7 +487,17 @@ mod tests {
         let (s, rx) = sink();
         let e = event::new();
         let ids: Vec<u64> = (0..1000)
-            .map(|_| pending(start(s.clone(), 1, Op::Event, e, None)))
+            .map(|_| {
+                pending(start(
+                    s.clone(),
+                    1,
+                    Op::Event {
+                        seen: event::word(e),
+                    },
+                    e,
+                    None,
+                ))
+            })
             .collect();
         event::set(e);
         let mut got: Vec<u64> = (0..1000)

@@ -1,4 +1,7 @@
-//! Event: a flag word (0 clear, 1 set) and a count of waiters; waiters sleep on the flag.
+//! Event: one word, bit 0 the flag and the bits above it a count of `set()`s, plus a count of
+//! blocked waiters. Waiters sleep on the word; a `set()` always changes it (the count goes up),
+//! so a waiter woken by a `set()` returns true even if a `clear()` follows at once (Python's
+//! `wait()` returns True once notified).
 
 use super::arena::{arena, Kind, Off};
 use super::park::{park, Deadline, Interrupt, Parked};
@@ -8,7 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering::*};
 
 #[repr(C)]
 pub struct EventState {
-    pub flag: AtomicU32,
+    pub word: AtomicU32,
     pub waiters: AtomicU32,
 }
 
@@ -21,44 +24,57 @@ pub fn state(off: Off) -> &'static EventState {
     unsafe { arena().body::<EventState>(off) }
 }
 
+pub fn word(off: Off) -> u32 {
+    state(off).word.load(SeqCst)
+}
+
 pub fn is_set(off: Off) -> bool {
-    state(off).flag.load(SeqCst) != 0
+    word(off) & 1 != 0
+}
+
+/// Whether a waiter that saw `seen` should return: the flag is up, or a `set()` happened.
+pub fn signalled_since(off: Off, seen: u32) -> bool {
+    let w = word(off);
+    w & 1 != 0 || w >> 1 != seen >> 1
 }
 
 pub fn set(off: Off) {
-    let s = state(off);
-    s.flag.store(1, SeqCst);
-    wake(off);
+    // One CAS raises the flag and counts the set(), so no waiter can see one without the other.
+    let raised = state(off).word.fetch_update(SeqCst, SeqCst, |w| (w & 1 == 0).then(|| w.wrapping_add(3)));
+    if raised.is_ok() {
+        wake(off);
+    }
 }
 
-/// Wakes everyone after the flag was set (JavaScript sets it and calls this when it saw
-/// waiters).
+/// Wakes everyone after a `set()` (JavaScript sets the word and calls this when it saw
+/// waiters; this must not touch the word, which may have been cleared since).
 pub fn wake(off: Off) {
     let s = state(off);
     if s.waiters.load(SeqCst) > 0 {
-        futex_wake(&s.flag, u32::MAX);
+        futex_wake(&s.word, u32::MAX);
     }
     ring::ring(off);
 }
 
 pub fn clear(off: Off) {
-    state(off).flag.store(0, SeqCst);
+    state(off).word.fetch_and(!1, SeqCst);
 }
 
-/// True once set; false when the deadline passes first (Python returns the flag).
+/// True once set (or set meanwhile); false when the deadline passes first.
 pub fn wait(off: Off, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
     let s = state(off);
-    if s.flag.load(SeqCst) != 0 {
+    let seen = s.word.load(SeqCst);
+    if seen & 1 != 0 {
         return Ok(true);
     }
     s.waiters.fetch_add(1, SeqCst);
     let result = loop {
-        if s.flag.load(SeqCst) != 0 {
+        if signalled_since(off, seen) {
             break Ok(true);
         }
-        match park(&s.flag, 0, deadline, interrupt) {
+        match park(&s.word, seen, deadline, interrupt) {
             Parked::Woken => {}
-            Parked::TimedOut => break Ok(s.flag.load(SeqCst) != 0),
+            Parked::TimedOut => break Ok(signalled_since(off, seen)),
             Parked::Interrupted => break Err(Error::Interrupted),
         }
     };
@@ -85,6 +101,19 @@ mod tests {
         }
         clear(e);
         assert!(!is_set(e));
+        arena().release(e);
+    }
+
+    #[test]
+    fn a_set_followed_by_clear_still_wakes_the_waiter() {
+        let e = new();
+        let t = std::thread::spawn(move || wait(e, deadline_after_ms(5000.0), &never).unwrap());
+        while state(e).waiters.load(SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        set(e);
+        clear(e);
+        assert!(t.join().unwrap());
         arena().release(e);
     }
 }

@@ -174,7 +174,6 @@ extern "C" {
         initial: u32,
         result: *mut napi_ref,
     ) -> napi_status;
-    pub fn napi_delete_reference(env: napi_env, r: napi_ref) -> napi_status;
     pub fn napi_get_reference_value(
         env: napi_env,
         r: napi_ref,
@@ -186,11 +185,6 @@ extern "C" {
         promise: *mut napi_value,
     ) -> napi_status;
     pub fn napi_resolve_deferred(
-        env: napi_env,
-        deferred: napi_deferred,
-        value: napi_value,
-    ) -> napi_status;
-    pub fn napi_reject_deferred(
         env: napi_env,
         deferred: napi_deferred,
         value: napi_value,

@@ -452,13 +452,9 @@ impl Deferred {
         // SAFETY: each deferred is settled exactly once (this consumes it).
         unsafe { napi_resolve_deferred(env.0, self.0, v.0) };
     }
-    pub fn reject(self, env: Env, v: Value) {
-        // SAFETY: as above.
-        unsafe { napi_reject_deferred(env.0, self.0, v.0) };
-    }
 }
 
-/// A strong reference to a JavaScript value; used on its JavaScript thread only.
+/// A strong reference to a JavaScript value for the life of its thread; used on that thread.
 pub struct Ref(napi_ref);
 
 impl Ref {
@@ -467,10 +463,6 @@ impl Ref {
         // SAFETY: the reference is alive until `delete`.
         unsafe { napi_get_reference_value(env.0, self.0, &mut v) };
         Value(v)
-    }
-    pub fn delete(self, env: Env) {
-        // SAFETY: consumes the reference.
-        unsafe { napi_delete_reference(env.0, self.0) };
     }
 }
 
