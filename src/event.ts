@@ -3,8 +3,8 @@
 // if a clear() follows at once.
 import { asyncWaitersOf, Kind, memory, native, Op, wordOf } from './native';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from './share';
-import { signalOf, timeoutMs, WaitOptions } from './validate';
-import { waitAsync } from './wait-async';
+import { timeoutMs, WaitOptions } from './validate';
+import { tryThenWaitAsync } from './wait-async';
 
 export class Event {
   readonly #h: number;
@@ -48,16 +48,7 @@ export class Event {
   }
 
   waitAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
-    try {
-      const t = timeoutMs(timeout);
-      const signal = signalOf(options);
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      if ((Atomics.load(memory, this.#w) & 1) !== 0) return Promise.resolve(true);
-      if (t === 0) return Promise.resolve(false);
-      return waitAsync(Op.Event, this.#h, t, signal).then((r) => r === 1);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return tryThenWaitAsync(() => timeoutMs(timeout), options, () => (Atomics.load(memory, this.#w) & 1) !== 0, Op.Event, this.#h);
   }
 
   /** @internal */

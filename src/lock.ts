@@ -4,8 +4,8 @@ import { coded } from './errors';
 import { hold, withLock } from './hold';
 import { Kind, memory, native, Op, wordOf } from './native';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from './share';
-import { acquireArgs, lockTimeoutMs, signalOf, WaitOptions } from './validate';
-import { waitAsync } from './wait-async';
+import { acquireArgs, lockTimeoutMs, WaitOptions } from './validate';
+import { tryThenWaitAsync } from './wait-async';
 
 export class Lock {
   readonly #h: number;
@@ -26,16 +26,7 @@ export class Lock {
   }
 
   acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
-    try {
-      const t = lockTimeoutMs(timeout);
-      const signal = signalOf(options);
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      if (Atomics.compareExchange(memory, this.#w, 0, 1) === 0) return Promise.resolve(true);
-      if (t === 0) return Promise.resolve(false);
-      return waitAsync(Op.Lock, this.#h, t, signal).then((r) => r === 1);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return tryThenWaitAsync(() => lockTimeoutMs(timeout), options, () => Atomics.compareExchange(memory, this.#w, 0, 1) === 0, Op.Lock, this.#h);
   }
 
   /** Any thread may release; releasing an unlocked lock throws ERR_LOCK_NOT_HELD. */

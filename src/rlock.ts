@@ -4,8 +4,8 @@ import { coded, outOfRange } from './errors';
 import { hold, withLock } from './hold';
 import { agentId, asyncWaitersOf, Kind, memory, native, Op, wordOf } from './native';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from './share';
-import { acquireArgs, lockTimeoutMs, signalOf, WaitOptions } from './validate';
-import { waitAsync } from './wait-async';
+import { acquireArgs, lockTimeoutMs, WaitOptions } from './validate';
+import { tryThenWaitAsync } from './wait-async';
 
 const MAX_DEPTH = 0x7fffffff;
 
@@ -43,16 +43,7 @@ export class RLock {
   }
 
   acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
-    try {
-      const t = lockTimeoutMs(timeout);
-      const signal = signalOf(options);
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      if (this.#try()) return Promise.resolve(true);
-      if (t === 0) return Promise.resolve(false);
-      return waitAsync(Op.RLock, this.#h, t, signal).then((r) => r === 1);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return tryThenWaitAsync(() => lockTimeoutMs(timeout), options, () => this.#try(), Op.RLock, this.#h);
   }
 
   /** Only the owning thread may release: otherwise ERR_LOCK_NOT_OWNED. */

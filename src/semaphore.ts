@@ -2,8 +2,8 @@
 import { hold, withLock } from './hold';
 import { Kind, memory, native, Op, wordOf } from './native';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from './share';
-import { count, semaphoreAcquireArgs, signalOf, timeoutMs, WaitOptions } from './validate';
-import { waitAsync } from './wait-async';
+import { count, semaphoreAcquireArgs, timeoutMs, WaitOptions } from './validate';
+import { tryThenWaitAsync } from './wait-async';
 
 export class Semaphore {
   readonly #h: number;
@@ -36,16 +36,7 @@ export class Semaphore {
   }
 
   acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
-    try {
-      const t = timeoutMs(timeout);
-      const signal = signalOf(options);
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      if (this.#try()) return Promise.resolve(true);
-      if (t === 0) return Promise.resolve(false);
-      return waitAsync(Op.Semaphore, this.#h, t, signal).then((r) => r === 1);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return tryThenWaitAsync(() => timeoutMs(timeout), options, () => this.#try(), Op.Semaphore, this.#h);
   }
 
   /** Adds `n` (default 1) and wakes up to `n` waiters. */

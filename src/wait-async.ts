@@ -1,5 +1,6 @@
 // The Promise form of a native wait, with AbortSignal support.
 import { native, Op } from './native';
+import { signalOf } from './validate';
 
 /** What an aborted wait resolves with (binding/agent.rs). */
 const ABORTED = -Infinity;
@@ -20,4 +21,25 @@ export function waitAsync(op: Op, handle: number, timeoutMs: number, signal: Abo
     if (r === ABORTED) throw signal.reason;
     return r;
   });
+}
+
+/** The Promise form of "try once, else wait" (acquireAsync, Event.waitAsync): `timeout()`
+ * validates the caller's timeout (its rule differs by class), then `options`; errors reject. */
+export function tryThenWaitAsync(
+  timeout: () => number,
+  options: unknown,
+  tryNow: () => boolean,
+  op: Op,
+  handle: number,
+): Promise<boolean> {
+  try {
+    const t = timeout();
+    const signal = signalOf(options);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (tryNow()) return Promise.resolve(true);
+    if (t === 0) return Promise.resolve(false);
+    return waitAsync(op, handle, t, signal).then((r) => r === 1);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
