@@ -1,5 +1,5 @@
 // Types of the native addon (src-rs/binding). Not part of the public API: the classes in
-// src/ wrap it. Handles are block offsets in the shared arena.
+// src/ wrap it. Handles are block indexes in the shared arena.
 
 declare module 'native-threading/binding' {
   export interface NativeInit {
@@ -8,8 +8,10 @@ declare module 'native-threading/binding' {
     /** This thread's owner id (RLock owners), unique across threads and processes. */
     agent: number;
     pid: number;
-    /** Byte offset of a block's body from its handle. */
+    /** Byte offset of a block's body from its start. */
     body: number;
+    /** Bytes per block index: block `h` starts at byte `h * block`. */
+    block: number;
   }
 
   export interface NativeBinding {

@@ -10,12 +10,16 @@ mod nr {
     pub const FUTEX: i64 = 202;
     pub const GETTID: i64 = 186;
     pub const MEMFD_CREATE: i64 = 319;
+    pub const FALLOCATE: i64 = 285;
+    pub const PIDFD_OPEN: i64 = 434;
 }
 #[cfg(target_arch = "aarch64")]
 mod nr {
     pub const FUTEX: i64 = 98;
     pub const GETTID: i64 = 178;
     pub const MEMFD_CREATE: i64 = 279;
+    pub const FALLOCATE: i64 = 47;
+    pub const PIDFD_OPEN: i64 = 434;
 }
 
 const FUTEX_WAIT: c_int = 0;
@@ -35,8 +39,44 @@ struct Timespec {
     tv_nsec: i64,
 }
 
+#[repr(C)]
+struct PollFd {
+    fd: c_int,
+    events: i16,
+    revents: i16,
+}
+const POLLIN: i16 = 1;
+const O_CLOEXEC: c_int = 0o2000000;
+const P_PIDFD: c_int = 3;
+const WEXITED: c_int = 4;
+const WNOWAIT: c_int = 0x0100_0000;
+const CLD_EXITED: c_int = 1;
+const FALLOC_FL_KEEP_SIZE: c_int = 1;
+const FALLOC_FL_PUNCH_HOLE: c_int = 2;
+pub const SIGKILL: c_int = 9;
+
+/// Linux's `siginfo_t` as `waitid` fills it for a child (128 bytes).
+#[repr(C)]
+struct SigInfo {
+    signo: c_int,
+    errno: c_int,
+    code: c_int,
+    _pad: c_int,
+    pid: c_int,
+    uid: u32,
+    status: c_int,
+    _rest: [u8; 100],
+}
+
 extern "C" {
     fn syscall(num: c_long, ...) -> c_long;
+    fn poll(fds: *mut PollFd, n: u64, timeout_ms: c_int) -> c_int;
+    fn waitid(idtype: c_int, id: u32, info: *mut SigInfo, options: c_int) -> c_int;
+    fn pipe2(fds: *mut c_int, flags: c_int) -> c_int;
+    fn read(fd: c_int, buf: *mut c_void, n: usize) -> isize;
+    fn kill(pid: c_int, sig: c_int) -> c_int;
+    fn getppid() -> c_int;
+    fn fstat(fd: c_int, st: *mut [u64; 18]) -> c_int;
     fn mmap(
         addr: *mut c_void,
         len: usize,
@@ -164,4 +204,105 @@ pub fn map_shared(fd: c_int, len: usize) -> std::io::Result<*mut u8> {
         return Err(std::io::Error::last_os_error());
     }
     Ok(p as *mut u8)
+}
+
+/// The size of the file behind `fd`, if it is one.
+pub fn file_size(fd: c_int) -> Option<u64> {
+    let mut st = [0u64; 18];
+    // SAFETY: `st` is larger than `struct stat` on supported targets; fstat only writes it.
+    if unsafe { fstat(fd, &mut st) } != 0 {
+        return None;
+    }
+    // st_size: byte 48 on x86_64 and aarch64.
+    Some(st[6])
+}
+
+/// Gives the pages of `[off, off + len)` of the shared-memory file back to the system (they
+/// read as zeros afterwards).
+pub fn punch_hole(fd: c_int, off: u64, len: u64) {
+    // SAFETY: fallocate only acts on the file's pages; failure is harmless (memory stays used).
+    unsafe {
+        syscall(
+            nr::FALLOCATE,
+            fd,
+            FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+            off as i64,
+            len as i64,
+        )
+    };
+}
+
+/// A descriptor that refers to process `pid` (its exit is observable without reaping it).
+pub fn pidfd_open(pid: u32) -> std::io::Result<c_int> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { syscall(nr::PIDFD_OPEN, pid, 0u32) } as c_int;
+    if fd < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(fd)
+    }
+}
+
+/// Waits up to `timeout_ms` (-1: forever) for `fd` to become readable. True if it is.
+pub fn poll_readable(fd: c_int, timeout_ms: i32) -> bool {
+    let mut p = PollFd {
+        fd,
+        events: POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd on this stack frame.
+    let r = unsafe { poll(&mut p, 1, timeout_ms) };
+    r > 0 && p.revents != 0
+}
+
+/// The exit of the child behind `pidfd`, without reaping it (Node still reaps it):
+/// `Some(code)` when it exited, `Some(-signal)` when a signal ended it, `None` if not yet.
+pub fn child_exit(pidfd: c_int) -> Option<i32> {
+    if !poll_readable(pidfd, 0) {
+        return None;
+    }
+    // SAFETY: zeroed siginfo on this stack frame; WNOWAIT leaves the child to its reaper.
+    let mut info: SigInfo = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; waitid writes `info` only.
+    if unsafe { waitid(P_PIDFD, pidfd as u32, &mut info, WEXITED | WNOWAIT) } != 0 || info.pid == 0
+    {
+        return None;
+    }
+    Some(if info.code == CLD_EXITED {
+        info.status
+    } else {
+        -info.status
+    })
+}
+
+/// A pipe whose two ends are closed on exec (children get an end only by explicit passing).
+pub fn pipe() -> std::io::Result<(c_int, c_int)> {
+    let mut fds = [0 as c_int; 2];
+    // SAFETY: fds has room for the two descriptors.
+    if unsafe { pipe2(fds.as_mut_ptr(), O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((fds[0], fds[1]))
+}
+
+/// Blocks until `fd` reaches end-of-file or fails (a parent's death pipe).
+pub fn read_until_eof(fd: c_int) {
+    let mut buf = [0u8; 16];
+    loop {
+        // SAFETY: reads into a buffer on this stack frame.
+        let n = unsafe { read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n == 0 || (n < 0 && errno() != EINTR) {
+            return;
+        }
+    }
+}
+
+pub fn kill_self(sig: c_int) {
+    // SAFETY: signals this process.
+    unsafe { kill(pid() as c_int, sig) };
+}
+
+pub fn parent_pid() -> u32 {
+    // SAFETY: getppid takes no arguments and cannot fail.
+    unsafe { getppid() as u32 }
 }

@@ -38,19 +38,21 @@ function load(): NativeBinding {
 export const native: NativeBinding = load();
 const info = native.init(!isMainThread);
 
-/** The shared arena as 32-bit words; a handle `h` has its body at word `(h + body) / 4`. */
+/** The shared arena's first GiB as 32-bit words. A handle is a block index: block `h` starts
+ * at byte `h * block` and its body `body` bytes later. */
 export const memory = new Int32Array(info.memory);
 /** This thread's owner id in RLocks. */
 export const agentId = info.agent;
+const BLOCK_WORDS = info.block / 4;
 const BODY_WORDS = info.body / 4;
 
 /** Word index of the body of block `h` (plus `word`). */
 export function wordOf(h: number, word = 0): number {
-  return h / 4 + BODY_WORDS + word;
+  return h * BLOCK_WORDS + BODY_WORDS + word;
 }
 /** Word index of the block's count of asynchronous waiters. */
 export function asyncWaitersOf(h: number): number {
-  return h / 4 + 3;
+  return h * BLOCK_WORDS + 3;
 }
 
 /** Block kinds (core/arena.rs). */

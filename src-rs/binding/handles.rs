@@ -1,7 +1,7 @@
 //! Creating primitives, and handing them between threads and processes.
 
 use super::{handle, Agent};
-use crate::core::arena::{arena, Descriptor, Kind, BODY, SMALL_END};
+use crate::core::arena::{arena, Arena, Descriptor, Kind, BLOCK, BODY, SMALL_END};
 use crate::core::{barrier, condition, event, lock, rlock, semaphore};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 
@@ -22,6 +22,7 @@ pub fn init(env: Env, args: &Args) -> JsResult<Value> {
     env.set(o, "agent", env.number(agent.id as f64))?;
     env.set(o, "pid", env.number(crate::sys::pid() as f64))?;
     env.set(o, "body", env.number(BODY as f64))?;
+    env.set(o, "block", env.number(BLOCK as f64))?;
     Ok(o)
 }
 
@@ -65,8 +66,7 @@ pub fn create(env: Env, args: &Args) -> JsResult<Value> {
 pub fn share(env: Env, args: &Args) -> JsResult<Value> {
     let off = args.u32(0)?;
     let a = arena();
-    let kind = (off as usize) < SMALL_END && (off as usize).is_multiple_of(64) && a.refs(off) > 0;
-    if !kind {
+    if !Arena::is_block(off) || a.refs(off) == 0 {
         return Err(JsError::type_error(
             "ERR_INVALID_ARG_TYPE",
             "not a live handle",
@@ -126,7 +126,7 @@ pub fn retain_into(env: Env, args: &Args) -> JsResult<Value> {
 /// `refs(handle)`: the reference count (for tests of lifetimes).
 pub fn refs(env: Env, args: &Args) -> JsResult<Value> {
     let off = args.u32(0)?;
-    if (off as usize) >= SMALL_END || off % 64 != 0 {
+    if !Arena::is_block(off) {
         return Err(JsError::range_error("ERR_OUT_OF_RANGE", "not a handle"));
     }
     Ok(env.number(arena().refs(off) as f64))

@@ -101,10 +101,9 @@ pub unsafe extern "C" fn napi_register_module_v1(
     exports
 }
 
-/// The kind of the block at `off`, if `off` is a block offset at all.
+/// The kind of the block at `off`, if `off` names a block at all.
 pub fn arena_kind(off: u32) -> Option<Kind> {
-    let o = off as usize;
-    ((64..crate::core::arena::SMALL_END).contains(&o) && o.is_multiple_of(64))
+    crate::core::arena::Arena::is_block(off)
         .then(|| arena().kind_of(off))
         .flatten()
 }

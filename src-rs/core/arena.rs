@@ -2,8 +2,10 @@
 //!
 //! Layout (offsets are stable across processes, addresses are not):
 //! `[0, HEADER)`: the header (magic, counters, free lists, process table);
-//! `[HEADER, SMALL_END)`: blocks of 64 B .. 1 MiB, carved by a bump pointer and recycled
-//! through one lock-free free list per size class.
+//! `[HEADER, SMALL_END)`: blocks of 64 B .. 1 MiB (JavaScript sees this part);
+//! `[SMALL_END, ARENA_SIZE)`: blocks of 2 MiB .. 32 GiB (queue items, payloads, arrays).
+//! Each part is carved by its own bump pointer; freed blocks go to one lock-free free list per
+//! size class, and the pages of a freed large block are given back to the system.
 //!
 //! Every block starts with a [`BlockHeader`]; a block is identified by its offset (`Off`).
 //! Blocks are reference counted; the count and a generation share one 64-bit word so that
@@ -13,14 +15,21 @@ use crate::sys;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use std::sync::OnceLock;
 
+/// A block's index: its byte offset in the arena divided by 64 (so 32 bits reach 256 GiB).
 pub type Off = u32;
 
 pub const BLOCK: usize = 64;
-const CLASSES: usize = 15; // 64 B << 0..=14: up to 1 MiB
+/// Size classes 64 B << 0..=29: 64 B .. 32 GiB.
+const CLASSES: usize = 30;
+/// Classes up to this one (1 MiB) live in the small part.
+const SMALL_CLASSES: usize = 15;
 const HEADER: usize = 128 * 1024;
 /// The part of the arena that JavaScript sees as one ArrayBuffer.
 pub const SMALL_END: usize = 1 << 30;
-const ARENA_SIZE: usize = SMALL_END;
+/// Virtual size only: pages exist once touched.
+const ARENA_SIZE: usize = 64 << 30;
+/// The environment variable that tells a child process which descriptor is the arena.
+pub const ARENA_FD_ENV: &str = "NATIVE_THREADING_ARENA_FD";
 const MAGIC: u64 = 0x6e74_6172_656e_6131; // "ntarena1"
 pub const MAX_PROCS: usize = 256;
 
@@ -38,6 +47,11 @@ pub enum Kind {
     Lease = 8,
     WaitNode = 9,
     Bitmap = 10,
+    /// Opaque bytes: a length and data (queue items, process payloads).
+    Bytes = 11,
+    Queue = 12,
+    /// Value / SharedArray storage.
+    Shared = 13,
 }
 
 impl Kind {
@@ -55,6 +69,9 @@ impl Kind {
             8 => Lease,
             9 => WaitNode,
             10 => Bitmap,
+            11 => Bytes,
+            12 => Queue,
+            13 => Shared,
             _ => return None,
         })
     }
@@ -88,6 +105,7 @@ pub struct ProcSlot {
 struct Header {
     magic: AtomicU64,
     bump: AtomicU64,
+    bump_large: AtomicU64,
     /// Tagged heads: low 32 bits the first free block, high 32 bits an ABA tag.
     free: [AtomicU64; CLASSES],
     next_agent: AtomicU32,
@@ -117,14 +135,31 @@ pub fn arena() -> &'static Arena {
 }
 
 impl Arena {
+    /// Maps the arena a parent process handed down (its descriptor named in the environment),
+    /// or creates a new one.
     fn open() -> std::io::Result<Arena> {
+        if let Some(arena) = Self::inherited() {
+            return Ok(arena);
+        }
         let (fd, base) = sys::create_shared_memory(c"native-threading-arena", ARENA_SIZE)?;
         let arena = Arena { base, fd };
         let h = arena.header();
         h.bump.store(HEADER as u64, Relaxed);
+        h.bump_large.store(SMALL_END as u64, Relaxed);
         h.next_agent.store(1, Relaxed);
         h.magic.store(MAGIC, Release);
         Ok(arena)
+    }
+
+    fn inherited() -> Option<Arena> {
+        let fd: i32 = std::env::var(ARENA_FD_ENV).ok()?.parse().ok()?;
+        // Only a shared-memory file of exactly our size is taken for an arena.
+        if sys::file_size(fd)? != ARENA_SIZE as u64 {
+            return None;
+        }
+        let base = sys::map_shared(fd, ARENA_SIZE).ok()?;
+        let arena = Arena { base, fd };
+        (arena.header().magic.load(Acquire) == MAGIC).then_some(arena)
     }
 
     fn header(&self) -> &Header {
@@ -165,13 +200,26 @@ impl Arena {
         Some(i)
     }
 
-    /// Is `off` the offset of a live block of kind `kind`?
+    /// Byte offset of block `off` in the arena.
+    fn byte_offset(off: Off) -> usize {
+        off as usize * BLOCK
+    }
+
+    /// Could `off` name a block at all (inside the block parts of the arena)?
+    pub fn is_block(off: Off) -> bool {
+        (HEADER..ARENA_SIZE).contains(&Self::byte_offset(off))
+    }
+
+    /// Is `off` a live block of kind `kind` in the part JavaScript sees?
     pub fn check(&self, off: Off, kind: Kind) -> bool {
-        let o = off as usize;
-        (HEADER..SMALL_END).contains(&o)
-            && o.is_multiple_of(BLOCK)
+        (HEADER..SMALL_END).contains(&Self::byte_offset(off))
             && self.kind_of(off) == Some(kind)
             && self.refs(off) > 0
+    }
+
+    /// Is `off` a live block of kind `kind` anywhere in the arena?
+    pub fn check_any(&self, off: Off, kind: Kind) -> bool {
+        Self::is_block(off) && self.kind_of(off) == Some(kind) && self.refs(off) > 0
     }
 
     pub fn kind_of(&self, off: Off) -> Option<Kind> {
@@ -179,14 +227,10 @@ impl Arena {
     }
 
     fn block(&self, off: Off) -> &BlockHeader {
-        debug_assert!(
-            (off as usize) >= HEADER
-                && (off as usize) < SMALL_END
-                && (off as usize).is_multiple_of(BLOCK)
-        );
-        // SAFETY: offsets handed out by `alloc` are 64-byte aligned, inside the mapping and
-        // start with a BlockHeader made of atomics.
-        unsafe { &*(self.base.add(off as usize) as *const BlockHeader) }
+        debug_assert!(Self::is_block(off));
+        // SAFETY: block indexes handed out by `alloc` lie inside the mapping and start with a
+        // BlockHeader made of atomics.
+        unsafe { &*(self.base.add(Self::byte_offset(off)) as *const BlockHeader) }
     }
 
     pub fn header_of(&self, off: Off) -> &BlockHeader {
@@ -199,7 +243,7 @@ impl Arena {
     /// `T` must be `repr(C)`, made of atomics only, and fit in the block's size class.
     pub unsafe fn body<T>(&self, off: Off) -> &T {
         // SAFETY: guaranteed by the caller; the mapping outlives the process's use of it.
-        unsafe { &*(self.base.add(off as usize + BODY) as *const T) }
+        unsafe { &*(self.base.add(Self::byte_offset(off) + BODY) as *const T) }
     }
 
     pub fn refs(&self, off: Off) -> u32 {
@@ -218,10 +262,12 @@ impl Arena {
             class < CLASSES,
             "native-threading: block of {bytes} bytes is too large"
         );
-        let off = self.pop_free(class).unwrap_or_else(|| self.bump(need));
+        let off = self
+            .pop_free(class)
+            .unwrap_or_else(|| self.bump(need, class));
         let b = self.block(off);
         // SAFETY: the block is ours alone until published; it spans `need` bytes of the mapping.
-        unsafe { std::ptr::write_bytes(self.base.add(off as usize + BODY), 0, need - BODY) };
+        unsafe { std::ptr::write_bytes(self.data(off), 0, need - BODY) };
         b.async_waiters.store(0, Relaxed);
         b.meta.store(kind as u32 | (class as u32) << 8, Release);
         let gen = b.rc.load(Relaxed) & !0xffff_ffff;
@@ -229,14 +275,30 @@ impl Arena {
         off
     }
 
-    fn bump(&self, size: usize) -> Off {
+    fn bump(&self, size: usize, class: usize) -> Off {
         let h = self.header();
-        let off = h.bump.fetch_add(size as u64, Relaxed) as usize;
+        let (bump, end) = if class < SMALL_CLASSES {
+            (&h.bump, SMALL_END)
+        } else {
+            (&h.bump_large, ARENA_SIZE)
+        };
+        let off = bump.fetch_add(size as u64, Relaxed) as usize;
         assert!(
-            off + size <= SMALL_END,
+            off + size <= end,
             "native-threading: shared arena exhausted"
         );
-        off as Off
+        (off / BLOCK) as Off
+    }
+
+    /// The first byte of block `off`'s body (for raw byte payloads).
+    pub fn data(&self, off: Off) -> *mut u8 {
+        // SAFETY: inside the mapping (see `block`).
+        unsafe { self.base.add(Self::byte_offset(off) + BODY) }
+    }
+
+    /// Bytes of body block `off` has room for.
+    pub fn capacity(&self, off: Off) -> usize {
+        (BLOCK << ((self.block(off).meta.load(Acquire) >> 8) & 0xff)) - BODY
     }
 
     fn pop_free(&self, class: usize) -> Option<Off> {
@@ -308,10 +370,16 @@ impl Arena {
         if let Some(kind) = Kind::from_u8(meta as u8) {
             crate::core::drop_block(self, off, kind);
         }
+        let class = (meta >> 8) as usize & 0xff;
+        if class >= SMALL_CLASSES {
+            // Give the pages back; the header page stays (it holds the generation).
+            let start = Self::byte_offset(off) + 4096;
+            sys::punch_hole(self.fd, start as u64, ((BLOCK << class) - 4096) as u64);
+        }
         b.meta.store(0, Release);
         // New generation: stale handles and leases to this block stop matching.
         b.rc.fetch_add(1 << 32, Release);
-        self.push_free(off, (meta >> 8) as usize & 0xff);
+        self.push_free(off, class);
     }
 }
 
@@ -355,9 +423,7 @@ impl Arena {
     /// Turns a descriptor into one owned reference to its block: the first adopter takes over
     /// the lease's reference, later ones take a new reference while the block still lives.
     pub fn adopt(&self, d: Descriptor, kind: Kind) -> bool {
-        let valid = |o: Off| {
-            (o as usize) >= HEADER && (o as usize) < SMALL_END && (o as usize).is_multiple_of(BLOCK)
-        };
+        let valid = Self::is_block;
         if !valid(d.off) || !valid(d.lease) {
             return false;
         }
@@ -447,6 +513,24 @@ mod tests {
         a.release(d.lease);
         assert_eq!(a.refs(off), 1);
         a.release(off);
+    }
+
+    #[test]
+    fn large_blocks_live_past_the_javascript_part_and_are_recycled() {
+        let a = arena();
+        let big = a.alloc(Kind::Bytes, 64 << 20);
+        assert!(Arena::byte_offset(big) >= SMALL_END);
+        assert!(a.capacity(big) >= 64 << 20);
+        // SAFETY: the block has room for 64 MiB of body.
+        unsafe { a.data(big).add((64 << 20) - 1).write(7) };
+        let gen = a.generation(big);
+        a.release(big);
+        let again = a.alloc(Kind::Bytes, 40 << 20);
+        assert_eq!(again, big, "same size class, recycled");
+        assert_eq!(a.generation(again), gen + 1);
+        // SAFETY: as above; a recycled block reads as zeros.
+        assert_eq!(unsafe { a.data(again).add((64 << 20) - 1).read() }, 0);
+        a.release(again);
     }
 
     #[test]

@@ -40,7 +40,9 @@ pub fn signalled_since(off: Off, seen: u32) -> bool {
 
 pub fn set(off: Off) {
     // One CAS raises the flag and counts the set(), so no waiter can see one without the other.
-    let raised = state(off).word.fetch_update(SeqCst, SeqCst, |w| (w & 1 == 0).then(|| w.wrapping_add(3)));
+    let raised = state(off)
+        .word
+        .fetch_update(SeqCst, SeqCst, |w| (w & 1 == 0).then(|| w.wrapping_add(3)));
     if raised.is_ok() {
         wake(off);
     }
