@@ -518,18 +518,19 @@ mod tests {
     #[test]
     fn large_blocks_live_past_the_javascript_part_and_are_recycled() {
         let a = arena();
-        let big = a.alloc(Kind::Bytes, 64 << 20);
+        let size = (64 << 20) - BODY;
+        let big = a.alloc(Kind::Bytes, size);
         assert!(Arena::byte_offset(big) >= SMALL_END);
-        assert!(a.capacity(big) >= 64 << 20);
-        // SAFETY: the block has room for 64 MiB of body.
-        unsafe { a.data(big).add((64 << 20) - 1).write(7) };
+        assert_eq!(a.capacity(big), size);
+        // SAFETY: the block has room for `size` bytes of body.
+        unsafe { a.data(big).add(size - 1).write(7) };
         let gen = a.generation(big);
         a.release(big);
         let again = a.alloc(Kind::Bytes, 40 << 20);
         assert_eq!(again, big, "same size class, recycled");
         assert_eq!(a.generation(again), gen + 1);
         // SAFETY: as above; a recycled block reads as zeros.
-        assert_eq!(unsafe { a.data(again).add((64 << 20) - 1).read() }, 0);
+        assert_eq!(unsafe { a.data(again).add(size - 1).read() }, 0);
         a.release(again);
     }
 
