@@ -36,9 +36,34 @@ declare module 'native-threading/binding' {
     barrierReset(handle: number): void;
     barrierInfo(handle: number): [parties: number, nWaiting: number, broken: number, timeoutMs: number];
 
+    /** An ArrayBuffer over a Shared block's data (Value, SharedArray); holds a reference. */
+    sharedView(handle: number): ArrayBuffer;
+    /** `[lockHandle, isRLock]` of a Shared block, `[0, 0]` without a lock. */
+    sharedLock(handle: number): [lock: number, isRLock: number];
+
+    /** 0 queued, 1 full (nothing changed). Tags: 1 number, 2 string, 3 Buffer, 4 Uint8Array,
+     * 5 v8.serialize bytes, 6 simple (0 undefined, 1 null, 2 false, 3 true). */
+    queuePut(handle: number, tag: number, value: unknown): number;
+    /** The next item, `empty` when there is none; v8 items come back as `[Buffer]`. */
+    queueGet<E>(handle: number, empty: E): unknown;
+    queueTaskDone(handle: number): void;
+
+    /** `[arenaFd, parentDeathFd]` for a child's descriptors 3 and 4. */
+    processFds(): [arenaFd: number, deathFd: number];
+    /** In a child: end this process (SIGKILL) when `fd` reaches end-of-file. */
+    watchParent(fd: number): void;
+    pidfdOpen(pid: number): number;
+    /** Exit code, -signal when killed, null while running. */
+    processExitCode(pidfd: number): number | null;
+    processWait(pidfd: number, timeoutMs: number): number | null;
+    closeFd(fd: number): void;
+    /** A copy of `bytes` in shared memory, owned by the descriptor until bytesTake. */
+    bytesShare(bytes: Uint8Array): number[];
+    bytesTake(descriptor: unknown): Buffer;
+
     /** Blocks this thread; `timeoutMs` < 0 waits forever. */
-    block(op: number, handle: number, timeoutMs: number): number;
-    waitAsync(op: number, handle: number, timeoutMs: number): [id: number, result: Promise<number>];
+    block(op: number, handle: number, timeoutMs: number, word?: number, seen?: number): number;
+    waitAsync(op: number, handle: number, timeoutMs: number, word?: number, seen?: number): [id: number, result: Promise<number>];
     /** Aborts wait `id`: its promise resolves with -Infinity. False when already decided. */
     abortWait(id: number): boolean;
 

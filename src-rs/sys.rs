@@ -76,6 +76,8 @@ extern "C" {
     fn read(fd: c_int, buf: *mut c_void, n: usize) -> isize;
     fn kill(pid: c_int, sig: c_int) -> c_int;
     fn getppid() -> c_int;
+    #[link_name = "close"]
+    fn close_fd(fd: c_int) -> c_int;
     fn fstat(fd: c_int, st: *mut [u64; 18]) -> c_int;
     fn mmap(
         addr: *mut c_void,
@@ -305,4 +307,9 @@ pub fn kill_self(sig: c_int) {
 pub fn parent_pid() -> u32 {
     // SAFETY: getppid takes no arguments and cannot fail.
     unsafe { getppid() as u32 }
+}
+
+pub fn close(fd: c_int) {
+    // SAFETY: closes a descriptor the caller owns.
+    unsafe { close_fd(fd) };
 }

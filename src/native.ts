@@ -64,6 +64,8 @@ export const enum Kind {
   BoundedSemaphore = 5,
   Event = 6,
   Barrier = 7,
+  Queue = 12,
+  Shared = 13,
 }
 
 /** Wait operations (binding/waits.rs). */
@@ -75,4 +77,5 @@ export const enum Op {
   Condition = 4,
   Barrier = 5,
   Sleep = 6,
+  QueueChange = 7,
 }

@@ -7,9 +7,16 @@ const ABORTED = -Infinity;
 
 /** Resolves with the wait's result number; an abort rejects with the signal's reason and
  * leaves the primitive as if the wait never happened (a Condition first takes its lock back). */
-export function waitAsync(op: Op, handle: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<number> {
+export function waitAsync(
+  op: Op,
+  handle: number,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  word?: number,
+  seen?: number,
+): Promise<number> {
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const [id, result] = native.waitAsync(op, handle, timeoutMs);
+  const [id, result] = native.waitAsync(op, handle, timeoutMs, word, seen);
   if (signal === undefined) return result;
   const onAbort = (): void => {
     native.abortWait(id);

@@ -2,7 +2,7 @@
 
 use super::{handle, Agent};
 use crate::core::arena::{arena, Arena, Descriptor, Kind, BLOCK, BODY, SMALL_END};
-use crate::core::{barrier, condition, event, lock, rlock, semaphore};
+use crate::core::{barrier, condition, event, lock, queue, rlock, semaphore, shared};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 
 fn kind_arg(args: &Args, i: usize) -> JsResult<Kind> {
@@ -51,6 +51,19 @@ pub fn create(env: Env, args: &Args) -> JsResult<Value> {
             condition::new(handle(args, 2, lock_kind)?, lock_kind)
         }
         Kind::Barrier => barrier::new(args.u32(2)?, args.number(3)?),
+        Kind::Queue => queue::new(args.u32(2)?, args.boolean(3)?),
+        Kind::Shared => {
+            let lock = args.u32(3)?;
+            let lock_kind = if lock == 0 {
+                Kind::Free
+            } else if arena().check(lock, Kind::RLock) {
+                Kind::RLock
+            } else {
+                handle(args, 3, Kind::Lock)?;
+                Kind::Lock
+            };
+            shared::new(args.u32(2)?, lock, lock_kind)
+        }
         _ => {
             return Err(JsError::type_error(
                 "ERR_INVALID_ARG_TYPE",
@@ -130,4 +143,34 @@ pub fn refs(env: Env, args: &Args) -> JsResult<Value> {
         return Err(JsError::range_error("ERR_OUT_OF_RANGE", "not a handle"));
     }
     Ok(env.number(arena().refs(off) as f64))
+}
+
+/// `sharedView(handle)`: an ArrayBuffer over a Value's or SharedArray's data; it holds a
+/// reference to the block until it is collected.
+pub fn shared_view(env: Env, args: &Args) -> JsResult<Value> {
+    let off = args.u32(0)?;
+    if !arena().check_any(off, Kind::Shared) {
+        return Err(JsError::type_error(
+            "ERR_INVALID_ARG_TYPE",
+            "not a live shared value",
+        ));
+    }
+    let (data, len) = shared::data(off);
+    arena().retain(off);
+    env.external_arraybuffer(data, len, off, |off| arena().release(off))
+}
+
+/// `sharedLock(handle)`: `[lockHandle, isRLock]`, or `[0, 0]` when created without a lock.
+pub fn shared_lock(env: Env, args: &Args) -> JsResult<Value> {
+    let off = args.u32(0)?;
+    if !arena().check_any(off, Kind::Shared) {
+        return Err(JsError::type_error(
+            "ERR_INVALID_ARG_TYPE",
+            "not a live shared value",
+        ));
+    }
+    let h = shared::header(off);
+    let lock = h.lock.load(std::sync::atomic::Ordering::Acquire);
+    let is_rlock = h.lock_kind.load(std::sync::atomic::Ordering::Acquire) == Kind::RLock as u32;
+    env.numbers(&[lock as f64, if is_rlock { 1.0 } else { 0.0 }])
 }

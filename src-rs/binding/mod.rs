@@ -4,6 +4,8 @@
 mod agent;
 mod handles;
 mod primitives;
+mod process;
+mod queue;
 mod threads;
 mod waits;
 
@@ -69,6 +71,19 @@ const METHODS: &[(&str, Method)] = &[
     ("barrierAbort", primitives::barrier_abort),
     ("barrierReset", primitives::barrier_reset),
     ("barrierInfo", primitives::barrier_info),
+    ("sharedView", handles::shared_view),
+    ("sharedLock", handles::shared_lock),
+    ("queuePut", queue::put),
+    ("queueGet", queue::get),
+    ("queueTaskDone", queue::task_done),
+    ("processFds", process::fds),
+    ("watchParent", process::watch_parent),
+    ("pidfdOpen", process::pidfd_open),
+    ("processExitCode", process::exit_code),
+    ("processWait", process::wait),
+    ("closeFd", process::close_fd),
+    ("bytesShare", process::bytes_share),
+    ("bytesTake", process::bytes_take),
     ("block", waits::block),
     ("waitAsync", waits::wait_async),
     ("abortWait", waits::abort_wait),

@@ -5,7 +5,7 @@ use super::{handle, js_error, Agent};
 use crate::core::arena::Kind;
 use crate::core::async_wait::{self, Op, Started, BROKEN};
 use crate::core::park::{self, deadline_after_ms, park};
-use crate::core::{barrier, condition, event, lock, rlock, semaphore, Error};
+use crate::core::{barrier, condition, event, lock, queue, rlock, semaphore, Error};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 use std::sync::atomic::AtomicU32;
 
@@ -16,6 +16,8 @@ const EVENT: u32 = 3;
 const CONDITION: u32 = 4;
 const BARRIER: u32 = 5;
 const SLEEP: u32 = 6;
+/// A queue's sequence word (arg 3) to change from the value seen (arg 4).
+const QUEUE_CHANGE: u32 = 7;
 
 fn semaphore_handle(args: &Args) -> JsResult<u32> {
     let bounded = super::arena_kind(args.u32(1)?) == Some(Kind::BoundedSemaphore);
@@ -72,6 +74,14 @@ pub fn block(env: Env, args: &Args) -> JsResult<Value> {
                     .map(|r| if r.is_ok() { i as f64 } else { BROKEN }),
             })
         }
+        QUEUE_CHANGE => queue::wait_change(
+            handle(args, 1, Kind::Queue)?,
+            args.u32(3)?,
+            args.u32(4)?,
+            deadline,
+            &interrupt,
+        )
+        .map(flag),
         SLEEP => {
             let word = AtomicU32::new(0);
             loop {

@@ -256,6 +256,16 @@ impl Arena {
 
     /// A zeroed block of at least `bytes` of body, holding one reference.
     pub fn alloc(&self, kind: Kind, bytes: usize) -> Off {
+        self.alloc_with(kind, bytes, true)
+    }
+
+    /// A block whose body the caller fills completely (not zeroed: a 64 MiB payload is
+    /// written once, not twice).
+    pub fn alloc_uninit(&self, kind: Kind, bytes: usize) -> Off {
+        self.alloc_with(kind, bytes, false)
+    }
+
+    fn alloc_with(&self, kind: Kind, bytes: usize, zero: bool) -> Off {
         let need = (bytes + BODY).max(BLOCK).next_power_of_two();
         let class = need.trailing_zeros() as usize - BLOCK.trailing_zeros() as usize;
         assert!(
@@ -266,8 +276,10 @@ impl Arena {
             .pop_free(class)
             .unwrap_or_else(|| self.bump(need, class));
         let b = self.block(off);
-        // SAFETY: the block is ours alone until published; it spans `need` bytes of the mapping.
-        unsafe { std::ptr::write_bytes(self.data(off), 0, need - BODY) };
+        if zero {
+            // SAFETY: the block is ours alone until published; it spans `need` bytes.
+            unsafe { std::ptr::write_bytes(self.data(off), 0, need - BODY) };
+        }
         b.async_waiters.store(0, Relaxed);
         b.meta.store(kind as u32 | (class as u32) << 8, Release);
         let gen = b.rc.load(Relaxed) & !0xffff_ffff;

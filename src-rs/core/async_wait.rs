@@ -5,7 +5,7 @@
 
 use super::arena::{arena, Off};
 use super::park::Deadline;
-use super::{barrier, condition, event, lock, ring, rlock, semaphore};
+use super::{barrier, condition, event, lock, queue, ring, rlock, semaphore};
 use crate::sys::futex_wait;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering::*;
@@ -58,6 +58,11 @@ pub enum Op {
     BarrierEnter,
     BarrierWait {
         index: u32,
+    },
+    /// A queue's sequence word `word` (queue::NOT_EMPTY...) to differ from `seen`.
+    QueueChange {
+        word: u32,
+        seen: u32,
     },
 }
 
@@ -278,7 +283,9 @@ impl Engine {
             w.deadline = None;
             let (op, block) = (w.op, w.block);
             let timed_out = match op {
-                Op::Lock | Op::RLock { .. } | Op::Semaphore => Some(Outcome::Value(0.0)),
+                Op::Lock | Op::RLock { .. } | Op::Semaphore | Op::QueueChange { .. } => {
+                    Some(Outcome::Value(0.0))
+                }
                 Op::Event { seen } => {
                     Some(Outcome::Value(if event::signalled_since(block, seen) {
                         1.0
@@ -423,6 +430,11 @@ fn attempt(w: &Waiter) -> Step {
             Some(Ok(barrier::Arrival::Last(i))) => done(last_index(i)),
             Some(Ok(barrier::Arrival::Wait(index))) => Step::Move(Op::BarrierWait { index }, b),
         },
+        Op::QueueChange { word, seen }
+            if queue::seq_word(b, word).is_none_or(|(w, _)| w.load(Acquire) != seen) =>
+        {
+            done(1.0)
+        }
         Op::BarrierWait { index } => match barrier::try_leave(b) {
             None => Step::Pending,
             Some(true) => done(index as f64),

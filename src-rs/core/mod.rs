@@ -8,10 +8,12 @@ pub mod condition;
 pub mod event;
 pub mod lock;
 pub mod park;
+pub mod queue;
 pub mod raw_mutex;
 pub mod ring;
 pub mod rlock;
 pub mod semaphore;
+pub mod shared;
 
 use arena::{Arena, Kind, Off};
 
@@ -38,6 +40,8 @@ pub(crate) fn drop_block(arena: &Arena, off: Off, kind: Kind) {
         Kind::Lease => arena::drop_lease(arena, off),
         Kind::Condition => condition::drop_condition(arena, off),
         Kind::Barrier => barrier::drop_barrier(arena, off),
+        Kind::Queue => queue::drop_queue(arena, off),
+        Kind::Shared => shared::drop_shared(arena, off),
         _ => {}
     }
 }

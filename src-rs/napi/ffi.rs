@@ -43,6 +43,7 @@ pub const NAPI_OK: napi_status = 0;
 pub const NAPI_BOOLEAN: napi_valuetype = 2;
 pub const NAPI_NUMBER: napi_valuetype = 3;
 pub const NAPI_STRING: napi_valuetype = 4;
+pub const NAPI_UINT8_ARRAY: i32 = 1;
 pub const NAPI_TSFN_RELEASE: i32 = 0;
 pub const NAPI_TSFN_NONBLOCKING: i32 = 0;
 
@@ -59,6 +60,7 @@ pub type napi_threadsafe_function_call_js = unsafe extern "C" fn(
 
 extern "C" {
     pub fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
+    pub fn napi_get_null(env: napi_env, result: *mut napi_value) -> napi_status;
     pub fn napi_get_boolean(env: napi_env, value: bool, result: *mut napi_value) -> napi_status;
     pub fn napi_create_double(env: napi_env, value: f64, result: *mut napi_value) -> napi_status;
     pub fn napi_create_string_utf8(
@@ -151,6 +153,37 @@ extern "C" {
         code: napi_value,
         msg: napi_value,
         result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_create_buffer_copy(
+        env: napi_env,
+        len: usize,
+        data: *const c_void,
+        result_data: *mut *mut c_void,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_create_arraybuffer(
+        env: napi_env,
+        len: usize,
+        data: *mut *mut c_void,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_create_typedarray(
+        env: napi_env,
+        kind: i32,
+        len: usize,
+        arraybuffer: napi_value,
+        offset: usize,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_is_typedarray(env: napi_env, value: napi_value, result: *mut bool) -> napi_status;
+    pub fn napi_get_typedarray_info(
+        env: napi_env,
+        value: napi_value,
+        kind: *mut i32,
+        len: *mut usize,
+        data: *mut *mut c_void,
+        arraybuffer: *mut napi_value,
+        offset: *mut usize,
     ) -> napi_status;
     pub fn napi_create_external_arraybuffer(
         env: napi_env,

@@ -132,6 +132,12 @@ impl Env {
         unsafe { napi_get_undefined(self.0, &mut v) };
         Value(v)
     }
+    pub fn null(self) -> Value {
+        let mut v = null_mut();
+        // SAFETY: valid env; writes one handle.
+        unsafe { napi_get_null(self.0, &mut v) };
+        Value(v)
+    }
     pub fn boolean(self, b: bool) -> Value {
         let mut v = null_mut();
         // SAFETY: valid env; writes one handle.
@@ -294,6 +300,147 @@ impl Env {
             }
         };
         Value(v)
+    }
+
+    /// The bytes of a Uint8Array (or Buffer), valid during the current call.
+    pub fn bytes_of(self, v: Value) -> JsResult<&'static [u8]> {
+        let mut is_typed = false;
+        // SAFETY: v is a live handle.
+        check(unsafe { napi_is_typedarray(self.0, v.0, &mut is_typed) })?;
+        if !is_typed {
+            return Err(JsError::type_error(
+                "ERR_INVALID_ARG_TYPE",
+                "expected a Uint8Array",
+            ));
+        }
+        let (mut kind, mut len, mut data) = (0, 0, null_mut());
+        // SAFETY: v is a typed array; N-API writes its kind, length and data pointer.
+        check(unsafe {
+            napi_get_typedarray_info(
+                self.0,
+                v.0,
+                &mut kind,
+                &mut len,
+                &mut data,
+                null_mut(),
+                null_mut(),
+            )
+        })?;
+        if kind != NAPI_UINT8_ARRAY {
+            return Err(JsError::type_error(
+                "ERR_INVALID_ARG_TYPE",
+                "expected a Uint8Array",
+            ));
+        }
+        if len == 0 {
+            return Ok(&[]);
+        }
+        // SAFETY: the typed array's memory stays valid while the value is reachable, which
+        // holds during this native call (callers copy out before returning).
+        Ok(unsafe { std::slice::from_raw_parts(data as *const u8, len) })
+    }
+
+    /// The UTF-8 length of a string.
+    pub fn utf8_len(self, v: Value) -> JsResult<usize> {
+        if self.type_of(v) != NAPI_STRING {
+            return Err(JsError::type_error(
+                "ERR_INVALID_ARG_TYPE",
+                "expected a string",
+            ));
+        }
+        let mut len = 0;
+        // SAFETY: a null buffer asks for the length only.
+        check(unsafe { napi_get_value_string_utf8(self.0, v.0, null_mut(), 0, &mut len) })?;
+        Ok(len)
+    }
+
+    /// Writes a string's UTF-8 bytes and a NUL into `out`, which has room for exactly
+    /// `utf8_len + 1` bytes.
+    pub fn utf8_into(self, v: Value, out: &mut [u8]) -> JsResult<()> {
+        let mut len = 0;
+        // SAFETY: out has out.len() bytes; N-API writes at most that many, NUL included.
+        check(unsafe {
+            napi_get_value_string_utf8(self.0, v.0, out.as_mut_ptr().cast(), out.len(), &mut len)
+        })
+    }
+
+    pub fn string_from_utf8(self, bytes: &[u8]) -> Value {
+        let mut v = null_mut();
+        // SAFETY: pointer and length describe `bytes`, which N-API copies.
+        unsafe { napi_create_string_utf8(self.0, bytes.as_ptr().cast(), bytes.len(), &mut v) };
+        Value(v)
+    }
+
+    /// A new Buffer holding a copy of `bytes`.
+    pub fn buffer_copy(self, bytes: &[u8]) -> JsResult<Value> {
+        let mut v = null_mut();
+        // SAFETY: N-API copies `bytes` into a new Buffer.
+        check(unsafe {
+            napi_create_buffer_copy(
+                self.0,
+                bytes.len(),
+                bytes.as_ptr().cast(),
+                null_mut(),
+                &mut v,
+            )
+        })?;
+        Ok(Value(v))
+    }
+
+    /// A new Uint8Array holding a copy of `bytes`.
+    pub fn uint8array_copy(self, bytes: &[u8]) -> JsResult<Value> {
+        let (mut data, mut ab, mut v) = (null_mut(), null_mut(), null_mut());
+        // SAFETY: N-API allocates `bytes.len()` bytes at `data`, which we fill.
+        check(unsafe { napi_create_arraybuffer(self.0, bytes.len(), &mut data, &mut ab) })?;
+        if !bytes.is_empty() {
+            // SAFETY: `data` has room for bytes.len() bytes.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, bytes.len()) };
+        }
+        // SAFETY: ab is the ArrayBuffer just created.
+        check(unsafe {
+            napi_create_typedarray(self.0, NAPI_UINT8_ARRAY, bytes.len(), ab, 0, &mut v)
+        })?;
+        Ok(Value(v))
+    }
+
+    /// An ArrayBuffer over `len` bytes at `data` that stay valid until `f(payload)` runs, which
+    /// happens once the ArrayBuffer is garbage-collected.
+    pub fn external_arraybuffer<T: 'static>(
+        self,
+        data: *mut u8,
+        len: usize,
+        payload: T,
+        f: fn(T),
+    ) -> JsResult<Value> {
+        struct Payload<T> {
+            data: T,
+            f: fn(T),
+        }
+        unsafe extern "C" fn run<T>(_env: napi_env, _data: *mut c_void, hint: *mut c_void) {
+            // SAFETY: `hint` is the Box leaked below, handed back exactly once by N-API.
+            let p = unsafe { Box::from_raw(hint as *mut Payload<T>) };
+            (p.f)(p.data);
+        }
+        let hint = Box::into_raw(Box::new(Payload { data: payload, f }));
+        let mut v = null_mut();
+        // SAFETY: the caller guarantees the memory lives until the finalizer runs.
+        let status = unsafe {
+            napi_create_external_arraybuffer(
+                self.0,
+                data.cast(),
+                len,
+                Some(run::<T>),
+                hint.cast(),
+                &mut v,
+            )
+        };
+        if status != NAPI_OK {
+            // SAFETY: N-API did not take the payload; run it now so nothing leaks.
+            let p = unsafe { Box::from_raw(hint) };
+            (p.f)(p.data);
+            return Err(JsError::Pending);
+        }
+        Ok(Value(v))
     }
 
     /// An ArrayBuffer over memory that outlives every JavaScript thread of the process.

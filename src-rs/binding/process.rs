@@ -1,0 +1,133 @@
+//! What Process needs from the operating system: the descriptors a child inherits (the arena,
+//! and the read end of a pipe whose end-of-file tells the child that its parent died), waiting
+//! for a child through a pidfd without reaping it (Node's own bookkeeping does that), and the
+//! child's watch on its parent.
+
+use super::Agent;
+use crate::core::arena::{arena, Descriptor, Kind};
+use crate::core::park::SLICE;
+use crate::napi::{Args, Env, JsError, JsResult, Value};
+use crate::sys;
+use std::sync::OnceLock;
+
+fn os_error(what: &str, e: std::io::Error) -> JsError {
+    JsError::error("ERR_NATIVE_THREADING_OS", format!("{what}: {e}"))
+}
+
+/// `processFds()`: `[arenaFd, parentDeathFd]` to hand to every child as descriptors 3 and 4.
+pub fn fds(env: Env, _args: &Args) -> JsResult<Value> {
+    // The write end stays open (and unused) in this process until it dies; children read the
+    // other end, which reaches end-of-file then, however this process ends.
+    static DEATH_PIPE: OnceLock<std::io::Result<(i32, i32)>> = OnceLock::new();
+    let (read_end, _write_end) = match DEATH_PIPE.get_or_init(sys::pipe) {
+        Ok(p) => *p,
+        Err(e) => return Err(os_error("pipe", std::io::Error::from(e.kind()))),
+    };
+    env.numbers(&[arena().fd as f64, read_end as f64])
+}
+
+/// `watchParent(fd)` (in a child): when `fd` reaches end-of-file, the parent is gone and this
+/// process ends (SIGKILL), so no child outlives its parent as an orphan.
+pub fn watch_parent(env: Env, args: &Args) -> JsResult<Value> {
+    let fd = args.u32(0)? as i32;
+    std::thread::Builder::new()
+        .name("native-threading-parent-watch".into())
+        .spawn(move || {
+            sys::read_until_eof(fd);
+            sys::kill_self(sys::SIGKILL);
+        })
+        .map_err(|e| os_error("thread", e))?;
+    Ok(env.undefined())
+}
+
+/// `pidfdOpen(pid)`.
+pub fn pidfd_open(env: Env, args: &Args) -> JsResult<Value> {
+    let fd = sys::pidfd_open(args.u32(0)?).map_err(|e| os_error("pidfd_open", e))?;
+    Ok(env.number(fd as f64))
+}
+
+/// `processExitCode(pidfd)`: the exit code (-signal when killed), or null while running.
+pub fn exit_code(env: Env, args: &Args) -> JsResult<Value> {
+    Ok(sys::child_exit(args.u32(0)? as i32).map_or_else(|| env.null(), |c| env.number(c as f64)))
+}
+
+/// `processWait(pidfd, timeoutMs)`: blocks until the child exits or the timeout (negative:
+/// forever) passes; then as `processExitCode`.
+pub fn wait(env: Env, args: &Args) -> JsResult<Value> {
+    let agent = Agent::get(env)?;
+    let fd = args.u32(0)? as i32;
+    let deadline = crate::core::park::deadline_after_ms(args.number(1)?);
+    loop {
+        let slice = match deadline {
+            None => SLICE,
+            Some(d) => d
+                .saturating_duration_since(std::time::Instant::now())
+                .min(SLICE),
+        };
+        if sys::poll_readable(fd, slice.as_millis() as i32) || slice.is_zero() {
+            break;
+        }
+        if agent.terminating(env) {
+            return Err(JsError::Pending);
+        }
+    }
+    exit_code(env, args)
+}
+
+/// `closeFd(fd)`.
+pub fn close_fd(env: Env, args: &Args) -> JsResult<Value> {
+    sys::close(args.u32(0)? as i32);
+    Ok(env.undefined())
+}
+
+/// `bytesShare(uint8array)`: a copy in shared memory, owned by the returned descriptor until
+/// `bytesTake` (in any thread or process) takes it.
+pub fn bytes_share(env: Env, args: &Args) -> JsResult<Value> {
+    let bytes = env.bytes_of(args.get(0))?;
+    let (it, data) = crate::core::queue::new_item(0, bytes.len());
+    data.copy_from_slice(bytes);
+    let a = arena();
+    let d = a.lease(it);
+    a.release(it);
+    env.numbers(&[
+        d.off as f64,
+        d.gen as f64,
+        d.lease as f64,
+        d.lease_gen as f64,
+    ])
+}
+
+/// `bytesTake(descriptor)`: the bytes as a Buffer; the shared copy is freed.
+pub fn bytes_take(env: Env, args: &Args) -> JsResult<Value> {
+    let gone = || {
+        JsError::type_error(
+            "ERR_INVALID_ARG_TYPE",
+            "not a shared payload, or it was already taken",
+        )
+    };
+    let d = env.numbers_of(args.get(0)).map_err(|_| gone())?;
+    let n = |i: usize| {
+        d.get(i)
+            .copied()
+            .filter(|v| *v >= 0.0 && *v <= u32::MAX as f64)
+            .map(|v| v as u32)
+    };
+    let (Some(off), Some(gen), Some(lease), Some(lease_gen)) = (n(0), n(1), n(2), n(3)) else {
+        return Err(gone());
+    };
+    if !arena().adopt(
+        Descriptor {
+            off,
+            gen,
+            lease,
+            lease_gen,
+        },
+        Kind::Bytes,
+    ) {
+        return Err(gone());
+    }
+    let (_, data) = crate::core::queue::item_data(off);
+    let v = env.buffer_copy(data);
+    arena().release(off);
+    v
+}
