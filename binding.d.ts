@@ -17,7 +17,7 @@ declare module 'native-threading/binding' {
   export interface NativeBinding {
     init(isWorker: boolean): NativeInit;
     /** A new primitive; `owner` holds its reference (released when `owner` is collected). */
-    create(kind: number, owner: object, a?: number, b?: number): number;
+    create(kind: number, owner: object, a?: number, b?: number | boolean): number;
     /** `[off, gen, lease, leaseGen]`: owns one reference until adopted. */
     share(handle: number): number[];
     adopt(kind: number, owner: object, descriptor: unknown): number;

@@ -11,8 +11,16 @@ export type { WaitOptions } from './src/validate';
 export { Thread, currentThread, mainThread, activeCount, enumerate, getIdent } from './src/thread';
 export type { ThreadOptions } from './src/thread';
 export { isMainModule } from './src/main-module';
+export { Value } from './src/value';
+export type { ValueOptions } from './src/value';
+export { SharedArray } from './src/shared-array';
+export type { SharedArrayOptions } from './src/shared-array';
+export type { Typecode, SharedTypedArray } from './src/typecode';
 
 import { isMainThread } from 'node:worker_threads';
 import { mainThread } from './src/thread';
 // The main thread counts in activeCount()/enumerate() from every thread.
 if (isMainThread) mainThread();
+export { Process, currentProcess, parentProcess, activeChildren, cpuCount } from './src/process';
+export type { ProcessOptions } from './src/process';
+export { Queue, JoinableQueue, EmptyError, FullError } from './src/queue';

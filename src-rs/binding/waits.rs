@@ -135,6 +135,10 @@ pub fn wait_async(env: Env, args: &Args) -> JsResult<Value> {
             (Op::CondNode { node, me, saved }, c)
         }
         BARRIER => (Op::BarrierEnter, handle(args, 1, Kind::Barrier)?),
+        QUEUE_CHANGE => (
+            Op::QueueChange { word: args.u32(3)?, seen: args.u32(4)? },
+            handle(args, 1, Kind::Queue)?,
+        ),
         _ => {
             return Err(JsError::range_error(
                 "ERR_OUT_OF_RANGE",

@@ -1,0 +1,43 @@
+// The entry of a child started by Process.start(): maps the parent's arena (at load of the
+// native addon), watches the parent, rebuilds the Process and runs it. Exit code 0, or 1 when
+// the target threw (its stack printed as Python prints a child's traceback).
+import { deserialize } from 'node:v8';
+import { native } from './native';
+import { CHILD_ENV, ChildMeta, Process, processInternals, ProcessSpec, setParentProcess } from './process';
+import { revive } from './share';
+import { load } from './target';
+
+async function main(): Promise<void> {
+  const meta = JSON.parse(process.env[CHILD_ENV] ?? '{}') as ChildMeta;
+  // What this child starts itself (or any program it runs) must not take these for its own.
+  delete process.env[CHILD_ENV];
+  delete process.env.NATIVE_THREADING_ARENA_FD;
+  native.watchParent(meta.deathFd);
+  const spec = deserialize(native.bytesTake(meta.payload)) as ProcessSpec;
+  const target = spec.target ? await load(spec.target, 'target') : undefined;
+  const cls = spec.subclass ? ((await load(spec.subclass, 'Process subclass')) as typeof Process) : Process;
+  const options = {
+    target,
+    name: spec.name,
+    daemon: spec.daemon,
+    args: revive(spec.args) as unknown[],
+    kwargs: revive(spec.kwargs) as Record<string, unknown> | undefined,
+  };
+  const me = Reflect.construct(Process, [options], cls) as Process;
+  Object.assign(me, revive(spec.fields));
+  processInternals.becomeCurrent(me, spec.identity);
+  setParentProcess(processInternals.view(spec.parent.name, spec.parent.pid, false));
+  try {
+    await me.run();
+  } catch (e) {
+    const detail = e instanceof Error ? (e.stack ?? String(e)) : String(e);
+    process.stderr.write(`Process ${me.name}:\n${detail}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e: unknown) => {
+  const detail = e instanceof Error ? (e.stack ?? String(e)) : String(e);
+  process.stderr.write(`${detail}\n`);
+  process.exitCode = 1;
+});
