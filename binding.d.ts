@@ -57,6 +57,8 @@ declare module 'native-threading/binding' {
     processExitCode(pidfd: number): number | null;
     processWait(pidfd: number, timeoutMs: number): number | null;
     closeFd(fd: number): void;
+    /** At exit: give this process's mailbox slot in the arena back. */
+    releaseProcessSlot(): void;
     /** A copy of `bytes` in shared memory, owned by the descriptor until bytesTake. */
     bytesShare(bytes: Uint8Array): number[];
     bytesTake(descriptor: unknown): Buffer;

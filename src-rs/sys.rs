@@ -313,3 +313,15 @@ pub fn close(fd: c_int) {
     // SAFETY: closes a descriptor the caller owns.
     unsafe { close_fd(fd) };
 }
+
+/// Whether process `pid` still exists (a zombie that nobody reaped counts as gone).
+pub fn process_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses, which may itself contain ')'.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next())
+            .is_some_and(|c| c != 'Z' && c != 'X'),
+        Err(_) => false,
+    }
+}

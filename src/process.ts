@@ -5,6 +5,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { constants, cpus } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { serialize } from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 import { coded, invalidArgType } from './errors';
 import { native } from './native';
 import { assertNoSharedMemory } from './queue';
@@ -155,7 +156,10 @@ export class Process {
     const payload = native.bytesShare(serialize(spec));
     const [arenaFd, deathFd] = native.processFds();
     const meta: ChildMeta = { payload, deathFd: 4 };
-    const child = spawn(process.execPath, [...process.execArgv, BOOTSTRAP], {
+    // Children inherit execArgv (a TypeScript loader carries over), but not the inspector:
+    // its port is the parent's.
+    const execArgv = process.execArgv.filter((a) => !/^--(inspect|debug)(-brk|-port|-wait)?(=|$)/.test(a));
+    const child = spawn(process.execPath, [...execArgv, BOOTSTRAP], {
       stdio: ['inherit', 'inherit', 'inherit', arenaFd, deathFd],
       env: { ...process.env, NATIVE_THREADING_ARENA_FD: '3', [CHILD_ENV]: JSON.stringify(meta) },
     });
@@ -328,7 +332,10 @@ export function cpuCount(): number {
 }
 
 // Daemon children end with their parent (non-daemon ones keep it alive until they end).
+// (A worker thread's 'exit' is the thread's: only the main thread speaks for the process.)
 process.on('exit', () => {
+  if (!isMainThread) return;
+  native.releaseProcessSlot();
   for (const p of daemons) {
     try {
       p.terminate();

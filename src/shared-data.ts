@@ -77,7 +77,8 @@ function headerOf(handle: number): { buffer: ArrayBuffer; array: boolean; info: 
 export function openData(handle: number, array: boolean, className: string): SharedData {
   const h = headerOf(handle);
   if (h === undefined || h.array !== array) {
-    throw invalidArgType(`${className}.from() expects a ${className} received through postMessage, workerData or a target's arguments`, h === undefined ? undefined : h.array ? 'a SharedArray' : 'a Value');
+    const got = h === undefined ? 'another shared object' : h.array ? 'a SharedArray' : 'a Value';
+    throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', `${className}.from() expects a ${className} received through postMessage, workerData or a target's arguments. Received ${got}`);
   }
   return { handle, info: h.info, length: h.length, view: h.info.view(h.buffer, HEADER_BYTES, h.length), lock: undefined };
 }

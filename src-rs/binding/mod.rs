@@ -82,6 +82,7 @@ const METHODS: &[(&str, Method)] = &[
     ("processExitCode", process::exit_code),
     ("processWait", process::wait),
     ("closeFd", process::close_fd),
+    ("releaseProcessSlot", process::release_slot),
     ("bytesShare", process::bytes_share),
     ("bytesTake", process::bytes_take),
     ("block", waits::block),

@@ -136,7 +136,10 @@ pub fn wait_async(env: Env, args: &Args) -> JsResult<Value> {
         }
         BARRIER => (Op::BarrierEnter, handle(args, 1, Kind::Barrier)?),
         QUEUE_CHANGE => (
-            Op::QueueChange { word: args.u32(3)?, seen: args.u32(4)? },
+            Op::QueueChange {
+                word: args.u32(3)?,
+                seen: args.u32(4)?,
+            },
             handle(args, 1, Kind::Queue)?,
         ),
         _ => {

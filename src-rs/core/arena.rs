@@ -187,17 +187,38 @@ impl Arena {
         &self.header().procs[..n]
     }
 
-    /// Claims a free process slot for `pid`.
+    /// Claims a process slot for `pid`: a free one, else one whose process is gone (it ended
+    /// without releasing it, e.g. killed).
     pub fn claim_proc_slot(&self, pid: u32) -> Option<usize> {
         let h = self.header();
-        let i = (0..MAX_PROCS).find(|&i| {
-            h.procs[i]
+        let claim = |i: usize, from: u32| {
+            let slot = &h.procs[i];
+            if slot
                 .pid
-                .compare_exchange(0, pid, AcqRel, Relaxed)
-                .is_ok()
+                .compare_exchange(from, pid, AcqRel, Relaxed)
+                .is_err()
+            {
+                return false;
+            }
+            slot.active.store(0, SeqCst);
+            slot.overflow.store(1, Release);
+            true
+        };
+        let i = (0..MAX_PROCS).find(|&i| claim(i, 0)).or_else(|| {
+            (0..MAX_PROCS).find(|&i| {
+                let owner = h.procs[i].pid.load(Acquire);
+                owner != 0 && !sys::process_alive(owner) && claim(i, owner)
+            })
         })?;
         h.procs_used.fetch_max(i as u32 + 1, AcqRel);
         Some(i)
+    }
+
+    /// Gives slot `i` back (at exit).
+    pub fn release_proc_slot(&self, i: usize, pid: u32) {
+        let slot = &self.header().procs[i];
+        slot.active.store(0, SeqCst);
+        let _ = slot.pid.compare_exchange(pid, 0, AcqRel, Relaxed);
     }
 
     /// Byte offset of block `off` in the arena.

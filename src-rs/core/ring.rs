@@ -20,6 +20,13 @@ pub fn own_slot() -> &'static ProcSlot {
     &arena().procs()[i]
 }
 
+/// Gives this process's slot back, if it claimed one (at exit: waits end with the process).
+pub fn release_own_slot() {
+    if let Some(&i) = SLOT.get() {
+        arena().release_proc_slot(i, crate::sys::pid());
+    }
+}
+
 /// Call after a state change of block `off` that may satisfy asynchronous waiters.
 /// SeqCst pairs with the waiter's registration (`async_waiters` then re-check of the state).
 pub fn ring(off: Off) {
