@@ -4,6 +4,9 @@
 import { deserialize } from 'node:v8';
 import { native } from './native';
 import { CHILD_ENV, ChildMeta, Process, processInternals, ProcessSpec, setParentProcess } from './process';
+// Every shareable class registers how to revive itself when its module loads: load them all,
+// since a target's arguments may hold any of them even if its module never imports the package.
+import '../index';
 import { revive } from './share';
 import { load } from './target';
 

@@ -4,6 +4,9 @@ import { writeSync } from 'node:fs';
 import { MessagePort, workerData } from 'node:worker_threads';
 import { Event } from './event';
 import { native } from './native';
+// Every shareable class registers how to revive itself when its module loads: load them all,
+// since a target's arguments may hold any of them even if its module never imports the package.
+import '../index';
 import { revive } from './share';
 import { sleep } from './sleep';
 import { load } from './target';
