@@ -16,18 +16,29 @@ async function main(): Promise<void> {
   delete process.env[CHILD_ENV];
   delete process.env.NATIVE_THREADING_ARENA_FD;
   native.watchParent(meta.deathFd);
-  const spec = deserialize(native.bytesTake(meta.payload)) as ProcessSpec;
-  const target = spec.target ? await load(spec.target, 'target') : undefined;
-  const cls = spec.subclass ? ((await load(spec.subclass, 'Process subclass')) as typeof Process) : Process;
+  const spec = revive(deserialize(native.bytesTake(meta.payload))) as ProcessSpec;
+  let target: Function | undefined;
+  let cls: typeof Process;
+  try {
+    target = spec.target ? await load(spec.target, 'target') : undefined;
+    cls = spec.subclass ? ((await load(spec.subclass, 'Process subclass')) as typeof Process) : Process;
+  } catch (e) {
+    // start() in the parent is waiting for this: it throws the error there.
+    const err = e as Error & { code?: string };
+    spec.ack.put({ error: { name: err.name, message: err.message, code: err.code, stack: err.stack } });
+    process.exitCode = 1;
+    return;
+  }
+  spec.ack.put({ ok: true });
   const options = {
     target,
     name: spec.name,
     daemon: spec.daemon,
-    args: revive(spec.args) as unknown[],
-    kwargs: revive(spec.kwargs) as Record<string, unknown> | undefined,
+    args: spec.args,
+    kwargs: spec.kwargs,
   };
   const me = Reflect.construct(Process, [options], cls) as Process;
-  Object.assign(me, revive(spec.fields));
+  Object.assign(me, spec.fields);
   processInternals.becomeCurrent(me, spec.identity);
   setParentProcess(processInternals.view(spec.parent.name, spec.parent.pid, false));
   try {

@@ -8,7 +8,7 @@ import { serialize } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
 import { coded, invalidArgType } from './errors';
 import { native } from './native';
-import { assertNoSharedMemory } from './queue';
+import { assertNoSharedMemory, EmptyError, Queue } from './queue';
 import { sleep } from './sleep';
 import { ExportRef, locate } from './target';
 import { timeoutMs } from './validate';
@@ -32,7 +32,11 @@ export interface ProcessSpec {
   kwargs: Record<string, unknown> | undefined;
   identity: number[];
   parent: { pid: number; name: string };
+  /** The child reports here whether it found its target, before it runs it. */
+  ack: Queue<StartAck>;
 }
+
+export type StartAck = { ok: true } | { error: { name: string; message: string; code?: string; stack?: string } };
 
 /** The environment variable a child reads its start-up data from. */
 export const CHILD_ENV = 'NATIVE_THREADING_CHILD';
@@ -151,6 +155,7 @@ export class Process {
       kwargs: this.#kwargs,
       identity: this.#identity,
       parent: { pid: process.pid, name: currentProcess().name },
+      ack: new Queue<StartAck>(1),
     };
     assertNoSharedMemory([spec.args, spec.kwargs, spec.fields], 'a Process argument');
     const payload = native.bytesShare(serialize(spec));
@@ -180,6 +185,27 @@ export class Process {
     if (this.#daemon) {
       child.unref();
       daemons.add(this);
+    }
+    this.#awaitAck(spec.ack);
+  }
+
+  /** Blocks until the child has imported its target (so a target it cannot find fails here,
+   * at start(), as in Python), or has died trying. */
+  #awaitAck(ack: Queue<StartAck>): void {
+    for (;;) {
+      let reply: StartAck;
+      try {
+        reply = ack.get(true, 50);
+      } catch (e) {
+        if (!(e instanceof EmptyError)) throw e;
+        if (native.processExitCode(this.#pidfd) !== null) return;
+        continue;
+      }
+      if ('ok' in reply) return;
+      this.join();
+      const err = coded(reply.error.name === 'TypeError' ? TypeError : Error, reply.error.code ?? 'ERR_PROCESS_START', reply.error.message);
+      if (reply.error.stack) err.stack = reply.error.stack;
+      throw err;
     }
   }
 

@@ -28,13 +28,15 @@ export class FullError extends Error {
 }
 
 // Body words of a queue block (core/queue.rs).
-const COUNT = 1;
-const MAXSIZE = 2;
-const JOINABLE = 3;
+const MAXSIZE = 0;
+const JOINABLE = 1;
 const NOT_EMPTY = 4;
 const NOT_FULL = 6;
 const ALL_DONE = 8;
 const UNFINISHED = 10;
+const OVERFLOW_COUNT = 11;
+const TAIL = 12;
+const HEAD = 28;
 
 // Item tags (binding/queue.rs).
 const NUMBER = 1;
@@ -210,7 +212,9 @@ export class Queue<T = unknown> {
 
   /** The number of items (approximate while others put and get, as in Python). */
   qsize(): number {
-    return Atomics.load(memory, this.#w + COUNT);
+    const w = this.#w;
+    const inRing = (Atomics.load(memory, w + TAIL) - Atomics.load(memory, w + HEAD)) | 0;
+    return Math.max(0, inRing) + Atomics.load(memory, w + OVERFLOW_COUNT);
   }
 
   empty(): boolean {

@@ -84,7 +84,7 @@ pub fn close_fd(env: Env, args: &Args) -> JsResult<Value> {
 /// `bytesTake` (in any thread or process) takes it.
 pub fn bytes_share(env: Env, args: &Args) -> JsResult<Value> {
     let bytes = env.bytes_of(args.get(0))?;
-    let (it, data) = crate::core::queue::new_item(0, bytes.len());
+    let (it, data) = crate::core::bytes::new(0, bytes.len());
     data.copy_from_slice(bytes);
     let a = arena();
     let d = a.lease(it);
@@ -126,7 +126,7 @@ pub fn bytes_take(env: Env, args: &Args) -> JsResult<Value> {
     ) {
         return Err(gone());
     }
-    let (_, data) = crate::core::queue::item_data(off);
+    let (_, data) = crate::core::bytes::read(off);
     let v = env.buffer_copy(data);
     arena().release(off);
     v

@@ -4,7 +4,7 @@
 
 use super::handle;
 use crate::core::arena::Kind;
-use crate::core::queue;
+use crate::core::queue::{self, Put};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 
 const NUMBER: u32 = 1;
@@ -23,36 +23,34 @@ fn queue_handle(args: &Args) -> JsResult<u32> {
 /// `queuePut(handle, tag, value)`: 0 when queued, 1 when the queue is full (nothing changed).
 pub fn put(env: Env, args: &Args) -> JsResult<Value> {
     let q = queue_handle(args)?;
-    if queue::looks_full(q) {
-        return Ok(env.number(1.0));
-    }
     let tag = args.u32(1)?;
     let v = args.get(2);
-    let it = match tag {
+    let r = match tag {
         NUMBER => {
             let n = env.number_of(v)?;
-            let (it, data) = queue::new_item(tag, 8);
-            data.copy_from_slice(&n.to_le_bytes());
-            it
+            queue::put(q, tag, 8, |d| {
+                d.copy_from_slice(&n.to_le_bytes());
+                Ok(8)
+            })?
         }
         STRING => {
+            // N-API writes a terminating NUL too: reserve one more byte than the text needs.
             let len = env.utf8_len(v)?;
-            let (it, data) = queue::new_item(tag, len + 1);
-            env.utf8_into(v, data)
-                .inspect_err(|_| queue::free_item(it))?;
-            queue::truncate_item(it, len);
-            it
+            queue::put(q, tag, len + 1, |d| env.utf8_into(v, d).map(|()| len))?
         }
         BUFFER | UINT8ARRAY | V8 => {
             let bytes = env.bytes_of(v)?;
-            let (it, data) = queue::new_item(tag, bytes.len());
-            data.copy_from_slice(bytes);
-            it
+            queue::put(q, tag, bytes.len(), |d| {
+                d.copy_from_slice(bytes);
+                Ok(bytes.len())
+            })?
         }
         SIMPLE => {
-            let (it, data) = queue::new_item(tag, 1);
-            data[0] = env.number_of(v)? as u8;
-            it
+            let b = env.number_of(v)? as u8;
+            queue::put(q, tag, 1, |d| {
+                d[0] = b;
+                Ok(1)
+            })?
         }
         _ => {
             return Err(JsError::range_error(
@@ -61,23 +59,13 @@ pub fn put(env: Env, args: &Args) -> JsResult<Value> {
             ))
         }
     };
-    match queue::push(q, it) {
-        Ok(()) => Ok(env.number(0.0)),
-        Err(it) => {
-            queue::free_item(it);
-            Ok(env.number(1.0))
-        }
-    }
+    Ok(env.number(if r == Put::Queued { 0.0 } else { 1.0 }))
 }
 
 /// `queueGet(handle, empty)`: the next item, or `empty` when there is none.
 pub fn get(env: Env, args: &Args) -> JsResult<Value> {
     let q = queue_handle(args)?;
-    let Some(it) = queue::pop(q) else {
-        return Ok(args.get(1));
-    };
-    let (tag, data) = queue::item_data(it);
-    let v = match tag {
+    let item = queue::get(q, |tag, data| match tag {
         NUMBER => Ok(env.number(f64::from_le_bytes(data.try_into().unwrap_or([0; 8])))),
         STRING => Ok(env.string_from_utf8(data)),
         BUFFER => env.buffer_copy(data),
@@ -89,9 +77,8 @@ pub fn get(env: Env, args: &Args) -> JsResult<Value> {
             Some(3) => env.boolean(true),
             _ => env.undefined(),
         }),
-    };
-    queue::free_item(it);
-    v
+    });
+    item.unwrap_or_else(|| Ok(args.get(1)))
 }
 
 /// `queueTaskDone(handle)`.

@@ -430,11 +430,7 @@ fn attempt(w: &Waiter) -> Step {
             Some(Ok(barrier::Arrival::Last(i))) => done(last_index(i)),
             Some(Ok(barrier::Arrival::Wait(index))) => Step::Move(Op::BarrierWait { index }, b),
         },
-        Op::QueueChange { word, seen }
-            if queue::seq_word(b, word).is_none_or(|(w, _)| w.load(Acquire) != seen) =>
-        {
-            done(1.0)
-        }
+        Op::QueueChange { word, seen } if queue::changed(b, word, seen) => done(1.0),
         Op::BarrierWait { index } => match barrier::try_leave(b) {
             None => Step::Pending,
             Some(true) => done(index as f64),

@@ -4,6 +4,7 @@
 pub mod arena;
 pub mod async_wait;
 pub mod barrier;
+pub mod bytes;
 pub mod condition;
 pub mod event;
 pub mod lock;

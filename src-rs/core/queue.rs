@@ -1,171 +1,349 @@
-//! Queue and JoinableQueue: a FIFO list of item blocks under a small internal mutex. Items are
-//! opaque bytes with a tag (how JavaScript encoded the value); each is one arena block, so an
-//! item may be anything from a number to a 64 MiB buffer. Waiting is on sequence words that
-//! change at every put (`not_empty`), get (`not_full`) and completed join (`all_done`); each
-//! is followed by its count of blocked waiters.
+//! Queue and JoinableQueue: a bounded ring of 64-byte slots (Vyukov's MPMC protocol, one CAS
+//! per put or get) with an overflow list behind it for unbounded queues. Items are tagged bytes
+//! (JavaScript chooses how to encode); up to SLOT_DATA bytes live in the slot, larger ones in a
+//! payload block the slot points to. Producers and consumers touch different cache lines (the
+//! tail, the head, and the slot they hand over); the sequence words that waiters sleep on are
+//! only bumped when someone waits.
 
 use super::arena::{arena, Arena, Kind, Off};
 use super::park::{park, Deadline, Interrupt, Parked};
 use super::raw_mutex::Guard;
-use super::{ring, Error, Result};
+use super::{bytes, ring, Error, Result};
 use crate::sys::futex_wake;
-use std::sync::atomic::{AtomicU32, Ordering::*};
+use std::sync::atomic::{fence, AtomicU32, Ordering::*};
 
-#[repr(C)]
-pub struct QueueState {
-    mutex: AtomicU32,
-    pub count: AtomicU32,
-    pub maxsize: AtomicU32,
-    pub joinable: AtomicU32,
-    pub not_empty: AtomicU32,
-    not_empty_waiters: AtomicU32,
-    pub not_full: AtomicU32,
-    not_full_waiters: AtomicU32,
-    pub all_done: AtomicU32,
-    all_done_waiters: AtomicU32,
-    pub unfinished: AtomicU32,
-    head: AtomicU32,
-    tail: AtomicU32,
-}
-
-/// Body word indexes of the sequence words (JavaScript reads them too).
+/// Body word indexes; JavaScript reads several of them (qsize, full, join).
+pub const MAXSIZE: u32 = 0;
+pub const JOINABLE: u32 = 1;
 pub const NOT_EMPTY: u32 = 4;
 pub const NOT_FULL: u32 = 6;
 pub const ALL_DONE: u32 = 8;
+pub const UNFINISHED: u32 = 10;
+pub const OVERFLOW_COUNT: u32 = 11;
+pub const TAIL: u32 = 12;
+pub const HEAD: u32 = 28;
+const OVERFLOW_MUTEX: usize = 44;
+const OVERFLOW_HEAD: usize = 45;
+const OVERFLOW_TAIL: usize = 46;
+const WORDS: usize = 48;
+
+const CAPACITY: usize = 2;
+const RING: usize = 3;
+/// Ring slots of an unbounded queue, and the most any queue gets.
+const UNBOUNDED_SLOTS: u32 = 1024;
+const MAX_SLOTS: u32 = 1 << 16;
 
 #[repr(C)]
-struct ItemHeader {
-    next: AtomicU32,
+struct Slot {
+    seq: AtomicU32,
     tag: AtomicU32,
-    len_lo: AtomicU32,
-    len_hi: AtomicU32,
+    len: AtomicU32,
+    /// A payload block holding the bytes, or 0 when they are inline.
+    payload: AtomicU32,
+    data: [AtomicU32; SLOT_DATA / 4],
 }
-const ITEM_HEADER: usize = std::mem::size_of::<ItemHeader>();
+/// Bytes an item may have to live in its slot.
+pub const SLOT_DATA: usize = 48;
+
+fn words(q: Off) -> &'static [AtomicU32; WORDS] {
+    // SAFETY: callers pass offsets of Queue blocks (checked at the binding edge), allocated
+    // with WORDS words of body.
+    unsafe { arena().body::<[AtomicU32; WORDS]>(q) }
+}
+
+fn w(q: Off, i: u32) -> &'static AtomicU32 {
+    &words(q)[i as usize]
+}
+
+fn slots(q: Off) -> &'static [Slot] {
+    let ws = words(q);
+    let cap = ws[CAPACITY].load(Relaxed) as usize;
+    // SAFETY: the ring block holds `cap` slots (allocated in `new`), all atomics.
+    unsafe { std::slice::from_raw_parts(arena().body::<Slot>(ws[RING].load(Relaxed)), cap) }
+}
 
 pub fn new(maxsize: u32, joinable: bool) -> Off {
-    let off = arena().alloc(Kind::Queue, std::mem::size_of::<QueueState>());
-    let s = state(off);
-    s.maxsize.store(maxsize, Relaxed);
-    s.joinable.store(joinable as u32, Release);
-    off
-}
-
-pub fn state(off: Off) -> &'static QueueState {
-    // SAFETY: callers pass offsets of Queue blocks (checked at the binding edge).
-    unsafe { arena().body::<QueueState>(off) }
-}
-
-fn item(off: Off) -> &'static ItemHeader {
-    // SAFETY: item blocks are Bytes blocks allocated by `new_item`, starting with the header.
-    unsafe { arena().body::<ItemHeader>(off) }
-}
-
-/// A new item of `len` bytes; fill `data` before `push`.
-pub fn new_item(tag: u32, len: usize) -> (Off, &'static mut [u8]) {
     let a = arena();
-    let off = a.alloc_uninit(Kind::Bytes, ITEM_HEADER + len);
-    let h = item(off);
-    h.next.store(0, Relaxed);
-    h.tag.store(tag, Relaxed);
-    h.len_lo.store(len as u32, Relaxed);
-    h.len_hi.store((len as u64 >> 32) as u32, Relaxed);
-    // SAFETY: the block has room for the header and `len` bytes, and is ours until pushed.
-    let data = unsafe { std::slice::from_raw_parts_mut(a.data(off).add(ITEM_HEADER), len) };
-    (off, data)
+    let cap = if maxsize == 0 {
+        UNBOUNDED_SLOTS
+    } else {
+        maxsize.next_power_of_two().min(MAX_SLOTS)
+    };
+    let ring_block = a.alloc(Kind::Bytes, cap as usize * std::mem::size_of::<Slot>());
+    let q = a.alloc(Kind::Queue, WORDS * 4);
+    let ws = words(q);
+    ws[MAXSIZE as usize].store(maxsize, Relaxed);
+    ws[JOINABLE as usize].store(joinable as u32, Relaxed);
+    ws[CAPACITY].store(cap, Relaxed);
+    ws[RING].store(ring_block, Relaxed);
+    for (i, s) in slots(q).iter().enumerate() {
+        s.seq.store(i as u32, Relaxed);
+    }
+    fence(Release);
+    q
 }
 
-/// An item's tag and bytes (valid until `free_item`).
-pub fn item_data(off: Off) -> (u32, &'static [u8]) {
-    let h = item(off);
-    let len = h.len_lo.load(Relaxed) as usize | (h.len_hi.load(Relaxed) as usize) << 32;
-    // SAFETY: written by `new_item` with this length; the block lives until `free_item`.
-    (h.tag.load(Relaxed), unsafe {
-        std::slice::from_raw_parts(arena().data(off).add(ITEM_HEADER), len)
-    })
+/// Items in the queue (approximate while others put and get, as in Python).
+pub fn count(q: Off) -> u32 {
+    let ws = words(q);
+    let in_ring = ws[TAIL as usize]
+        .load(Acquire)
+        .wrapping_sub(ws[HEAD as usize].load(Acquire));
+    (in_ring as i32).max(0) as u32 + ws[OVERFLOW_COUNT as usize].load(Acquire)
 }
 
-/// Shortens an item to `len` bytes (after writing less than was allocated).
-pub fn truncate_item(off: Off, len: usize) {
-    let h = item(off);
-    h.len_lo.store(len as u32, Relaxed);
-    h.len_hi.store((len as u64 >> 32) as u32, Relaxed);
+pub fn is_full(q: Off) -> bool {
+    let max = w(q, MAXSIZE).load(Relaxed);
+    max > 0 && count(q) >= max
 }
 
-pub fn free_item(off: Off) {
-    arena().release(off);
+/// What `put` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Put {
+    Queued,
+    Full,
 }
 
-/// True when a put would find the queue full right now (a hint: checked again under the lock).
-pub fn looks_full(q: Off) -> bool {
-    let s = state(q);
-    let max = s.maxsize.load(Relaxed);
-    max > 0 && s.count.load(Relaxed) >= max
-}
-
-/// Appends `it`; `Err(it)` back when the queue is full.
-pub fn push(q: Off, it: Off) -> std::result::Result<(), Off> {
-    let s = state(q);
-    {
-        let _g = Guard::new(&s.mutex);
-        let max = s.maxsize.load(Relaxed);
-        if max > 0 && s.count.load(Relaxed) >= max {
-            return Err(it);
+/// Puts an item: `fill` writes at most `reserve` bytes and returns how many it wrote (it may
+/// fail: nothing is queued then).
+pub fn put<E>(
+    q: Off,
+    tag: u32,
+    reserve: usize,
+    fill: impl FnOnce(&mut [u8]) -> std::result::Result<usize, E>,
+) -> std::result::Result<Put, E> {
+    if is_full(q) {
+        return Ok(Put::Full);
+    }
+    // Large items are written into their own block before a slot is claimed.
+    let mut inline = [0u8; SLOT_DATA];
+    let (payload, len) = if reserve > SLOT_DATA {
+        let (p, data) = bytes::new(tag, reserve);
+        match fill(data) {
+            Ok(len) => {
+                bytes::set_len(p, len);
+                (Some(p), len)
+            }
+            Err(e) => {
+                arena().release(p);
+                return Err(e);
+            }
         }
-        let tail = s.tail.load(Relaxed);
-        if tail == 0 {
-            s.head.store(it, Relaxed);
-        } else {
-            item(tail).next.store(it, Relaxed);
+    } else {
+        (None, fill(&mut inline[..reserve])?)
+    };
+    let ws = words(q);
+    let maxsize = ws[MAXSIZE as usize].load(Relaxed);
+    if ws[JOINABLE as usize].load(Relaxed) != 0 {
+        ws[UNFINISHED as usize].fetch_add(1, SeqCst);
+    }
+    let queued = if ws[OVERFLOW_COUNT as usize].load(Acquire) > 0 {
+        None
+    } else {
+        claim_tail(q, maxsize)
+    };
+    let result = match queued {
+        Some(Ok(slot)) => {
+            slot.tag.store(tag, Relaxed);
+            slot.len.store(len as u32, Relaxed);
+            slot.payload.store(payload.unwrap_or(0), Relaxed);
+            if payload.is_none() {
+                for (i, chunk) in inline[..len.div_ceil(4) * 4].chunks(4).enumerate() {
+                    slot.data[i].store(
+                        u32::from_le_bytes(chunk.try_into().unwrap_or([0; 4])),
+                        Relaxed,
+                    );
+                }
+            }
+            Put::Queued
         }
-        s.tail.store(it, Relaxed);
-        s.count.fetch_add(1, SeqCst);
-        if s.joinable.load(Relaxed) != 0 {
-            s.unfinished.fetch_add(1, SeqCst);
+        Some(Err(Put::Full)) => Put::Full,
+        _ => put_overflow(q, tag, len, payload, &inline, maxsize),
+    };
+    match result {
+        Put::Queued => {
+            if let Some(Ok(slot)) = queued {
+                // Publish: the consumer reading this sequence number sees the slot's contents.
+                let t = slot.seq.load(Relaxed);
+                slot.seq.store(t.wrapping_add(1), Release);
+            }
+            signal(q, NOT_EMPTY, 1);
+        }
+        Put::Full => {
+            if let Some(p) = payload {
+                arena().release(p);
+            }
+            if ws[JOINABLE as usize].load(Relaxed) != 0 {
+                ws[UNFINISHED as usize].fetch_sub(1, SeqCst);
+            }
         }
     }
-    bump(q, &s.not_empty, &s.not_empty_waiters, 1);
-    Ok(())
+    Ok(result)
 }
 
-/// Takes the first item, if any.
-pub fn pop(q: Off) -> Option<Off> {
-    let s = state(q);
-    let it = {
-        let _g = Guard::new(&s.mutex);
-        let head = s.head.load(Relaxed);
-        if head == 0 {
+/// Claims the slot at the tail: `None` when the ring is full (use the overflow list).
+fn claim_tail(q: Off, maxsize: u32) -> Option<std::result::Result<&'static Slot, Put>> {
+    let ws = words(q);
+    let slots = slots(q);
+    let mask = slots.len() as u32 - 1;
+    let tail = &ws[TAIL as usize];
+    let mut t = tail.load(Relaxed);
+    loop {
+        if maxsize > 0 && t.wrapping_sub(ws[HEAD as usize].load(Acquire)) as i32 >= maxsize as i32 {
+            return Some(Err(Put::Full));
+        }
+        let slot = &slots[(t & mask) as usize];
+        let diff = slot.seq.load(Acquire).wrapping_sub(t) as i32;
+        if diff == 0 {
+            match tail.compare_exchange_weak(t, t.wrapping_add(1), Relaxed, Relaxed) {
+                // The slot's sequence is still `t` until published (put adds one).
+                Ok(_) => return Some(Ok(slot)),
+                Err(now) => t = now,
+            }
+        } else if diff < 0 {
+            return None;
+        } else {
+            t = tail.load(Relaxed);
+        }
+    }
+}
+
+fn put_overflow(
+    q: Off,
+    tag: u32,
+    len: usize,
+    payload: Option<Off>,
+    inline: &[u8],
+    maxsize: u32,
+) -> Put {
+    let ws = words(q);
+    let p = payload.unwrap_or_else(|| {
+        let (p, data) = bytes::new(tag, len);
+        data.copy_from_slice(&inline[..len]);
+        p
+    });
+    let _g = Guard::new(&ws[OVERFLOW_MUTEX]);
+    if maxsize > 0 && count(q) >= maxsize {
+        if payload.is_none() {
+            arena().release(p);
+        }
+        return Put::Full;
+    }
+    bytes::next(p).store(0, Relaxed);
+    let tail = ws[OVERFLOW_TAIL].load(Relaxed);
+    if tail == 0 {
+        ws[OVERFLOW_HEAD].store(p, Relaxed);
+    } else {
+        bytes::next(tail).store(p, Relaxed);
+    }
+    ws[OVERFLOW_TAIL].store(p, Relaxed);
+    ws[OVERFLOW_COUNT as usize].fetch_add(1, SeqCst);
+    Put::Queued
+}
+
+/// Takes the first item and hands its tag and bytes to `read` (while they are still held).
+pub fn get<R>(q: Off, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
+    let ws = words(q);
+    let slots = slots(q);
+    let cap = slots.len() as u32;
+    let head = &ws[HEAD as usize];
+    let mut h = head.load(Relaxed);
+    let result = loop {
+        let slot = &slots[(h & (cap - 1)) as usize];
+        let diff = slot.seq.load(Acquire).wrapping_sub(h.wrapping_add(1)) as i32;
+        if diff == 0 {
+            match head.compare_exchange_weak(h, h.wrapping_add(1), Relaxed, Relaxed) {
+                Ok(_) => {
+                    let (tag, len) = (slot.tag.load(Relaxed), slot.len.load(Relaxed) as usize);
+                    let payload = slot.payload.load(Relaxed);
+                    let r = if payload == 0 {
+                        let mut inline = [0u8; SLOT_DATA];
+                        for (i, word) in slot.data.iter().enumerate().take(len.div_ceil(4)) {
+                            inline[i * 4..i * 4 + 4]
+                                .copy_from_slice(&word.load(Relaxed).to_le_bytes());
+                        }
+                        read(tag, &inline[..len])
+                    } else {
+                        let r = read(tag, bytes::read(payload).1);
+                        arena().release(payload);
+                        r
+                    };
+                    // Free the slot for the producer one lap ahead.
+                    slot.seq.store(h.wrapping_add(cap), Release);
+                    break Some(r);
+                }
+                Err(now) => h = now,
+            }
+        } else if diff < 0 {
+            break get_overflow(q, read);
+        } else {
+            h = head.load(Relaxed);
+        }
+    };
+    if result.is_some() {
+        signal(q, NOT_FULL, 1);
+    }
+    result
+}
+
+fn get_overflow<R>(q: Off, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
+    let ws = words(q);
+    if ws[OVERFLOW_COUNT as usize].load(Acquire) == 0 {
+        return None;
+    }
+    let p = {
+        let _g = Guard::new(&ws[OVERFLOW_MUTEX]);
+        let p = ws[OVERFLOW_HEAD].load(Relaxed);
+        if p == 0 {
             return None;
         }
-        let next = item(head).next.load(Relaxed);
-        s.head.store(next, Relaxed);
+        let next = bytes::next(p).load(Relaxed);
+        ws[OVERFLOW_HEAD].store(next, Relaxed);
         if next == 0 {
-            s.tail.store(0, Relaxed);
+            ws[OVERFLOW_TAIL].store(0, Relaxed);
         }
-        s.count.fetch_sub(1, SeqCst);
-        head
+        ws[OVERFLOW_COUNT as usize].fetch_sub(1, SeqCst);
+        p
     };
-    bump(q, &s.not_full, &s.not_full_waiters, 1);
-    Some(it)
+    let (tag, data) = bytes::read(p);
+    let r = read(tag, data);
+    arena().release(p);
+    Some(r)
 }
 
-/// Changes a sequence word and wakes up to `n` of its blocked waiters and the async ones.
-fn bump(q: Off, seq: &AtomicU32, waiters: &AtomicU32, n: u32) {
-    seq.fetch_add(1, SeqCst);
-    if waiters.load(SeqCst) > 0 {
-        futex_wake(seq, n);
+/// After a change that may satisfy waiters on `word`: bump it and wake (only when someone
+/// waits, so the fast path writes no shared word). The fence pairs with the waiter's
+/// registration (waiter count, then re-check of the condition).
+fn signal(q: Off, word: u32, n: u32) {
+    fence(SeqCst);
+    let seq = w(q, word);
+    let waiters = w(q, word + 1);
+    if waiters.load(SeqCst) > 0 || arena().header_of(q).async_waiters.load(SeqCst) > 0 {
+        seq.fetch_add(1, SeqCst);
+        if waiters.load(Relaxed) > 0 {
+            futex_wake(seq, n);
+        }
+        ring::ring(q);
     }
-    ring::ring(q);
+}
+
+/// Whether the condition behind `word` holds now.
+pub fn ready(q: Off, word: u32) -> bool {
+    match word {
+        NOT_EMPTY => count(q) > 0,
+        NOT_FULL => !is_full(q),
+        ALL_DONE => w(q, UNFINISHED).load(SeqCst) == 0,
+        _ => true,
+    }
 }
 
 /// JoinableQueue.task_done(): one fewer unfinished item; the last wakes every join().
 pub fn task_done(q: Off) -> std::result::Result<(), TooManyTaskDone> {
-    let s = state(q);
-    let prev = s
-        .unfinished
+    let prev = w(q, UNFINISHED)
         .fetch_update(SeqCst, SeqCst, |u| u.checked_sub(1))
         .map_err(|_| TooManyTaskDone)?;
     if prev == 1 {
-        bump(q, &s.all_done, &s.all_done_waiters, u32::MAX);
+        signal(q, ALL_DONE, u32::MAX);
     }
     Ok(())
 }
@@ -173,18 +351,17 @@ pub fn task_done(q: Off) -> std::result::Result<(), TooManyTaskDone> {
 #[derive(Debug, PartialEq, Eq)]
 pub struct TooManyTaskDone;
 
-/// The sequence word `word` (NOT_EMPTY, NOT_FULL, ALL_DONE) and its waiter count.
-pub fn seq_word(q: Off, word: u32) -> Option<(&'static AtomicU32, &'static AtomicU32)> {
-    let s = state(q);
-    match word {
-        NOT_EMPTY => Some((&s.not_empty, &s.not_empty_waiters)),
-        NOT_FULL => Some((&s.not_full, &s.not_full_waiters)),
-        ALL_DONE => Some((&s.all_done, &s.all_done_waiters)),
-        _ => None,
-    }
+fn is_seq_word(word: u32) -> bool {
+    matches!(word, NOT_EMPTY | NOT_FULL | ALL_DONE)
 }
 
-/// Blocks until sequence word `word` differs from `seen` (true) or the deadline (false).
+/// For asynchronous waiters: ready, or `word` moved since `seen`.
+pub fn changed(q: Off, word: u32, seen: u32) -> bool {
+    !is_seq_word(word) || ready(q, word) || w(q, word).load(SeqCst) != seen
+}
+
+/// Blocks until the condition behind `word` holds or the word moves from `seen` (true), or
+/// the deadline passes (false).
 pub fn wait_change(
     q: Off,
     word: u32,
@@ -192,15 +369,18 @@ pub fn wait_change(
     deadline: Deadline,
     interrupt: Interrupt,
 ) -> Result<bool> {
-    let (seq, waiters) = seq_word(q, word).ok_or(Error::OutOfRange)?;
+    if !is_seq_word(word) {
+        return Err(Error::OutOfRange);
+    }
+    let (seq, waiters) = (w(q, word), w(q, word + 1));
     waiters.fetch_add(1, SeqCst);
     let result = loop {
-        if seq.load(SeqCst) != seen {
+        if changed(q, word, seen) {
             break Ok(true);
         }
         match park(seq, seen, deadline, interrupt) {
             Parked::Woken => {}
-            Parked::TimedOut => break Ok(seq.load(SeqCst) != seen),
+            Parked::TimedOut => break Ok(changed(q, word, seen)),
             Parked::Interrupted => break Err(Error::Interrupted),
         }
     };
@@ -208,14 +388,10 @@ pub fn wait_change(
     result
 }
 
-/// Frees the items still queued when the queue itself goes.
+/// Frees the items still queued, and the ring, when the queue itself goes.
 pub(crate) fn drop_queue(a: &Arena, q: Off) {
-    let mut it = state(q).head.load(Acquire);
-    while it != 0 {
-        let next = item(it).next.load(Relaxed);
-        a.release(it);
-        it = next;
-    }
+    while get(q, |_, _| ()).is_some() {}
+    a.release(words(q)[RING].load(Acquire));
 }
 
 #[cfg(test)]
@@ -223,66 +399,146 @@ mod tests {
     use super::*;
     use crate::core::park::{deadline_after_ms, never};
 
-    fn put(q: Off, v: u8) -> bool {
-        let (it, data) = new_item(1, 3);
-        data.copy_from_slice(&[v; 3]);
-        match push(q, it) {
-            Ok(()) => true,
-            Err(it) => {
-                free_item(it);
-                false
-            }
-        }
+    fn put_bytes(q: Off, v: &[u8]) -> Put {
+        put(q, 1, v.len(), |d| {
+            d.copy_from_slice(v);
+            Ok::<usize, ()>(v.len())
+        })
+        .unwrap()
     }
 
-    fn get(q: Off) -> Option<u8> {
-        pop(q).map(|it| {
-            let (tag, data) = item_data(it);
+    fn get_bytes(q: Off) -> Option<Vec<u8>> {
+        get(q, |tag, d| {
             assert_eq!(tag, 1);
-            let v = data[0];
-            free_item(it);
-            v
+            d.to_vec()
         })
     }
 
     #[test]
-    fn fifo_with_a_bound() {
-        let q = new(2, false);
-        assert!(put(q, 1) && put(q, 2));
-        assert!(looks_full(q));
-        assert!(!put(q, 3));
-        assert_eq!(get(q), Some(1));
-        assert!(put(q, 3));
-        assert_eq!((get(q), get(q), get(q)), (Some(2), Some(3), None));
+    fn fifo_with_a_bound_and_large_items() {
+        let q = new(3, false);
+        let big = vec![7u8; 100_000];
+        assert_eq!(put_bytes(q, b"a"), Put::Queued);
+        assert_eq!(put_bytes(q, &big), Put::Queued);
+        assert_eq!(put_bytes(q, b""), Put::Queued);
+        assert!(is_full(q));
+        assert_eq!(put_bytes(q, b"d"), Put::Full);
+        assert_eq!(count(q), 3);
+        assert_eq!(get_bytes(q).unwrap(), b"a");
+        assert_eq!(get_bytes(q).unwrap(), big);
+        assert_eq!(put_bytes(q, b"d"), Put::Queued);
+        assert_eq!(get_bytes(q).unwrap(), b"");
+        assert_eq!(get_bytes(q).unwrap(), b"d");
+        assert_eq!(get_bytes(q), None);
+        arena().release(q);
+    }
+
+    #[test]
+    fn an_unbounded_queue_overflows_its_ring_in_order() {
+        let q = new(0, false);
+        let n = UNBOUNDED_SLOTS * 3;
+        for i in 0..n {
+            assert_eq!(put_bytes(q, &i.to_le_bytes()), Put::Queued);
+        }
+        assert_eq!(count(q), n);
+        for i in 0..n {
+            assert_eq!(get_bytes(q).unwrap(), i.to_le_bytes());
+        }
+        assert_eq!(count(q), 0);
+        arena().release(q);
+    }
+
+    #[test]
+    fn a_failed_fill_queues_nothing() {
+        let q = new(0, true);
+        assert_eq!(put(q, 1, 4, |_| Err("no")), Err("no"));
+        assert_eq!(put(q, 1, 100, |_| Err("no")), Err("no"));
+        assert_eq!((count(q), w(q, UNFINISHED).load(SeqCst)), (0, 0));
         arena().release(q);
     }
 
     #[test]
     fn a_blocked_getter_is_woken_by_a_put() {
         let q = new(0, false);
-        let seen = state(q).not_empty.load(SeqCst);
+        let seen = w(q, NOT_EMPTY).load(SeqCst);
         let t = std::thread::spawn(move || {
             wait_change(q, NOT_EMPTY, seen, deadline_after_ms(5000.0), &never).unwrap()
         });
         std::thread::sleep(std::time::Duration::from_millis(20));
-        assert!(put(q, 9));
+        assert_eq!(put_bytes(q, &[9]), Put::Queued);
         assert!(t.join().unwrap());
-        assert_eq!(get(q), Some(9));
+        assert_eq!(get_bytes(q).unwrap(), [9]);
+        arena().release(q);
+    }
+
+    #[test]
+    fn many_producers_and_consumers_lose_and_duplicate_nothing() {
+        let q = new(64, false);
+        let producers: Vec<_> = (0..3u32)
+            .map(|p| {
+                std::thread::spawn(move || {
+                    for i in 0..20_000u32 {
+                        let v = (p << 24 | i).to_le_bytes();
+                        loop {
+                            let seen = w(q, NOT_FULL).load(SeqCst);
+                            if put_bytes(q, &v) == Put::Queued {
+                                break;
+                            }
+                            wait_change(q, NOT_FULL, seen, None, &never).unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let mut got = Vec::new();
+                    loop {
+                        let seen = w(q, NOT_EMPTY).load(SeqCst);
+                        match get_bytes(q) {
+                            Some(v) if v == [0xff; 4] => break got,
+                            Some(v) => got.push(u32::from_le_bytes(v.try_into().unwrap())),
+                            None => {
+                                wait_change(q, NOT_EMPTY, seen, None, &never).unwrap();
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        for _ in 0..2 {
+            while put_bytes(q, &[0xff; 4]) == Put::Full {
+                std::thread::yield_now();
+            }
+        }
+        let mut all: Vec<u32> = consumers
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect();
+        all.sort();
+        let mut want: Vec<u32> = (0..3u32)
+            .flat_map(|p| (0..20_000u32).map(move |i| p << 24 | i))
+            .collect();
+        want.sort();
+        assert_eq!(all, want);
         arena().release(q);
     }
 
     #[test]
     fn task_done_counts_down_to_join() {
         let q = new(0, true);
-        assert!(put(q, 1) && put(q, 2));
-        assert_eq!(state(q).unfinished.load(SeqCst), 2);
-        let seen = state(q).all_done.load(SeqCst);
+        put_bytes(q, &[1]);
+        put_bytes(q, &[2]);
+        assert_eq!(w(q, UNFINISHED).load(SeqCst), 2);
+        assert!(!ready(q, ALL_DONE));
         task_done(q).unwrap();
-        assert_eq!(state(q).all_done.load(SeqCst), seen);
         task_done(q).unwrap();
-        assert_ne!(state(q).all_done.load(SeqCst), seen);
+        assert!(ready(q, ALL_DONE));
         assert_eq!(task_done(q), Err(TooManyTaskDone));
-        // Items left in the queue are freed with it.
         arena().release(q);
     }
 }

@@ -1,0 +1,54 @@
+//! Byte payloads in their own arena block: a header (link, tag, length) and the bytes. Used for
+//! queue items that do not fit in a ring slot, and for process start-up payloads.
+
+use super::arena::{arena, Kind, Off};
+use std::sync::atomic::{AtomicU32, Ordering::*};
+
+#[repr(C)]
+struct Header {
+    /// Link in a list of payloads (a queue's overflow list).
+    next: AtomicU32,
+    tag: AtomicU32,
+    len_lo: AtomicU32,
+    len_hi: AtomicU32,
+}
+const HEADER: usize = std::mem::size_of::<Header>();
+
+fn header(off: Off) -> &'static Header {
+    // SAFETY: payload blocks are Bytes blocks allocated by `new`, starting with the header.
+    unsafe { arena().body::<Header>(off) }
+}
+
+/// A new payload of `len` bytes, to be filled before anyone else sees it.
+pub fn new(tag: u32, len: usize) -> (Off, &'static mut [u8]) {
+    let a = arena();
+    let off = a.alloc_uninit(Kind::Bytes, HEADER + len);
+    let h = header(off);
+    h.next.store(0, Relaxed);
+    h.tag.store(tag, Relaxed);
+    set_len(off, len);
+    // SAFETY: the block has room for the header and `len` bytes, and is ours until published.
+    let data = unsafe { std::slice::from_raw_parts_mut(a.data(off).add(HEADER), len) };
+    (off, data)
+}
+
+/// Shortens a payload to `len` bytes (after writing less than was allocated).
+pub fn set_len(off: Off, len: usize) {
+    let h = header(off);
+    h.len_lo.store(len as u32, Relaxed);
+    h.len_hi.store((len as u64 >> 32) as u32, Relaxed);
+}
+
+/// A payload's tag and bytes (valid until the block is released).
+pub fn read(off: Off) -> (u32, &'static [u8]) {
+    let h = header(off);
+    let len = h.len_lo.load(Relaxed) as usize | (h.len_hi.load(Relaxed) as usize) << 32;
+    // SAFETY: written by `new` with this length; the block lives until released.
+    (h.tag.load(Relaxed), unsafe {
+        std::slice::from_raw_parts(arena().data(off).add(HEADER), len)
+    })
+}
+
+pub fn next(off: Off) -> &'static AtomicU32 {
+    &header(off).next
+}
