@@ -55,7 +55,9 @@ function putItem(h: number, item: unknown): number {
     case 'number':
       return native.queuePut(h, NUMBER, item);
     case 'string':
-      return native.queuePut(h, STRING, item);
+      // UTF-8 cannot carry a lone surrogate: such strings take the v8 path, which keeps them.
+      if ((item as string & { isWellFormed(): boolean }).isWellFormed()) return native.queuePut(h, STRING, item);
+      break;
     case 'boolean':
       return native.queuePut(h, SIMPLE, item ? 3 : 2);
     case 'undefined':
@@ -99,6 +101,11 @@ export function assertNoSharedMemory(value: unknown, what: string, seen = new Se
   for (const v of children) assertNoSharedMemory(v, what, seen);
 }
 
+/** Whether `putItem` would serialize `item` (done once, before the first attempt). */
+function needsSerializer(item: unknown): boolean {
+  return typeof item === 'object' && item !== null && !(item instanceof Uint8Array);
+}
+
 function decode(v: unknown): unknown {
   return Array.isArray(v) ? revive(deserialize(v[0] as Buffer)) : v;
 }
@@ -132,11 +139,11 @@ export class Queue<T = unknown> {
   /** Python's `put(item, block=True, timeout=None)`; FullError when full. */
   put(item: T, block?: boolean, timeout?: number): void {
     const blocking = validBlock(block);
-    const t = blocking ? timeoutMs(timeout) : 0;
+    const t = blocking ? timeoutMs(timeout) : (timeoutMs(timeout), 0);
     this.#checkOpen();
     const h = this.#h;
     // Encode once: a value with no fast path is serialized before the first attempt.
-    const encoded = typeof item === 'object' && item !== null && !(item instanceof Uint8Array) ? [serializeItem(item)] : undefined;
+    const encoded = needsSerializer(item) ? [serializeItem(item)] : undefined;
     const attempt = (): number => (encoded ? native.queuePut(h, V8, encoded[0]) : putItem(h, item));
     if (attempt() === 0) return;
     if (t === 0) throw new FullError();
@@ -153,7 +160,7 @@ export class Queue<T = unknown> {
   /** Python's `get(block=True, timeout=None)`; EmptyError when empty. */
   get(block?: boolean, timeout?: number): T {
     const blocking = validBlock(block);
-    const t = blocking ? timeoutMs(timeout) : 0;
+    const t = blocking ? timeoutMs(timeout) : (timeoutMs(timeout), 0);
     const h = this.#h;
     let v = native.queueGet(h, EMPTY);
     if (v !== EMPTY) return decode(v) as T;
@@ -183,7 +190,7 @@ export class Queue<T = unknown> {
     this.#checkOpen();
     if (signal?.aborted) throw signal.reason;
     const h = this.#h;
-    const encoded = typeof item === 'object' && item !== null && !(item instanceof Uint8Array) ? serializeItem(item) : undefined;
+    const encoded = needsSerializer(item) ? serializeItem(item) : undefined;
     const end = t < 0 ? Infinity : performance.now() + t;
     for (;;) {
       const seen = Atomics.load(memory, this.#w + NOT_FULL) >>> 0;

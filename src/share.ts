@@ -59,12 +59,19 @@ export function revive(value: unknown, seen = new Map<object, unknown>()): unkno
       return instance;
     }
   }
+  // Only replaced entries are written back, so holes in sparse arrays stay holes.
   if (Array.isArray(value)) {
     seen.set(value, value);
-    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], seen);
+    value.forEach((v, i) => {
+      const r = revive(v, seen);
+      if (r !== v) value[i] = r;
+    });
   } else if (value instanceof Map) {
     seen.set(value, value);
-    for (const [k, v] of value) value.set(k, revive(v, seen));
+    for (const [k, v] of value) {
+      const r = revive(v, seen);
+      if (r !== v) value.set(k, r);
+    }
   } else if (value instanceof Set) {
     seen.set(value, value);
     const items = [...value];
@@ -73,7 +80,10 @@ export function revive(value: unknown, seen = new Map<object, unknown>()): unkno
   } else if (Object.getPrototypeOf(value) === Object.prototype) {
     seen.set(value, value);
     const rec = value as Record<string, unknown>;
-    for (const k of Object.keys(rec)) rec[k] = revive(rec[k], seen);
+    for (const k of Object.keys(rec)) {
+      const r = revive(rec[k], seen);
+      if (r !== rec[k]) rec[k] = r;
+    }
   }
   return value;
 }
