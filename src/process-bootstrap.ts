@@ -17,6 +17,9 @@ async function main(): Promise<void> {
   delete process.env.NATIVE_THREADING_ARENA_FD;
   native.watchParent(meta.deathFd);
   const spec = revive(deserialize(native.bytesTake(meta.payload))) as ProcessSpec;
+  // As Python's spawn does, the child knows who it is before it imports the target's module.
+  processInternals.becomeCurrent(processInternals.view(spec.name, process.pid, spec.daemon), spec.identity);
+  setParentProcess(processInternals.view(spec.parent.name, spec.parent.pid, false));
   let target: Function | undefined;
   let cls: typeof Process;
   try {
@@ -40,7 +43,6 @@ async function main(): Promise<void> {
   const me = Reflect.construct(Process, [options], cls) as Process;
   Object.assign(me, spec.fields);
   processInternals.becomeCurrent(me, spec.identity);
-  setParentProcess(processInternals.view(spec.parent.name, spec.parent.pid, false));
   try {
     await me.run();
   } catch (e) {
