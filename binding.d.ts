@@ -59,6 +59,12 @@ declare module 'native-threading/binding' {
     closeFd(fd: number): void;
     /** At exit: give this process's mailbox slot in the arena back. */
     releaseProcessSlot(): void;
+    /** The next N of `Process-N`, process-wide. */
+    processNumber(): number;
+    /** Records a child started by any thread of this process. */
+    childStarted(pid: number, name: string): void;
+    /** `[pid, name][]` of this process's children that are still running. */
+    liveChildren(): Array<[pid: number, name: string]>;
     /** A copy of `bytes` in shared memory, owned by the descriptor until bytesTake. */
     bytesShare(bytes: Uint8Array): number[];
     bytesTake(descriptor: unknown): Buffer;

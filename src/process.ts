@@ -64,10 +64,11 @@ export let processInternals: ProcessInternals;
 let current: Process | undefined;
 let parent: Process | null = null;
 
-/** Python's `_identity`: the main process is (), its children (1,), (2,)..., theirs (1, 1)... */
+/** Python's `_identity`: the main process is (), its children (1,), (2,)..., theirs (1, 1)...
+ * The counter is process-wide (native), as Python's is. */
 let myIdentity: number[] = [];
-let childCounter = 0;
-const children = new Set<Process>();
+/** This thread's children by pid (activeChildren() shows other threads' as views). */
+const children = new Map<number, WeakRef<Process>>();
 const daemons = new Set<Process>();
 
 export class Process {
@@ -100,7 +101,7 @@ export class Process {
     this.#target = target ?? undefined;
     this.#args = args ?? [];
     this.#kwargs = kwargs;
-    this.#identity = [...myIdentity, ++childCounter];
+    this.#identity = [...myIdentity, native.processNumber()];
     this.#name = name ?? `${new.target.name === 'Process' ? 'Process' : new.target.name}-${this.#identity.join(':')}`;
     this.#daemon = daemon ?? currentProcess().daemon;
   }
@@ -176,10 +177,10 @@ export class Process {
     this.#pid = child.pid;
     this.#pidfd = native.pidfdOpen(child.pid);
     this.#state = State.Started;
-    children.add(this);
+    children.set(child.pid, new WeakRef(this));
+    native.childStarted(child.pid, this.#name);
     child.once('exit', () => {
       this.#exitcode ??= this.#poll();
-      children.delete(this);
       daemons.delete(this);
     });
     if (this.#daemon) {
@@ -299,7 +300,6 @@ export class Process {
     if (this.#pidfd >= 0) native.closeFd(this.#pidfd);
     this.#pidfd = -1;
     this.#state = State.Closed;
-    children.delete(this);
   }
 
   toString(): string {
@@ -347,9 +347,15 @@ export function parentProcess(): Process | null {
   return parent;
 }
 
-/** Python's multiprocessing.active_children(): live children started by this process. */
+/** Python's multiprocessing.active_children(): live children started by this process (by any
+ * of its threads; those of other threads appear as read-only views). */
 export function activeChildren(): Process[] {
-  return [...children].filter((p) => p.isAlive());
+  return native.liveChildren().map(([pid, name]) => {
+    const own = children.get(pid)?.deref();
+    if (own) return own;
+    children.delete(pid);
+    return processInternals.view(name, pid, false);
+  });
 }
 
 /** Python's multiprocessing.cpu_count(). */

@@ -137,3 +137,38 @@ pub fn release_slot(env: Env, _args: &Args) -> JsResult<Value> {
     crate::core::ring::release_own_slot();
     Ok(env.undefined())
 }
+
+/// Children started by any thread of this process (Python keeps one set per process).
+static CHILDREN: std::sync::Mutex<Vec<(u32, String)>> = std::sync::Mutex::new(Vec::new());
+
+fn children() -> std::sync::MutexGuard<'static, Vec<(u32, String)>> {
+    CHILDREN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `processNumber()`: the next N of the default name `Process-N`, process-wide.
+pub fn number(env: Env, _args: &Args) -> JsResult<Value> {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    Ok(env.number((N.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1) as f64))
+}
+
+/// `childStarted(pid, name)`.
+pub fn child_started(env: Env, args: &Args) -> JsResult<Value> {
+    let (pid, name) = (args.u32(0)?, args.string(1)?);
+    children().push((pid, name));
+    Ok(env.undefined())
+}
+
+/// `liveChildren()`: `[pid, name][]` of the children still running (those that ended are
+/// dropped from the list).
+pub fn live_children(env: Env, _args: &Args) -> JsResult<Value> {
+    let live: Vec<(u32, String)> = {
+        let mut list = children();
+        list.retain(|(pid, _)| sys::process_alive(*pid));
+        list.clone()
+    };
+    let rows = live
+        .iter()
+        .map(|(pid, name)| env.array(&[env.number(*pid as f64), env.string(name)]))
+        .collect::<JsResult<Vec<Value>>>()?;
+    env.array(&rows)
+}

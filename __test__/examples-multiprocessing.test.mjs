@@ -1,0 +1,173 @@
+// Runs the compiled TypeScript ports of the seed's multiprocessing examples
+// (dist/examples/multiprocessing-*.js) and checks that each shows what the seed shows.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The parent pid of `pid` (from /proc/<pid>/stat), or null when it is gone. */
+function ppidOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs one example to its end (SIGKILLed after `timeout` ms, and in t.teardown if still
+ * running) with EXAMPLE_SPEED=10 unless `env` says otherwise. Each `pid:N` printed is looked
+ * up in /proc as soon as it is printed (the process is alive then): `parents` maps it to its
+ * parent pid. Resolves { code, signal, killed, stdout, stderr, lines (non-empty), pid, parents }.
+ */
+function run(t, name, env = {}, timeout = 30_000) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [`dist/examples/${name}.js`], {
+      cwd: root,
+      env: { ...process.env, EXAMPLE_SPEED: '10', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let ended = false;
+    t.teardown(() => {
+      // Its children end with it (a parent's death ends its Processes).
+      if (!ended) child.kill('SIGKILL');
+    });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    const parents = new Map();
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+      partial += d;
+      const complete = partial.split('\n');
+      partial = complete.pop();
+      for (const line of complete) {
+        for (const m of line.matchAll(/pid:(\d+)/g)) {
+          const pid = Number(m[1]);
+          if (!parents.has(pid)) parents.set(pid, ppidOf(pid));
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, timeout);
+    child.on('close', (code, signal) => {
+      ended = true;
+      clearTimeout(timer);
+      resolve({ code, signal, killed, stdout, stderr, lines: stdout.split('\n').filter((l) => l !== ''), pid: child.pid, parents });
+    });
+  });
+}
+
+/** The example ended by itself, with status 0, within its time. */
+function assertEnded(t, r) {
+  const why = r.killed ? 'killed after the timeout' : `exit code ${r.code}, signal ${r.signal}`;
+  t.true(r.code === 0 && !r.killed, `${why}\nstderr:\n${r.stderr}\nstdout (end):\n${r.stdout.slice(-2000)}`);
+}
+
+/** [...line.match(re)] for the lines that match. */
+function matches(lines, re) {
+  return lines.map((l) => l.match(re)).filter(Boolean);
+}
+
+/** Asserts that `childPid` is a child process of the example's main process, not the main. */
+function assertChildOfMain(t, r, childPid) {
+  t.not(childPid, r.pid, 'the child prints a pid other than the main process\'s');
+  t.is(r.parents.get(childPid), r.pid, `pid ${childPid} is a child of the main process ${r.pid}: the Process's pid`);
+}
+
+const ROUNDS = 5;
+
+test('multiprocessing-01-process: parent and child each print their line once a second, side by side', async (t) => {
+  const r = await run(t, 'multiprocessing-01-process', { EXAMPLE_ROUNDS: String(ROUNDS), EXAMPLE_SPEED: '5' });
+  assertEnded(t, r);
+  const main = r.lines.flatMap((l, i) => (l === '主进程----1----' ? [i] : []));
+  const child = r.lines.flatMap((l, i) => (l === '子进程----2----' ? [i] : []));
+  t.is(main.length, ROUNDS, r.stdout);
+  t.is(child.length, ROUNDS, r.stdout);
+  t.is(r.lines.length, 2 * ROUNDS, r.stdout);
+  // Both loops run at the same time: the child prints before the parent's loop is over.
+  t.true(child[0] < main.at(-1), `the child's first line comes only after the parent's last:\n${r.stdout}`);
+});
+
+test('multiprocessing-02-pid: the parent prints its pid, the child another one: its own, a child of the parent', async (t) => {
+  const r = await run(t, 'multiprocessing-02-pid', { EXAMPLE_ROUNDS: String(ROUNDS), EXAMPLE_SPEED: '5' });
+  assertEnded(t, r);
+  const main = matches(r.lines, /^主进程----pid:(\d+)----$/).map((m) => Number(m[1]));
+  const child = matches(r.lines, /^子进程----pid:(\d+)----$/).map((m) => Number(m[1]));
+  t.is(main.length, ROUNDS, r.stdout);
+  t.is(child.length, ROUNDS, r.stdout);
+  t.is(r.lines.length, 2 * ROUNDS, r.stdout);
+  t.deepEqual(new Set(main), new Set([r.pid]), 'the main process prints its own pid (os.getpid())');
+  t.is(new Set(child).size, 1, 'one child, always the same pid');
+  assertChildOfMain(t, r, child[0]);
+  // The child's print() prints an empty line after each of its lines.
+  t.is(r.stdout.split('\n').filter((l) => l === '').length, ROUNDS + 1, 'ROUNDS empty lines (and the final newline)');
+});
+
+test('multiprocessing-03-args: the child gets args=(语文,) and kwargs {teacher: 张三}', async (t) => {
+  const r = await run(t, 'multiprocessing-03-args', { EXAMPLE_ROUNDS: String(ROUNDS), EXAMPLE_SPEED: '5' });
+  assertEnded(t, r);
+  const main = matches(r.lines, /^主进程----pid:(\d+)----李四上数学课$/).map((m) => Number(m[1]));
+  const child = matches(r.lines, /^子进程----pid:(\d+)----张三上语文课$/).map((m) => Number(m[1]));
+  t.is(main.length, ROUNDS, r.stdout);
+  t.is(child.length, ROUNDS, r.stdout);
+  t.is(r.lines.length, 2 * ROUNDS, r.stdout);
+  t.deepEqual(new Set(main), new Set([r.pid]));
+  t.is(new Set(child).size, 1);
+  assertChildOfMain(t, r, child[0]);
+  t.is(r.stdout.split('\n').filter((l) => l === '').length, ROUNDS + 1);
+});
+
+test('multiprocessing-04-globals: each child changes its own copy of the global list; neither sees the other\'s change', async (t) => {
+  const r = await run(t, 'multiprocessing-04-globals', { EXAMPLE_SPEED: '5' });
+  assertEnded(t, r);
+  const original = [0, 1, 3, 4, 5, 6, 7, 8, 9, 10];
+  const show = (list) => `[${list.join(', ')}]`;
+  const pidLines = matches(r.lines, /^子进程----pid:(\d+)----$/).map((m) => Number(m[1]));
+  const lists = r.lines.filter((l) => l.startsWith('['));
+  t.is(r.lines.length, 12, r.stdout);
+  t.is(pidLines.length, 6, r.stdout);
+  t.is(lists.length, 6, r.stdout);
+  // Lines of the two children may interleave, so each list is told apart by its content.
+  // Process 1 pops from its own copy of the original: 10 -> 9 -> 8 -> 7 items, never an
+  // appended item. Process 2 appends i + 1 (its own i: 3, 2, 1) to its own copy of the
+  // original, which still has all 10 items: process 1's pops are not seen there.
+  const shrinking = lists.filter((l) => l.split(',').length < original.length);
+  const growing = lists.filter((l) => l.split(',').length > original.length);
+  t.deepEqual(shrinking, [show(original.slice(0, 9)), show(original.slice(0, 8)), show(original.slice(0, 7))], r.stdout);
+  t.deepEqual(growing, [show([...original, 4]), show([...original, 4, 3]), show([...original, 4, 3, 2])], r.stdout);
+  // Two children, three lines each; both are children of the main process, which prints nothing.
+  const pids = [...new Set(pidLines)];
+  t.is(pids.length, 2, r.stdout);
+  for (const pid of pids) {
+    t.is(pidLines.filter((p) => p === pid).length, 3, `pid ${pid} loops three times (its own i = 3)`);
+    assertChildOfMain(t, r, pid);
+  }
+});
+
+test('multiprocessing-05-queue: all ten numbers the worker puts in Queue(5) reach the boss, in order', async (t) => {
+  // The boss stops when it finds the queue empty, so this example depends on timing (see the
+  // port): at EXAMPLE_SPEED=4 a period is 250 ms, and the boss looks at the queue about that
+  // long after each put, a wide margin.
+  const r = await run(t, 'multiprocessing-05-queue', { EXAMPLE_SPEED: '4' });
+  assertEnded(t, r);
+  const doneAt = r.lines.flatMap((l, i) => (/^已完成工作\d+\.\.\.$/.test(l) ? [i] : []));
+  const seenAt = r.lines.flatMap((l, i) => (/^已查看工作\d+\.\.\.$/.test(l) ? [i] : []));
+  const done = matches(r.lines, /^已完成工作(\d+)\.\.\.$/).map((m) => Number(m[1]));
+  const seen = matches(r.lines, /^已查看工作(\d+)\.\.\.$/).map((m) => Number(m[1]));
+  t.is(r.lines.length, 20, r.stdout);
+  t.is(done.length, 10, r.stdout);
+  t.true(done.every((n) => Number.isInteger(n) && n >= 1 && n <= 100), `random.randint(1, 100): ${done}`);
+  t.deepEqual(seen, done, 'the boss sees every number the worker put, in the order put (FIFO)');
+  // Each number is printed by the worker before it is put, and by the boss after it is got.
+  t.true(seenAt.every((at, k) => at > doneAt[k]), r.stdout);
+  // The boss works while the worker still works (it does not wait for all ten).
+  t.true(seenAt[0] < doneAt.at(-1), r.stdout);
+});
