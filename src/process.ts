@@ -11,15 +11,10 @@ import { native } from './native';
 import { assertNoSharedMemory, EmptyError, Queue } from './queue';
 import { sleep } from './sleep';
 import { ExportRef, locate } from './target';
+import { checkOptions, runTarget, TargetOptions } from './target-options';
 import { timeoutMs } from './validate';
 
-export interface ProcessOptions {
-  target?: Function;
-  name?: string;
-  args?: unknown[];
-  kwargs?: Record<string, unknown>;
-  daemon?: boolean;
-}
+export type ProcessOptions = TargetOptions;
 
 /** What the child needs to rebuild the Process and run it (see process-bootstrap.ts). */
 export interface ProcessSpec {
@@ -85,21 +80,9 @@ export class Process {
   #exitcode: number | null = null;
 
   constructor(options: ProcessOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw invalidArgType('The "options" argument must be of type object', options);
-    const { target, name, args, kwargs, daemon } = options;
-    if (target !== undefined && target !== null && typeof target !== 'function') {
-      throw invalidArgType('The "options.target" property must be a function', target);
-    }
-    if (args !== undefined && !Array.isArray(args)) throw invalidArgType('The "options.args" property must be an array', args);
-    if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null)) {
-      throw invalidArgType('The "options.kwargs" property must be an object', kwargs);
-    }
-    if (name !== undefined && typeof name !== 'string') throw invalidArgType('The "options.name" property must be a string', name);
-    if (daemon !== undefined && daemon !== null && typeof daemon !== 'boolean') {
-      throw invalidArgType('The "options.daemon" property must be a boolean', daemon);
-    }
-    this.#target = target ?? undefined;
-    this.#args = args ?? [];
+    const { target, name, args, kwargs, daemon } = checkOptions(options);
+    this.#target = target;
+    this.#args = args;
     this.#kwargs = kwargs;
     this.#identity = [...myIdentity, native.processNumber()];
     this.#name = name ?? `${new.target.name === 'Process' ? 'Process' : new.target.name}-${this.#identity.join(':')}`;
@@ -212,9 +195,7 @@ export class Process {
 
   /** Calls the target with args (and kwargs as one last argument). Override in a subclass. */
   run(): unknown {
-    const target = this.#target;
-    if (!target) return undefined;
-    return this.#kwargs === undefined ? target(...this.#args) : target(...this.#args, this.#kwargs);
+    return runTarget(this.#target, this.#args, this.#kwargs);
   }
 
   /** Blocks until the process ends or `timeout` ms pass (check exitcode after). */

@@ -7,15 +7,10 @@ import { Event } from './event';
 import { native } from './native';
 import { sleep } from './sleep';
 import { ExportRef, locate } from './target';
+import { checkOptions, runTarget, TargetOptions } from './target-options';
 import { timeoutMs } from './validate';
 
-export interface ThreadOptions {
-  target?: Function;
-  name?: string;
-  args?: unknown[];
-  kwargs?: Record<string, unknown>;
-  daemon?: boolean;
-}
+export type ThreadOptions = TargetOptions;
 
 /** What the new thread needs to rebuild the Thread and run it (see thread-bootstrap.ts). */
 export interface ThreadSpec {
@@ -66,21 +61,9 @@ export class Thread {
   #nativeId: number | undefined;
 
   constructor(options: ThreadOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw invalidArgType('The "options" argument must be of type object', options);
-    const { target, name, args, kwargs, daemon } = options;
-    if (target !== undefined && target !== null && typeof target !== 'function') {
-      throw invalidArgType('The "options.target" property must be a function', target);
-    }
-    if (args !== undefined && !Array.isArray(args)) throw invalidArgType('The "options.args" property must be an array', args);
-    if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null)) {
-      throw invalidArgType('The "options.kwargs" property must be an object', kwargs);
-    }
-    if (name !== undefined && typeof name !== 'string') throw invalidArgType('The "options.name" property must be a string', name);
-    if (daemon !== undefined && daemon !== null && typeof daemon !== 'boolean') {
-      throw invalidArgType('The "options.daemon" property must be a boolean', daemon);
-    }
-    this.#target = target ?? undefined;
-    this.#args = args ?? [];
+    const { target, name, args, kwargs, daemon } = checkOptions(options);
+    this.#target = target;
+    this.#args = args;
     this.#kwargs = kwargs;
     this.#name = name ?? `Thread-${native.threadNumber()}${target ? ` (${target.name || 'anonymous'})` : ''}`;
     this.#daemon = daemon ?? currentThread().daemon;
@@ -171,9 +154,7 @@ export class Thread {
 
   /** Calls the target with args (and kwargs as one last argument). Override in a subclass. */
   run(): unknown {
-    const target = this.#target;
-    if (!target) return undefined;
-    return this.#kwargs === undefined ? target(...this.#args) : target(...this.#args, this.#kwargs);
+    return runTarget(this.#target, this.#args, this.#kwargs);
   }
 
   /** Blocks until the thread ends, or `timeout` ms pass (check isAlive() after). */

@@ -94,17 +94,16 @@ pub fn share(env: Env, args: &Args) -> JsResult<Value> {
     ])
 }
 
-/// `adopt(kind, owner, descriptor)`: the handle of a shared primitive, its reference held by
-/// `owner`.
-pub fn adopt(env: Env, args: &Args) -> JsResult<Value> {
-    let kind = kind_arg(args, 0)?;
+/// Takes over the reference a descriptor `[off, gen, lease, leaseGen]` (from `share` or
+/// `bytesShare`) owns, for a block of `kind`. The error when it is not one, or gone.
+pub fn adopt_descriptor(env: Env, value: Value, kind: Kind) -> JsResult<u32> {
     let gone = || {
         JsError::type_error(
             "ERR_INVALID_ARG_TYPE",
             format!("not a shared {kind:?}, or it no longer exists"),
         )
     };
-    let d = env.numbers_of(args.get(2)).map_err(|_| gone())?;
+    let d = env.numbers_of(value).map_err(|_| gone())?;
     let n = |i: usize| {
         d.get(i)
             .copied()
@@ -114,7 +113,7 @@ pub fn adopt(env: Env, args: &Args) -> JsResult<Value> {
     let (Some(off), Some(gen), Some(lease), Some(lease_gen)) = (n(0), n(1), n(2), n(3)) else {
         return Err(gone());
     };
-    if !arena().adopt(
+    if arena().adopt(
         Descriptor {
             off,
             gen,
@@ -123,8 +122,16 @@ pub fn adopt(env: Env, args: &Args) -> JsResult<Value> {
         },
         kind,
     ) {
-        return Err(gone());
+        Ok(off)
+    } else {
+        Err(gone())
     }
+}
+
+/// `adopt(kind, owner, descriptor)`: the handle of a shared primitive, its reference held by
+/// `owner`.
+pub fn adopt(env: Env, args: &Args) -> JsResult<Value> {
+    let off = adopt_descriptor(env, args.get(2), kind_arg(args, 0)?)?;
     attach(env, args.get(1), off).inspect_err(|_| arena().release(off))
 }
 

@@ -2,7 +2,7 @@
 //! them; fast paths (uncontended acquire/release, flags) run in JavaScript on the same memory.
 
 mod agent;
-mod handles;
+pub(crate) mod handles;
 mod primitives;
 mod process;
 mod queue;

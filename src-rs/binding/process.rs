@@ -4,7 +4,7 @@
 //! child's watch on its parent.
 
 use super::Agent;
-use crate::core::arena::{arena, Descriptor, Kind};
+use crate::core::arena::{arena, Kind};
 use crate::core::park::SLICE;
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 use crate::sys;
@@ -99,35 +99,8 @@ pub fn bytes_share(env: Env, args: &Args) -> JsResult<Value> {
 
 /// `bytesTake(descriptor)`: the bytes as a Buffer; the shared copy is freed.
 pub fn bytes_take(env: Env, args: &Args) -> JsResult<Value> {
-    let gone = || {
-        JsError::type_error(
-            "ERR_INVALID_ARG_TYPE",
-            "not a shared payload, or it was already taken",
-        )
-    };
-    let d = env.numbers_of(args.get(0)).map_err(|_| gone())?;
-    let n = |i: usize| {
-        d.get(i)
-            .copied()
-            .filter(|v| *v >= 0.0 && *v <= u32::MAX as f64)
-            .map(|v| v as u32)
-    };
-    let (Some(off), Some(gen), Some(lease), Some(lease_gen)) = (n(0), n(1), n(2), n(3)) else {
-        return Err(gone());
-    };
-    if !arena().adopt(
-        Descriptor {
-            off,
-            gen,
-            lease,
-            lease_gen,
-        },
-        Kind::Bytes,
-    ) {
-        return Err(gone());
-    }
-    let (_, data) = crate::core::bytes::read(off);
-    let v = env.buffer_copy(data);
+    let off = super::handles::adopt_descriptor(env, args.get(0), Kind::Bytes)?;
+    let v = env.buffer_copy(crate::core::bytes::read(off).1);
     arena().release(off);
     v
 }
