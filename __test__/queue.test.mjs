@@ -1232,3 +1232,22 @@ test('mixed: a producer process and a producer thread put objects into JoinableQ
   for (const c of [...producers, ...consumers]) await ended(t, c);
   t.true(ticks > 0, 'the event loop kept running');
 });
+
+test('a deep backlog of 64 KiB items (more than the first GiB of shared memory holds) stays queued and arrives intact', (t) => {
+  const q = new Queue();
+  const item = Buffer.alloc(65536, 7);
+  const n = 9000; // 9000 x 128 KiB blocks: more than 1 GiB
+  for (let i = 0; i < n; i++) {
+    item.writeUInt32LE(i, 0);
+    q.put(item);
+  }
+  t.is(q.qsize(), n);
+  for (let i = 0; i < n; i++) {
+    const got = q.get(false);
+    if (got.length !== 65536 || got.readUInt32LE(0) !== i || got[65535] !== 7) {
+      t.fail(`item ${i} came back wrong`);
+      return;
+    }
+  }
+  t.true(q.empty());
+});

@@ -2,6 +2,7 @@
 // statistics and row construction.
 import { createRequire } from 'node:module';
 import { writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 const require = createRequire(import.meta.url);
 
@@ -83,16 +84,98 @@ export function measureInterleaved(cases, { repeats, sampleMs }) {
 
 /**
  * Build a result row.
- *  target: null (information only), or { maxRatio, strict } meaning ours/baseline <= maxRatio
- *  (< maxRatio when strict).
+ *  target: null (information only);
+ *    { maxRatio, strict }: a time (lower is better), pass when ours/baseline <= maxRatio
+ *      (< maxRatio when strict);
+ *    { minRatio, floor }: a throughput (higher is better), pass when ours/baseline >= minRatio;
+ *      between `floor` and minRatio the row is "below target" but above its floor.
  */
 export function row({ id, group, benchmark, unit, ours, baseline = null, baselineName = null,
   target = null, note = undefined, details = undefined, error = undefined }) {
   const ratio = ours != null && baseline != null && baseline > 0 ? ours / baseline : null;
   let pass = null;
-  if (target && ratio != null) pass = target.strict ? ratio < target.maxRatio : ratio <= target.maxRatio;
-  if (target && error) pass = false;
-  return { id, group, benchmark, unit, ours, baseline, baselineName, ratio, target, pass, note, details, error };
+  let floorPass = null;
+  if (target && ratio != null) {
+    if (target.minRatio != null) {
+      pass = ratio >= target.minRatio;
+      floorPass = target.floor != null ? ratio >= target.floor : pass;
+    } else {
+      pass = target.strict ? ratio < target.maxRatio : ratio <= target.maxRatio;
+      floorPass = pass;
+    }
+  }
+  if (target && error) pass = floorPass = false;
+  return { id, group, benchmark, unit, ours, baseline, baselineName, ratio, target, pass, floorPass, note, details, error };
+}
+
+/**
+ * Run a CPython helper script (`python3 SCRIPT ...args`) that prints one JSON object.
+ * Returns null when python3 is not installed; throws when the script fails or times out
+ * (it is killed with SIGKILL; the helper scripts make their own children die with them).
+ */
+export function runPythonJson(script, args, timeoutMs) {
+  const r = spawnSync('python3', [script, ...args.map(String)], {
+    encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20,
+  });
+  if (r.error && r.error.code === 'ENOENT') return null;
+  const cmd = `python3 ${script} ${args.join(' ')}`;
+  if (r.error) throw new Error(`${cmd} failed: ${r.error.message}${r.error.code === 'ETIMEDOUT' ? ` (killed after ${timeoutMs} ms)` : ''}`);
+  if (r.status !== 0) throw new Error(`${cmd} exited with ${r.status ?? r.signal}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Let the event loop turn (child exits are reaped, messages delivered). */
+export const tick = () => new Promise((r) => setImmediate(r));
+
+/** "min-max unit" of a list of samples. */
+export function spread(xs, digits = 1, unit = '') {
+  return `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}${unit ? ` ${unit}` : ''}`;
+}
+
+// CPU affinity through taskset (util-linux): the process benchmarks pin the main threads of the
+// two processes of a pair to chosen CPUs.
+
+/** The CPU affinity list of thread `tid` ("0,1"), or null when taskset is not available. */
+export function affinityOf(tid) {
+  const r = spawnSync('taskset', ['-pc', String(tid)], { encoding: 'utf8', timeout: 10000 });
+  if (r.error || r.status !== 0) return null;
+  return r.stdout.trim().split(':').pop().trim();
+}
+
+/** Sets the CPU affinity of thread `tid` (a process's main thread: its pid). */
+export function setAffinity(tid, list) {
+  const r = spawnSync('taskset', ['-pc', String(list), String(tid)], { encoding: 'utf8', timeout: 10000 });
+  if (r.error || r.status !== 0) throw new Error(`taskset -pc ${list} ${tid} failed: ${r.error?.message ?? r.stderr.trim()}`);
+}
+
+/** The CPUs of an affinity list like "0-3,6". */
+export function cpusOf(list) {
+  return list.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number);
+    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
+}
+
+/**
+ * Where the two processes of a pair run: both on one CPU, on two different CPUs, or where the
+ * scheduler puts them. { id, label, a, b (CPUs, null unpinned), target (whether the placement
+ * carries the targets), text }. Without taskset or with one CPU, only 'free', with the targets.
+ */
+export function pairPlacements() {
+  const mainAffinity = affinityOf(process.pid);
+  const cpus = mainAffinity ? cpusOf(mainAffinity) : [];
+  const canPin = cpus.length >= 2;
+  return {
+    mainAffinity,
+    canPin,
+    list: [
+      ...(canPin ? [
+        { id: 'one', label: 'on one CPU', a: cpus[0], b: cpus[0], target: true, text: `both processes on CPU ${cpus[0]}` },
+        { id: 'two', label: 'on two CPUs', a: cpus[0], b: cpus[1], target: true, text: `parent on CPU ${cpus[0]}, child on CPU ${cpus[1]}` },
+      ] : []),
+      { id: 'free', label: 'unpinned', a: null, b: null, target: !canPin, text: 'unpinned' },
+    ],
+  };
 }
 
 /** Synchronous write to stdout/stderr (works even just before a hard exit). */

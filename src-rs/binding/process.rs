@@ -84,7 +84,12 @@ pub fn close_fd(env: Env, args: &Args) -> JsResult<Value> {
 /// `bytesTake` (in any thread or process) takes it.
 pub fn bytes_share(env: Env, args: &Args) -> JsResult<Value> {
     let bytes = env.bytes_of(args.get(0))?;
-    let (it, data) = crate::core::bytes::new(0, bytes.len());
+    let (it, data) = crate::core::bytes::new(0, bytes.len()).ok_or_else(|| {
+        JsError::range_error(
+            "ERR_MEMORY_ALLOCATION_FAILED",
+            "the shared memory is exhausted",
+        )
+    })?;
     data.copy_from_slice(bytes);
     let a = arena();
     let d = a.lease(it);

@@ -20,7 +20,8 @@ fn queue_handle(args: &Args) -> JsResult<u32> {
     handle(args, 0, Kind::Queue)
 }
 
-/// `queuePut(handle, tag, value)`: 0 when queued, 1 when the queue is full (nothing changed).
+/// `queuePut(handle, tag, value)`: 0 when queued, 1 when the queue is full (nothing changed);
+/// throws when the shared memory is exhausted.
 pub fn put(env: Env, args: &Args) -> JsResult<Value> {
     let q = queue_handle(args)?;
     let tag = args.u32(1)?;
@@ -59,7 +60,14 @@ pub fn put(env: Env, args: &Args) -> JsResult<Value> {
             ))
         }
     };
-    Ok(env.number(if r == Put::Queued { 0.0 } else { 1.0 }))
+    match r {
+        Put::Queued => Ok(env.number(0.0)),
+        Put::Full => Ok(env.number(1.0)),
+        Put::NoMemory => Err(JsError::range_error(
+            "ERR_MEMORY_ALLOCATION_FAILED",
+            "the shared memory is exhausted: the item was not queued",
+        )),
+    }
 }
 
 /// `queueGet(handle, empty)`: the next item, or `empty` when there is none.

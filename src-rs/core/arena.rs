@@ -108,6 +108,8 @@ struct Header {
     bump_large: AtomicU64,
     /// Tagged heads: low 32 bits the first free block, high 32 bits an ABA tag.
     free: [AtomicU64; CLASSES],
+    /// The same for blocks in the large part (payloads of every size live there).
+    free_large: [AtomicU64; CLASSES],
     next_agent: AtomicU32,
     /// One past the highest process slot ever claimed (rings scan up to here).
     procs_used: AtomicU32,
@@ -277,25 +279,33 @@ impl Arena {
 
     /// A zeroed block of at least `bytes` of body, holding one reference.
     pub fn alloc(&self, kind: Kind, bytes: usize) -> Off {
-        self.alloc_with(kind, bytes, true)
+        let large = Self::class_of(bytes) >= SMALL_CLASSES;
+        self.alloc_with(kind, bytes, true, large)
+            .unwrap_or_else(|| panic!("native-threading: shared arena exhausted ({bytes} bytes)"))
     }
 
-    /// A block whose body the caller fills completely (not zeroed: a 64 MiB payload is
-    /// written once, not twice).
-    pub fn alloc_uninit(&self, kind: Kind, bytes: usize) -> Off {
-        self.alloc_with(kind, bytes, false)
+    /// A block for bytes the caller fills completely (not zeroed: a 64 MiB payload is written
+    /// once, not twice), always in the large part so that payloads never crowd out primitives.
+    /// None when the arena is exhausted.
+    pub fn alloc_payload(&self, kind: Kind, bytes: usize) -> Option<Off> {
+        self.alloc_with(kind, bytes, false, true)
     }
 
-    fn alloc_with(&self, kind: Kind, bytes: usize, zero: bool) -> Off {
+    fn class_of(bytes: usize) -> usize {
         let need = (bytes + BODY).max(BLOCK).next_power_of_two();
-        let class = need.trailing_zeros() as usize - BLOCK.trailing_zeros() as usize;
-        assert!(
-            class < CLASSES,
-            "native-threading: block of {bytes} bytes is too large"
-        );
-        let off = self
-            .pop_free(class)
-            .unwrap_or_else(|| self.bump(need, class));
+        need.trailing_zeros() as usize - BLOCK.trailing_zeros() as usize
+    }
+
+    fn alloc_with(&self, kind: Kind, bytes: usize, zero: bool, large: bool) -> Option<Off> {
+        let class = Self::class_of(bytes);
+        if class >= CLASSES {
+            return None;
+        }
+        let need = BLOCK << class;
+        let off = match self.pop_free(class, large) {
+            Some(off) => off,
+            None => self.bump(need, large)?,
+        };
         let b = self.block(off);
         if zero {
             // SAFETY: the block is ours alone until published; it spans `need` bytes.
@@ -305,22 +315,22 @@ impl Arena {
         b.meta.store(kind as u32 | (class as u32) << 8, Release);
         let gen = b.rc.load(Relaxed) & !0xffff_ffff;
         b.rc.store(gen | 1, Release);
-        off
+        Some(off)
     }
 
-    fn bump(&self, size: usize, class: usize) -> Off {
+    fn bump(&self, size: usize, large: bool) -> Option<Off> {
         let h = self.header();
-        let (bump, end) = if class < SMALL_CLASSES {
-            (&h.bump, SMALL_END)
-        } else {
+        let (bump, end) = if large {
             (&h.bump_large, ARENA_SIZE)
+        } else {
+            (&h.bump, SMALL_END)
         };
-        let off = bump.fetch_add(size as u64, Relaxed) as usize;
-        assert!(
-            off + size <= end,
-            "native-threading: shared arena exhausted"
-        );
-        (off / BLOCK) as Off
+        let off = bump
+            .fetch_update(Relaxed, Relaxed, |b| {
+                (b as usize + size <= end).then_some(b + size as u64)
+            })
+            .ok()?;
+        Some((off as usize / BLOCK) as Off)
     }
 
     /// The first byte of block `off`'s body (for raw byte payloads).
@@ -334,8 +344,17 @@ impl Arena {
         (BLOCK << ((self.block(off).meta.load(Acquire) >> 8) & 0xff)) - BODY
     }
 
-    fn pop_free(&self, class: usize) -> Option<Off> {
-        let head = &self.header().free[class];
+    fn free_list(&self, class: usize, large: bool) -> &AtomicU64 {
+        let h = self.header();
+        if large {
+            &h.free_large[class]
+        } else {
+            &h.free[class]
+        }
+    }
+
+    fn pop_free(&self, class: usize, large: bool) -> Option<Off> {
+        let head = self.free_list(class, large);
         let mut cur = head.load(Acquire);
         loop {
             let off = cur as u32;
@@ -354,7 +373,7 @@ impl Arena {
     }
 
     fn push_free(&self, off: Off, class: usize) {
-        let head = &self.header().free[class];
+        let head = self.free_list(class, Self::byte_offset(off) >= SMALL_END);
         let mut cur = head.load(Relaxed);
         loop {
             self.next_link(off).store(cur as u32, Relaxed);
@@ -565,6 +584,29 @@ mod tests {
         // SAFETY: as above; a recycled block reads as zeros.
         assert_eq!(unsafe { a.data(again).add(size - 1).read() }, 0);
         a.release(again);
+    }
+
+    #[test]
+    fn payloads_never_take_room_from_primitives() {
+        let a = arena();
+        // 20,000 x 64 KiB payloads (2.5 GiB of blocks, never touched) all live in the large part.
+        let payloads: Vec<Off> = (0..20_000)
+            .map(|_| a.alloc_payload(Kind::Bytes, 64 << 10).expect("room"))
+            .collect();
+        assert!(payloads.iter().all(|&p| Arena::byte_offset(p) >= SMALL_END));
+        for p in payloads {
+            a.release(p);
+        }
+        let again = a.alloc_payload(Kind::Bytes, 64 << 10).expect("room");
+        assert!(
+            Arena::byte_offset(again) >= SMALL_END,
+            "recycled from the large part's free list"
+        );
+        a.release(again);
+        assert!(
+            a.alloc_payload(Kind::Bytes, 1 << 40).is_none(),
+            "too large: refused, not a crash"
+        );
     }
 
     #[test]

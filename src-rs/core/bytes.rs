@@ -19,17 +19,18 @@ fn header(off: Off) -> &'static Header {
     unsafe { arena().body::<Header>(off) }
 }
 
-/// A new payload of `len` bytes, to be filled before anyone else sees it.
-pub fn new(tag: u32, len: usize) -> (Off, &'static mut [u8]) {
+/// A new payload of `len` bytes, to be filled before anyone else sees it; None when the
+/// arena is exhausted.
+pub fn new(tag: u32, len: usize) -> Option<(Off, &'static mut [u8])> {
     let a = arena();
-    let off = a.alloc_uninit(Kind::Bytes, HEADER + len);
+    let off = a.alloc_payload(Kind::Bytes, HEADER + len)?;
     let h = header(off);
     h.next.store(0, Relaxed);
     h.tag.store(tag, Relaxed);
     set_len(off, len);
     // SAFETY: the block has room for the header and `len` bytes, and is ours until published.
     let data = unsafe { std::slice::from_raw_parts_mut(a.data(off).add(HEADER), len) };
-    (off, data)
+    Some((off, data))
 }
 
 /// Shortens a payload to `len` bytes (after writing less than was allocated).

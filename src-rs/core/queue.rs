@@ -102,6 +102,8 @@ pub fn is_full(q: Off) -> bool {
 pub enum Put {
     Queued,
     Full,
+    /// The arena has no room for the item (nothing was queued).
+    NoMemory,
 }
 
 /// Puts an item: `fill` writes at most `reserve` bytes and returns how many it wrote (it may
@@ -118,7 +120,9 @@ pub fn put<E>(
     // Large items are written into their own block before a slot is claimed.
     let mut inline = [0u8; SLOT_DATA];
     let (payload, len) = if reserve > SLOT_DATA {
-        let (p, data) = bytes::new(tag, reserve);
+        let Some((p, data)) = bytes::new(tag, reserve) else {
+            return Ok(Put::NoMemory);
+        };
         match fill(data) {
             Ok(len) => {
                 bytes::set_len(p, len);
@@ -169,7 +173,7 @@ pub fn put<E>(
             }
             signal(q, NOT_EMPTY, 1);
         }
-        Put::Full => {
+        Put::Full | Put::NoMemory => {
             if let Some(p) = payload {
                 arena().release(p);
             }
@@ -217,11 +221,16 @@ fn put_overflow(
     maxsize: u32,
 ) -> Put {
     let ws = words(q);
-    let p = payload.unwrap_or_else(|| {
-        let (p, data) = bytes::new(tag, len);
-        data.copy_from_slice(&inline[..len]);
-        p
-    });
+    let p = match payload {
+        Some(p) => p,
+        None => {
+            let Some((p, data)) = bytes::new(tag, len) else {
+                return Put::NoMemory;
+            };
+            data.copy_from_slice(&inline[..len]);
+            p
+        }
+    };
     let _g = Guard::new(&ws[OVERFLOW_MUTEX]);
     if maxsize > 0 && count(q) >= maxsize {
         if payload.is_none() {
