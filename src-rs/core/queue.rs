@@ -25,7 +25,12 @@ pub const HEAD: u32 = 28;
 const OVERFLOW_MUTEX: usize = 44;
 const OVERFLOW_HEAD: usize = 45;
 const OVERFLOW_TAIL: usize = 46;
-const WORDS: usize = 48;
+/// Per sequence word (NOT_EMPTY, NOT_FULL): 1 while a waiter is about to sleep or sleeping and
+/// nobody has woken it yet. A waker only makes the wake system call when it takes the 1, so
+/// a producer running ahead of a woken-but-not-yet-running consumer makes no system call.
+const ARMED_NOT_EMPTY: usize = 48;
+const ARMED_NOT_FULL: usize = 49;
+const WORDS: usize = 52;
 
 const CAPACITY: usize = 2;
 const RING: usize = 3;
@@ -329,10 +334,22 @@ fn signal(q: Off, word: u32, n: u32) {
     let waiters = w(q, word + 1);
     if waiters.load(SeqCst) > 0 || arena().header_of(q).async_waiters.load(SeqCst) > 0 {
         seq.fetch_add(1, SeqCst);
-        if waiters.load(Relaxed) > 0 {
+        let must_wake = match armed(q, word) {
+            Some(a) => a.swap(0, SeqCst) == 1,
+            None => waiters.load(Relaxed) > 0,
+        };
+        if must_wake {
             futex_wake(seq, n);
         }
         ring::ring(q);
+    }
+}
+
+fn armed(q: Off, word: u32) -> Option<&'static AtomicU32> {
+    match word {
+        NOT_EMPTY => Some(&words(q)[ARMED_NOT_EMPTY]),
+        NOT_FULL => Some(&words(q)[ARMED_NOT_FULL]),
+        _ => None,
     }
 }
 
@@ -387,13 +404,30 @@ pub fn wait_change(
         if changed(q, word, seen) {
             break Ok(true);
         }
+        // Arm, then look again: a waker that took the flag before we set it changed `seq`
+        // first, and the second look sees that (SeqCst on both sides).
+        if let Some(a) = armed(q, word) {
+            a.store(1, SeqCst);
+            if changed(q, word, seen) {
+                break Ok(true);
+            }
+        }
         match park(seq, seen, deadline, interrupt) {
             Parked::Woken => {}
             Parked::TimedOut => break Ok(changed(q, word, seen)),
             Parked::Interrupted => break Err(Error::Interrupted),
         }
     };
-    waiters.fetch_sub(1, SeqCst);
+    // Pass the baton: a waker may have skipped the system call because this waiter was
+    // already woken; if others still sleep and the condition holds, wake one of them, so that
+    // none sleeps on while, say, items wait and this waiter takes none of them.
+    if waiters.fetch_sub(1, SeqCst) > 1 && ready(q, word) {
+        if let Some(a) = armed(q, word) {
+            a.store(0, SeqCst);
+        }
+        seq.fetch_add(1, SeqCst);
+        futex_wake(seq, 1);
+    }
     result
 }
 
@@ -534,6 +568,35 @@ mod tests {
             .collect();
         want.sort();
         assert_eq!(all, want);
+        arena().release(q);
+    }
+
+    #[test]
+    fn a_woken_waiter_that_takes_nothing_passes_the_wake_on() {
+        let q = new(0, false);
+        let seen = w(q, NOT_EMPTY).load(SeqCst);
+        // Two getters sleep; one put wakes one of them (one system call), which leaves without
+        // taking the item: the other must not sleep on while the item waits.
+        let sleepers: Vec<_> = (0..2)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    wait_change(q, NOT_EMPTY, seen, deadline_after_ms(3000.0), &never).unwrap()
+                })
+            })
+            .collect();
+        while w(q, NOT_EMPTY + 1).load(SeqCst) < 2 {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let t0 = std::time::Instant::now();
+        assert_eq!(put_bytes(q, &[1]), Put::Queued);
+        for s in sleepers {
+            assert!(s.join().unwrap());
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_millis(1000),
+            "the second waiter slept on"
+        );
         arena().release(q);
     }
 
