@@ -127,6 +127,11 @@ impl Agent {
         self.sink.clone()
     }
 
+    /// A worker thread (which Node may terminate while it waits).
+    pub fn is_worker(&self) -> bool {
+        self.probe.is_some()
+    }
+
     /// True once this (worker) thread is being terminated.
     pub fn terminating(&self, env: Env) -> bool {
         match &self.probe {

@@ -4,7 +4,7 @@
 use super::{handle, js_error, Agent};
 use crate::core::arena::Kind;
 use crate::core::async_wait::{self, Op, Started, BROKEN};
-use crate::core::park::{self, deadline_after_ms, park};
+use crate::core::park::{self, deadline_after_ms, park, Interrupt};
 use crate::core::{barrier, condition, event, lock, queue, rlock, semaphore, Error};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 use std::sync::atomic::AtomicU32;
@@ -46,31 +46,32 @@ pub fn block(env: Env, args: &Args) -> JsResult<Value> {
     let agent = Agent::get(env)?;
     let op = args.u32(0)?;
     let deadline = deadline_after_ms(args.number(2)?);
-    let interrupt = || agent.terminating(env);
+    let probe = || agent.terminating(env);
+    let interrupt: Interrupt = if agent.is_worker() {
+        Some(&probe)
+    } else {
+        None
+    };
     let r: Result<f64, Error> = match op {
-        LOCK => lock::acquire(handle(args, 1, Kind::Lock)?, deadline, &interrupt).map(flag),
-        RLOCK => rlock::acquire(
-            handle(args, 1, Kind::RLock)?,
-            agent.id,
-            deadline,
-            &interrupt,
-        )
-        .map(flag),
-        SEMAPHORE => semaphore::acquire(semaphore_handle(args)?, deadline, &interrupt).map(flag),
-        EVENT => event::wait(handle(args, 1, Kind::Event)?, deadline, &interrupt).map(flag),
+        LOCK => lock::acquire(handle(args, 1, Kind::Lock)?, deadline, interrupt).map(flag),
+        RLOCK => {
+            rlock::acquire(handle(args, 1, Kind::RLock)?, agent.id, deadline, interrupt).map(flag)
+        }
+        SEMAPHORE => semaphore::acquire(semaphore_handle(args)?, deadline, interrupt).map(flag),
+        EVENT => event::wait(handle(args, 1, Kind::Event)?, deadline, interrupt).map(flag),
         CONDITION => condition::wait(
             handle(args, 1, Kind::Condition)?,
             agent.id,
             deadline,
-            &interrupt,
+            interrupt,
         )
         .map(flag),
         BARRIER => {
             let b = handle(args, 1, Kind::Barrier)?;
-            barrier::arrive(b, &interrupt).and_then(|arrival| match arrival {
+            barrier::arrive(b, interrupt).and_then(|arrival| match arrival {
                 Err(barrier::Broken) => Ok(BROKEN),
                 Ok(barrier::Arrival::Last(i)) => Ok(async_wait::last_index(i)),
-                Ok(barrier::Arrival::Wait(i)) => barrier::wait_released(b, deadline, &interrupt)
+                Ok(barrier::Arrival::Wait(i)) => barrier::wait_released(b, deadline, interrupt)
                     .map(|r| if r.is_ok() { i as f64 } else { BROKEN }),
             })
         }
@@ -79,13 +80,13 @@ pub fn block(env: Env, args: &Args) -> JsResult<Value> {
             args.u32(3)?,
             args.u32(4)?,
             deadline,
-            &interrupt,
+            interrupt,
         )
         .map(flag),
         SLEEP => {
             let word = AtomicU32::new(0);
             loop {
-                match park(&word, 0, deadline, &interrupt) {
+                match park(&word, 0, deadline, interrupt) {
                     park::Parked::Woken => continue,
                     park::Parked::TimedOut => break Ok(1.0),
                     park::Parked::Interrupted => break Err(Error::Interrupted),

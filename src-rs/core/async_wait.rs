@@ -468,7 +468,7 @@ fn dispatch_loop() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::park::{deadline_after_ms, never};
+    use crate::core::park::deadline_after_ms;
     use std::sync::mpsc;
 
     struct Chan(Mutex<mpsc::Sender<(u64, Outcome)>>);
@@ -568,7 +568,7 @@ mod tests {
         // must get the notification instead.
         let mut ids = vec![];
         for me in [1, 2] {
-            assert!(lock::acquire(l, None, &never).unwrap());
+            assert!(lock::acquire(l, None, None).unwrap());
             let (node, saved) = condition::begin_wait(c, me).unwrap();
             ids.push(pending(start(
                 s.clone(),
@@ -578,7 +578,7 @@ mod tests {
                 None,
             )));
         }
-        lock::acquire(l, None, &never).unwrap();
+        lock::acquire(l, None, None).unwrap();
         condition::notify(c, 0, 1).unwrap();
         assert!(matches!(abort(ids[0]), Aborted::Later));
         lock::release(l).unwrap();

@@ -266,15 +266,15 @@ pub fn broken(off: Off) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::park::{deadline_after_ms, never};
+    use crate::core::park::deadline_after_ms;
 
     fn wait(b: Off, deadline: Deadline) -> std::result::Result<u32, Broken> {
-        match arrive(b, &never).unwrap()? {
+        match arrive(b, None).unwrap()? {
             Arrival::Last(i) => {
                 assert!(finish_action(b, true));
                 Ok(i)
             }
-            Arrival::Wait(i) => wait_released(b, deadline, &never).unwrap().map(|_| i),
+            Arrival::Wait(i) => wait_released(b, deadline, None).unwrap().map(|_| i),
         }
     }
 
@@ -331,8 +331,8 @@ mod tests {
         let b = new(2, -1.0);
         // The last arrival's action fails: it reports no release, the other waiter is broken.
         fn arrive_with_failing_action(b: Off) -> std::result::Result<(), Broken> {
-            match arrive(b, &never).unwrap().unwrap() {
-                Arrival::Wait(_) => wait_released(b, None, &never).unwrap(),
+            match arrive(b, None).unwrap().unwrap() {
+                Arrival::Wait(_) => wait_released(b, None, None).unwrap(),
                 Arrival::Last(_) => {
                     assert!(!finish_action(b, false));
                     Ok(())

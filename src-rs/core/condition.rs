@@ -215,7 +215,7 @@ pub fn notify_unchecked(off: Off, mut n: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::park::{deadline_after_ms, never};
+    use crate::core::park::deadline_after_ms;
     use std::sync::atomic::AtomicU64;
     use std::sync::Arc;
 
@@ -224,9 +224,9 @@ mod tests {
         let l = lock::new();
         let c = new(l, Kind::Lock);
         arena().release(l); // the condition keeps it alive
-        assert_eq!(wait(c, 1, None, &never), Err(Error::NotHeld));
+        assert_eq!(wait(c, 1, None, None), Err(Error::NotHeld));
         assert!(lock::try_acquire(l));
-        assert!(!wait(c, 1, deadline_after_ms(20.0), &never).unwrap());
+        assert!(!wait(c, 1, deadline_after_ms(20.0), None).unwrap());
         assert!(lock::locked(l));
         lock::release(l).unwrap();
         arena().release(c);
@@ -237,7 +237,7 @@ mod tests {
         let l = rlock::new();
         let c = new(l, Kind::RLock);
         arena().release(l);
-        rlock::acquire(l, 3, None, &never).unwrap();
+        rlock::acquire(l, 3, None, None).unwrap();
         assert_eq!(notify(c, 4, 1), Err(Error::NotOwned));
         notify(c, 3, 1).unwrap();
         rlock::release(l, 3).unwrap();
@@ -253,8 +253,8 @@ mod tests {
             .map(|i| {
                 let w = woken.clone();
                 let t = std::thread::spawn(move || {
-                    lock::acquire(l, None, &never).unwrap();
-                    let ok = wait(c, 10 + i, deadline_after_ms(2000.0), &never).unwrap();
+                    lock::acquire(l, None, None).unwrap();
+                    let ok = wait(c, 10 + i, deadline_after_ms(2000.0), None).unwrap();
                     if ok {
                         w.fetch_add(1, SeqCst);
                     }
@@ -265,7 +265,7 @@ mod tests {
                 t
             })
             .collect();
-        lock::acquire(l, None, &never).unwrap();
+        lock::acquire(l, None, None).unwrap();
         notify(c, 0, 2).unwrap();
         lock::release(l).unwrap();
         let results: Vec<bool> = ts.into_iter().map(|t| t.join().unwrap()).collect();
@@ -287,12 +287,12 @@ mod tests {
                 std::thread::spawn(move || {
                     let mut got = 0u64;
                     loop {
-                        lock::acquire(l, None, &never).unwrap();
+                        lock::acquire(l, None, None).unwrap();
                         let item = loop {
                             if let Some(v) = items.lock().unwrap().pop_front() {
                                 break v;
                             }
-                            wait(c, 100 + i, None, &never).unwrap();
+                            wait(c, 100 + i, None, None).unwrap();
                         };
                         lock::release(l).unwrap();
                         if item == u64::MAX {
@@ -305,7 +305,7 @@ mod tests {
             })
             .collect();
         for v in (1..=20_000u64).chain([u64::MAX, u64::MAX]) {
-            lock::acquire(l, None, &never).unwrap();
+            lock::acquire(l, None, None).unwrap();
             items.lock().unwrap().push_back(v);
             notify(c, 0, 1).unwrap();
             lock::release(l).unwrap();

@@ -87,14 +87,14 @@ pub fn wait(off: Off, deadline: Deadline, interrupt: Interrupt) -> Result<bool> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::park::{deadline_after_ms, never};
+    use crate::core::park::deadline_after_ms;
 
     #[test]
     fn wait_times_out_then_set_wakes_all() {
         let e = new();
-        assert!(!wait(e, deadline_after_ms(10.0), &never).unwrap());
+        assert!(!wait(e, deadline_after_ms(10.0), None).unwrap());
         let ts: Vec<_> = (0..4)
-            .map(|_| std::thread::spawn(move || wait(e, None, &never).unwrap()))
+            .map(|_| std::thread::spawn(move || wait(e, None, None).unwrap()))
             .collect();
         std::thread::sleep(std::time::Duration::from_millis(20));
         set(e);
@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn a_set_followed_by_clear_still_wakes_the_waiter() {
         let e = new();
-        let t = std::thread::spawn(move || wait(e, deadline_after_ms(5000.0), &never).unwrap());
+        let t = std::thread::spawn(move || wait(e, deadline_after_ms(5000.0), None).unwrap());
         while state(e).waiters.load(SeqCst) == 0 {
             std::thread::yield_now();
         }

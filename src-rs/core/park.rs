@@ -9,12 +9,10 @@ use std::time::{Duration, Instant};
 /// How long one futex wait lasts at most before the interrupt check runs again.
 pub const SLICE: Duration = Duration::from_millis(50);
 
-/// Called between slices; `true` means "give up, this thread is ending".
-pub type Interrupt<'a> = &'a dyn Fn() -> bool;
-
-pub fn never() -> bool {
-    false
-}
+/// Called between slices; `true` means "give up, this thread is ending". `None` for a
+/// thread that cannot be terminated from outside (a process's main thread): it then sleeps
+/// without slices, the cheapest wait the kernel has.
+pub type Interrupt<'a> = Option<&'a dyn Fn() -> bool>;
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum Parked {
@@ -44,19 +42,23 @@ pub fn deadline_after_ms(ms: f64) -> Deadline {
 pub fn park(word: &AtomicU32, expected: u32, deadline: Deadline, interrupt: Interrupt) -> Parked {
     loop {
         let slice = match deadline {
-            None => SLICE,
+            None => interrupt.map(|_| SLICE),
             Some(d) => {
                 let left = d.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     return Parked::TimedOut;
                 }
-                left.min(SLICE)
+                Some(if interrupt.is_some() {
+                    left.min(SLICE)
+                } else {
+                    left
+                })
             }
         };
-        match futex_wait(word, expected, Some(slice)) {
+        match futex_wait(word, expected, slice) {
             FutexWait::Woken => return Parked::Woken,
             FutexWait::TimedOut => {
-                if interrupt() {
+                if interrupt.is_some_and(|f| f()) {
                     return Parked::Interrupted;
                 }
                 if word.load(std::sync::atomic::Ordering::Acquire) != expected {

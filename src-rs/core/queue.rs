@@ -440,7 +440,7 @@ pub(crate) fn drop_queue(a: &Arena, q: Off) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::park::{deadline_after_ms, never};
+    use crate::core::park::deadline_after_ms;
 
     fn put_bytes(q: Off, v: &[u8]) -> Put {
         put(q, 1, v.len(), |d| {
@@ -505,7 +505,7 @@ mod tests {
         let q = new(0, false);
         let seen = w(q, NOT_EMPTY).load(SeqCst);
         let t = std::thread::spawn(move || {
-            wait_change(q, NOT_EMPTY, seen, deadline_after_ms(5000.0), &never).unwrap()
+            wait_change(q, NOT_EMPTY, seen, deadline_after_ms(5000.0), None).unwrap()
         });
         std::thread::sleep(std::time::Duration::from_millis(20));
         assert_eq!(put_bytes(q, &[9]), Put::Queued);
@@ -527,7 +527,7 @@ mod tests {
                             if put_bytes(q, &v) == Put::Queued {
                                 break;
                             }
-                            wait_change(q, NOT_FULL, seen, None, &never).unwrap();
+                            wait_change(q, NOT_FULL, seen, None, None).unwrap();
                         }
                     }
                 })
@@ -543,7 +543,7 @@ mod tests {
                             Some(v) if v == [0xff; 4] => break got,
                             Some(v) => got.push(u32::from_le_bytes(v.try_into().unwrap())),
                             None => {
-                                wait_change(q, NOT_EMPTY, seen, None, &never).unwrap();
+                                wait_change(q, NOT_EMPTY, seen, None, None).unwrap();
                             }
                         }
                     }
@@ -580,7 +580,7 @@ mod tests {
         let sleepers: Vec<_> = (0..2)
             .map(|_| {
                 std::thread::spawn(move || {
-                    wait_change(q, NOT_EMPTY, seen, deadline_after_ms(3000.0), &never).unwrap()
+                    wait_change(q, NOT_EMPTY, seen, deadline_after_ms(3000.0), None).unwrap()
                 })
             })
             .collect();

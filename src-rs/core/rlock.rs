@@ -137,15 +137,15 @@ pub fn owner(off: Off) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::park::{deadline_after_ms, never};
+    use crate::core::park::deadline_after_ms;
 
     #[test]
     fn recursion_and_ownership() {
         let l = new();
-        assert!(acquire(l, 7, None, &never).unwrap());
-        assert!(acquire(l, 7, None, &never).unwrap());
+        assert!(acquire(l, 7, None, None).unwrap());
+        assert!(acquire(l, 7, None, None).unwrap());
         assert_eq!(release(l, 8), Err(Error::NotOwned));
-        assert!(!acquire(l, 8, deadline_after_ms(20.0), &never).unwrap());
+        assert!(!acquire(l, 8, deadline_after_ms(20.0), None).unwrap());
         release(l, 7).unwrap();
         assert_eq!(owner(l), 7);
         release(l, 7).unwrap();
@@ -158,10 +158,10 @@ mod tests {
     fn release_all_and_retake_restore_the_level() {
         let l = new();
         for _ in 0..3 {
-            acquire(l, 5, None, &never).unwrap();
+            acquire(l, 5, None, None).unwrap();
         }
         assert_eq!(release_all(l, 5).unwrap(), 3);
-        assert!(take(l, 5, 3, None, &never).unwrap());
+        assert!(take(l, 5, 3, None, None).unwrap());
         assert_eq!(state(l).count.load(Relaxed), 3);
         arena().release(l);
     }
@@ -169,8 +169,8 @@ mod tests {
     #[test]
     fn a_waiter_is_woken_by_the_last_release() {
         let l = new();
-        acquire(l, 1, None, &never).unwrap();
-        let t = std::thread::spawn(move || acquire(l, 2, None, &never).unwrap());
+        acquire(l, 1, None, None).unwrap();
+        let t = std::thread::spawn(move || acquire(l, 2, None, None).unwrap());
         std::thread::sleep(std::time::Duration::from_millis(20));
         release(l, 1).unwrap();
         assert!(t.join().unwrap());

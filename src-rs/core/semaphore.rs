@@ -108,14 +108,14 @@ pub fn value(off: Off) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::park::{deadline_after_ms, never};
+    use crate::core::park::deadline_after_ms;
 
     #[test]
     fn counts_down_and_times_out_at_zero() {
         let s = new(2, false);
-        assert!(acquire(s, None, &never).unwrap());
-        assert!(acquire(s, None, &never).unwrap());
-        assert!(!acquire(s, deadline_after_ms(20.0), &never).unwrap());
+        assert!(acquire(s, None, None).unwrap());
+        assert!(acquire(s, None, None).unwrap());
+        assert!(!acquire(s, deadline_after_ms(20.0), None).unwrap());
         release(s, 3, false).unwrap();
         assert_eq!(value(s), 3);
         arena().release(s);
@@ -135,7 +135,7 @@ mod tests {
     fn release_wakes_blocked_threads() {
         let s = new(0, false);
         let ts: Vec<_> = (0..3)
-            .map(|_| std::thread::spawn(move || acquire(s, None, &never).unwrap()))
+            .map(|_| std::thread::spawn(move || acquire(s, None, None).unwrap()))
             .collect();
         std::thread::sleep(std::time::Duration::from_millis(20));
         release(s, 3, false).unwrap();
