@@ -38,8 +38,19 @@ pub fn deadline_after_ms(ms: f64) -> Deadline {
     )
 }
 
+/// Before sleeping, a waiter yields its CPU this many times, looking again after each: when
+/// the thread or process that will wake it is runnable on the same CPU (a ping-pong), it runs
+/// at once and the sleep, and the wake system call behind it, are often not needed.
+const YIELDS: usize = 2;
+
 /// Waits while `*word == expected`, until woken, the deadline passes, or `interrupt` says so.
 pub fn park(word: &AtomicU32, expected: u32, deadline: Deadline, interrupt: Interrupt) -> Parked {
+    for _ in 0..YIELDS {
+        std::thread::yield_now();
+        if word.load(std::sync::atomic::Ordering::Acquire) != expected {
+            return Parked::Woken;
+        }
+    }
     loop {
         let slice = match deadline {
             None => interrupt.map(|_| SLICE),
