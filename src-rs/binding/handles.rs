@@ -152,16 +152,23 @@ pub fn refs(env: Env, args: &Args) -> JsResult<Value> {
     Ok(env.number(arena().refs(off) as f64))
 }
 
+/// A Value's or SharedArray's block (which may live past the part JavaScript sees).
+fn shared_handle(args: &Args) -> JsResult<u32> {
+    let off = args.u32(0)?;
+    if arena().check_any(off, Kind::Shared) {
+        Ok(off)
+    } else {
+        Err(JsError::type_error(
+            "ERR_INVALID_ARG_TYPE",
+            "not a live shared value",
+        ))
+    }
+}
+
 /// `sharedView(handle)`: an ArrayBuffer over a Value's or SharedArray's data; it holds a
 /// reference to the block until it is collected.
 pub fn shared_view(env: Env, args: &Args) -> JsResult<Value> {
-    let off = args.u32(0)?;
-    if !arena().check_any(off, Kind::Shared) {
-        return Err(JsError::type_error(
-            "ERR_INVALID_ARG_TYPE",
-            "not a live shared value",
-        ));
-    }
+    let off = shared_handle(args)?;
     let (data, len) = shared::data(off);
     arena().retain(off);
     env.external_arraybuffer(data, len, off, |off| arena().release(off))
@@ -169,13 +176,7 @@ pub fn shared_view(env: Env, args: &Args) -> JsResult<Value> {
 
 /// `sharedLock(handle)`: `[lockHandle, isRLock]`, or `[0, 0]` when created without a lock.
 pub fn shared_lock(env: Env, args: &Args) -> JsResult<Value> {
-    let off = args.u32(0)?;
-    if !arena().check_any(off, Kind::Shared) {
-        return Err(JsError::type_error(
-            "ERR_INVALID_ARG_TYPE",
-            "not a live shared value",
-        ));
-    }
+    let off = shared_handle(args)?;
     let h = shared::header(off);
     let lock = h.lock.load(std::sync::atomic::Ordering::Acquire);
     let is_rlock = h.lock_kind.load(std::sync::atomic::Ordering::Acquire) == Kind::RLock as u32;

@@ -295,18 +295,7 @@ impl Engine {
                 }
                 Op::CondNode { node, me, saved } => {
                     let notified = condition::cancel_node(block, node);
-                    arena().release(node);
-                    let (l, _) = condition::lock_of(block);
-                    self.rewatch(
-                        id,
-                        Op::CondRelock {
-                            cond: block,
-                            me,
-                            saved,
-                            notified,
-                        },
-                        l,
-                    );
+                    self.relock(id, block, node, me, saved, notified);
                     None
                 }
                 Op::BarrierWait { index } => Some(Outcome::Value(if barrier::time_out(block) {
@@ -328,6 +317,23 @@ impl Engine {
         }
     }
 
+    /// A Condition waiter leaves the waiter list (its node is freed) and goes on to take the
+    /// condition's lock back.
+    fn relock(&mut self, id: u64, cond: Off, node: Off, me: u32, saved: u32, notified: bool) {
+        arena().release(node);
+        let (l, _) = condition::lock_of(cond);
+        self.rewatch(
+            id,
+            Op::CondRelock {
+                cond,
+                me,
+                saved,
+                notified,
+            },
+            l,
+        );
+    }
+
     fn abort(&mut self, id: u64) -> Aborted {
         let Some(w) = self.waiters.get_mut(&id) else {
             return Aborted::TooLate;
@@ -339,18 +345,7 @@ impl Engine {
                     // Notified but aborted: the notification goes to the next waiter.
                     condition::notify_unchecked(block, 1);
                 }
-                arena().release(node);
-                let (l, _) = condition::lock_of(block);
-                self.rewatch(
-                    id,
-                    Op::CondRelock {
-                        cond: block,
-                        me,
-                        saved,
-                        notified: false,
-                    },
-                    l,
-                );
+                self.relock(id, block, node, me, saved, false);
                 self.waiters.get_mut(&id).expect("present").aborted = true;
                 match self.advance(id) {
                     Some(_) => Aborted::Now,
