@@ -9,7 +9,7 @@ use super::{barrier, condition, event, lock, queue, ring, rlock, semaphore};
 use crate::sys::futex_wait;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering::*;
-use std::sync::{Arc, Mutex, MutexGuard, Once};
+use std::sync::{Arc, Mutex, MutexGuard, Once, TryLockError};
 use std::time::Instant;
 
 /// Where finished waits go: implemented by the bindings for each JavaScript thread.
@@ -133,6 +133,22 @@ pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, block: Off, deadline: Dead
         }
     }
     started
+}
+
+/// Rechecks the waiters on `block` on the calling thread, which just changed it: the outcome
+/// goes to its waiter without waking the dispatcher first (one thread wake-up fewer). False
+/// when the engine is busy (another thread holds it, or this one, ringing from inside a
+/// wait's own step): then the block must be posted to the dispatcher as usual.
+pub fn recheck_here(block: Off) -> bool {
+    let mut g = match ENGINE.try_lock() {
+        Ok(g) => g,
+        Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(TryLockError::WouldBlock) => return false,
+    };
+    if let Some(e) = g.as_mut() {
+        e.recheck(block);
+    }
+    true
 }
 
 pub enum Aborted {

@@ -341,7 +341,7 @@ fn signal(q: Off, word: u32, n: u32) {
         if must_wake {
             futex_wake(seq, n);
         }
-        ring::ring(q);
+        ring::ring_here(q);
     }
 }
 

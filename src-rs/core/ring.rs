@@ -30,12 +30,28 @@ pub fn release_own_slot() {
 /// Call after a state change of block `off` that may satisfy asynchronous waiters.
 /// SeqCst pairs with the waiter's registration (`async_waiters` then re-check of the state).
 pub fn ring(off: Off) {
+    ring_from(off, false);
+}
+
+/// `ring`, serving this process's own waiters on the calling thread when the engine is free
+/// (one thread wake-up fewer than through the dispatcher). Only for callers that hold nothing
+/// a waiter's step could wait for: a queue after its change is complete, not a barrier or a
+/// condition in the middle of theirs.
+pub fn ring_here(off: Off) {
+    ring_from(off, true);
+}
+
+fn ring_from(off: Off, here: bool) {
     let a = arena();
     if a.header_of(off).async_waiters.load(SeqCst) == 0 {
         return;
     }
+    let own = if here { SLOT.get().map(|&i| &a.procs()[i]) } else { None };
     for slot in a.procs_in_use() {
         if slot.pid.load(Relaxed) != 0 && slot.active.load(SeqCst) > 0 {
+            if own.is_some_and(|o| std::ptr::eq(o, slot)) && super::async_wait::recheck_here(off) {
+                continue;
+            }
             post(slot, off);
         }
     }
