@@ -5,7 +5,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { coded, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { Kind, memory, native, Op, wordOf } from './native';
-import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive } from './share';
+import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive, SHARED_KEY } from './share';
 import { signalOf, timeoutMs, WaitOptions } from './validate';
 import { waitAsync } from './wait-async';
 
@@ -97,7 +97,15 @@ export function assertNoSharedMemory(value: unknown, what: string, seen = new Se
     );
   }
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
-  const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);
+  // Not Object.values(): reading a shared instance's SHARED_KEY accessor takes a reference.
+  const children =
+    value instanceof Map
+      ? [...value.keys(), ...value.values()]
+      : value instanceof Set
+        ? [...value]
+        : Object.keys(value)
+            .filter((k) => k !== SHARED_KEY)
+            .map((k) => (value as Record<string, unknown>)[k]);
   for (const v of children) assertNoSharedMemory(v, what, seen);
 }
 
@@ -240,6 +248,12 @@ export class Queue<T = unknown> {
 
   #checkOpen(): void {
     if (this.#closed) throw coded(Error, 'ERR_QUEUE_CLOSED', 'the queue is closed');
+  }
+
+  /** @internal The next item, or `empty` when there is none: a poll without an exception. */
+  static tryGet<T, E>(q: Queue<T>, empty: E): T | E {
+    const v = native.queueGet(q.#h, EMPTY);
+    return v === EMPTY ? empty : (decode(v) as T);
   }
 
   /** @internal */
