@@ -53,6 +53,9 @@ const enum State {
 interface ProcessInternals {
   view(name: string, pid: number, daemon: boolean): Process;
   becomeCurrent(p: Process, identity: number[]): void;
+  /** Starts `p` without waiting for the child to confirm its target (a pool's workers, whose
+   * target is the package's own); `onExit` runs on this thread when the child has ended. */
+  startDetached(p: Process, onExit: () => void): void;
 }
 /** Assigned by Process's static block (module-private access to its fields). */
 export let processInternals: ProcessInternals;
@@ -126,6 +129,10 @@ export class Process {
 
   /** Starts the child process. A second call throws ERR_PROCESS_STARTED. */
   start(): void {
+    this.#awaitAck(this.#start());
+  }
+
+  #start(): Queue<StartAck> {
     this.#checkNotClosed();
     if (this.#state !== State.New) throw coded(Error, 'ERR_PROCESS_STARTED', 'cannot start a process twice');
     const overridesRun = Object.getPrototypeOf(this) !== Process.prototype && this.run !== Process.prototype.run;
@@ -170,7 +177,7 @@ export class Process {
       child.unref();
       daemons.add(this);
     }
-    this.#awaitAck(spec.ack);
+    return spec.ack;
   }
 
   /** Blocks until the child has imported its target (so a target it cannot find fails here,
@@ -221,10 +228,13 @@ export class Process {
       return;
     }
     if (this.exitcode !== null) return;
+    // A daemon child does not keep this process alive, but a pending join does.
+    child.ref();
     await new Promise<void>((resolve) => {
       const done = (): void => {
         if (timer) clearTimeout(timer);
         child.off('exit', done);
+        if (this.#daemon) child.unref();
         resolve();
       };
       const timer = end === Infinity ? undefined : setTimeout(done, end - performance.now());
@@ -302,6 +312,10 @@ export class Process {
         p.#pid = process.pid;
         myIdentity = identity;
         current = p;
+      },
+      startDetached(p, onExit) {
+        p.#start();
+        p.#child!.once('exit', onExit);
       },
     };
   }

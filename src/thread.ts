@@ -1,6 +1,6 @@
 // Python's threading.Thread on worker_threads. start() blocks until the new thread runs its
 // target (as Python's does); join() blocks natively on an Event the thread sets when it ends.
-import { isMainThread, MessageChannel, receiveMessageOnPort, SHARE_ENV, Worker } from 'node:worker_threads';
+import { isMainThread, MessageChannel, MessagePort, receiveMessageOnPort, SHARE_ENV, Worker } from 'node:worker_threads';
 import { join as joinPath } from 'node:path';
 import { coded, invalidArgType } from './errors';
 import { Event } from './event';
@@ -38,6 +38,11 @@ interface Internals {
   view(record: number, name: string, ident: number, nativeId: number, daemon: boolean): Thread;
   running(t: Thread, record: number, ident: number, nativeId: number, done: Event): void;
   record(t: Thread): number;
+  /** Starts `t` without waiting for it to run (a pool's workers), transferring `ports` (which
+   * its arguments hold) to it; `onExit` runs on this thread when the worker ends. */
+  startDetached(t: Thread, ports: MessagePort[], onExit: () => void): void;
+  /** Stops a thread started here (Worker.terminate()). */
+  terminate(t: Thread): Promise<unknown> | undefined;
 }
 let internals: Internals;
 export { internals as threadInternals };
@@ -59,6 +64,7 @@ export class Thread {
   #done: Event | undefined;
   #ident: number | undefined;
   #nativeId: number | undefined;
+  #worker: Worker | undefined;
 
   constructor(options: ThreadOptions = {}) {
     const { target, name, args, kwargs, daemon } = checkOptions(options);
@@ -96,16 +102,21 @@ export class Thread {
 
   /** Starts the thread; returns once it runs. A second call throws ERR_THREAD_STARTED. */
   start(): void {
+    this.#start(true, []);
+  }
+
+  #start(wait: boolean, ports: MessagePort[]): Worker {
     if (this.#state !== State.New) throw coded(Error, 'ERR_THREAD_STARTED', 'threads can only be started once');
     const spec = this.#spec();
     const started = new Event();
     const done = new Event();
     const { port1, port2 } = new MessageChannel();
     spec.record = native.threadRegister(this.#name, this.#daemon, 1);
+    let worker: Worker;
     try {
-      const worker = new Worker(BOOTSTRAP, {
+      worker = new Worker(BOOTSTRAP, {
         workerData: { spec, started, done, port: port2 },
-        transferList: [port2],
+        transferList: [port2, ...ports],
         env: SHARE_ENV,
         name: this.#name,
       });
@@ -117,13 +128,15 @@ export class Thread {
         const detail = e instanceof Error ? (e.stack ?? String(e)) : String(e);
         process.stderr.write(`Exception in thread ${name}:\n${detail}\n`);
       });
-      started.wait();
-      const reply = receiveMessageOnPort(port1)?.message as StartReply | undefined;
-      if (reply === undefined || 'error' in reply) {
-        throw reply ? rebuildError(reply.error) : new Error(`thread ${this.#name} ended before it started`);
+      if (wait) {
+        started.wait();
+        const reply = receiveMessageOnPort(port1)?.message as StartReply | undefined;
+        if (reply === undefined || 'error' in reply) {
+          throw reply ? rebuildError(reply.error) : new Error(`thread ${this.#name} ended before it started`);
+        }
+        this.#ident = reply.ident;
+        this.#nativeId = reply.nativeId;
       }
-      this.#ident = reply.ident;
-      this.#nativeId = reply.nativeId;
     } catch (e) {
       native.threadUnregister(spec.record);
       throw e;
@@ -132,8 +145,10 @@ export class Thread {
     }
     this.#record = spec.record;
     this.#done = done;
+    this.#worker = worker;
     this.#state = State.Started;
     known.set(spec.record, new WeakRef(this));
+    return worker;
   }
 
   #spec(): ThreadSpec {
@@ -220,6 +235,10 @@ export class Thread {
         current = t;
       },
       record: (t) => t.#record,
+      startDetached(t, ports, onExit) {
+        t.#start(false, ports).once('exit', onExit);
+      },
+      terminate: (t) => t.#worker?.terminate(),
     };
   }
 }
