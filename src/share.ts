@@ -13,11 +13,50 @@ export interface Shared {
   d: number[];
 }
 
+/** Kinds that exist only in JavaScript, for objects whose whole state is one native primitive
+ * (see makeShareableOver). Native kinds (Kind in native.ts) are all below 256. */
+export const enum JsKind {
+  SharedDict = 256,
+  SharedList = 257,
+}
+
+/** While positive, the accessors describe without leasing (see withoutLeases). */
+let trialDepth = 0;
+
 export function makeShareable(obj: object, kind: number, handle: number): void {
   Object.defineProperty(obj, SHARED_KEY, {
     enumerable: true,
-    get: (): Shared => ({ kind, d: native.share(handle) }),
+    get: (): Shared => ({ kind, d: trialDepth > 0 ? [] : native.share(handle) }),
   });
+}
+
+/** `obj` travels as `kind` (a JsKind) with the descriptor of `inner`, a shareable primitive that
+ * holds all of its state: `from()` and revival tell it from `inner`'s own class by the kind, then
+ * adopt the primitive with `inner`'s kind. */
+export function makeShareableOver(obj: object, kind: JsKind, inner: object): void {
+  Object.defineProperty(obj, SHARED_KEY, {
+    enumerable: true,
+    get: (): Shared => ({ kind, d: (inner as Record<string, Shared>)[SHARED_KEY].d }),
+  });
+}
+
+/** Runs `fn` with every accessor returning a descriptor that owns nothing: a trial serialization
+ * then checks that a value can be cloned without leasing the primitives inside it (a lease that
+ * nobody restores keeps its primitive alive until the program ends). */
+export function withoutLeases<T>(fn: () => T): T {
+  trialDepth++;
+  try {
+    return fn();
+  } finally {
+    trialDepth--;
+  }
+}
+
+/** Whether `value` is a live instance of a shareable class (not a structured clone of one):
+ * `from()` can then reject it without reading its accessor, which would lease. */
+export function isLiveShareable(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.getOwnPropertyDescriptor(value, SHARED_KEY)?.get !== undefined;
 }
 
 /** The descriptor inside `value` (a structured clone of an instance), or undefined. */

@@ -1,0 +1,134 @@
+// The messages between a pool and its workers. Tasks and results are Buffers (the queues'
+// fast path, one v8 serialization each): a fixed header, then the v8 bytes of the payload.
+//
+//   task   (pool -> worker inbox):  u32 taskId, u32 fnId, u8 flags, v8 [args, args, ...]
+//   result (worker -> pool):        u32 taskId, u32 workerId, u8 status, u8 flags, v8 value
+//
+// A worker's inbox also carries `[fnId, ExportRef]` (the target behind fnId, sent before its
+// first task for that worker) and `null` (stop after the tasks before it).
+import { deserialize, serialize } from 'node:v8';
+import { coded } from './errors';
+import { revive } from './share';
+
+export const TASK_HEADER = 9;
+export const RESULT_HEADER = 10;
+
+/** Task flags. */
+export const TASK_SINGLE = 1; // one call whose value is the result (apply), not an array of them
+export const TASK_ARGS_ON_PORT = 2; // ThreadPool: the calls could not be serialized (shared memory) and travel on the port
+
+/** Result statuses. */
+export const RESULT_OK = 0;
+export const RESULT_ERROR = 1;
+/** The initializer threw: the error follows, and the worker ends. */
+export const RESULT_INIT_FAILED = 2;
+
+/** Result flags. */
+export const RESULT_VALUE_ON_PORT = 1;
+
+export function encodeTask(taskId: number, fnId: number, flags: number, body: Buffer | null): Buffer {
+  const out = Buffer.allocUnsafe(TASK_HEADER + (body?.length ?? 0));
+  out.writeUInt32LE(taskId, 0);
+  out.writeUInt32LE(fnId, 4);
+  out[8] = flags;
+  body?.copy(out, TASK_HEADER);
+  return out;
+}
+
+export function encodeResult(taskId: number, workerId: number, status: number, flags: number, body: Buffer | null): Buffer {
+  const out = Buffer.allocUnsafe(RESULT_HEADER + (body?.length ?? 0));
+  out.writeUInt32LE(taskId, 0);
+  out.writeUInt32LE(workerId, 4);
+  out[8] = status;
+  out[9] = flags;
+  body?.copy(out, RESULT_HEADER);
+  return out;
+}
+
+/** The v8 payload after a header, with shared objects inside revived. */
+export function decodeBody(buf: Buffer, header: number): unknown {
+  return revive(deserialize(buf.subarray(header)));
+}
+
+export function serializeBody(value: unknown): Buffer {
+  return serialize(value);
+}
+
+// Errors cross as records: v8 serialization keeps only the message and stack of built-in
+// errors, and loses `code`, other properties and the name of other classes.
+
+const BUILT_IN: Record<string, new (message?: string) => Error> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+export interface ErrorRecord {
+  /** true when the thrown value was an Error (else `value` is what was thrown). */
+  error: boolean;
+  value?: unknown;
+  ctor?: string;
+  name?: string;
+  message?: string;
+  stack?: string;
+  props?: Record<string, unknown>;
+  cause?: ErrorRecord;
+}
+
+/** What the worker sends for a thrown value; properties that cannot be serialized are left out. */
+export function errorRecord(e: unknown, depth = 0): ErrorRecord {
+  if (!(e instanceof Error)) {
+    try {
+      serialize(e);
+      return { error: false, value: e };
+    } catch {
+      return { error: false, value: String(e) };
+    }
+  }
+  let ctor = 'Error';
+  for (let p = Object.getPrototypeOf(e) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+    const name = (p as { constructor?: { name?: string } }).constructor?.name;
+    if (name !== undefined && BUILT_IN[name]?.prototype === p) {
+      ctor = name;
+      break;
+    }
+  }
+  const props: Record<string, unknown> = {};
+  for (const key of Object.keys(e)) {
+    if (key === 'cause') continue;
+    const value = (e as unknown as Record<string, unknown>)[key];
+    try {
+      serialize(value);
+      props[key] = value;
+    } catch {
+      // not transferable: left out
+    }
+  }
+  const record: ErrorRecord = { error: true, ctor, name: e.name, message: e.message, stack: e.stack, props };
+  if (e.cause !== undefined && depth < 8) record.cause = errorRecord(e.cause, depth + 1);
+  return record;
+}
+
+/** The caller's side of `errorRecord`: the same class when built in, else an Error with the
+ * original name, message, stack (the worker's frames) and own properties. */
+export function errorFromRecord(r: ErrorRecord): unknown {
+  if (!r.error) return r.value;
+  const Ctor = BUILT_IN[r.ctor ?? 'Error'] ?? Error;
+  const err = new Ctor(r.message);
+  if (r.name !== undefined && r.name !== err.name) {
+    Object.defineProperty(err, 'name', { value: r.name, writable: true, enumerable: false, configurable: true });
+  }
+  if (r.stack !== undefined) err.stack = r.stack;
+  Object.assign(err, r.props);
+  if (r.cause !== undefined) Object.defineProperty(err, 'cause', { value: errorFromRecord(r.cause), writable: true, enumerable: false, configurable: true });
+  return err;
+}
+
+/** A value a worker cannot send back (Python's MaybeEncodingError). */
+export function unsendable(e: unknown): Error {
+  return coded(TypeError, 'ERR_INVALID_RETURN_VALUE', `the task's result cannot be sent to the pool: ${(e as Error).message}`);
+}

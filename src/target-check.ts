@@ -1,0 +1,70 @@
+// A target that must be exported, checked at the call (a pool's apply/map), before any task
+// runs. CommonJS exports are found in require.cache; an ES module's exports can only be read
+// by importing it, which cannot be awaited here: a short-lived thread imports it while this
+// thread waits, once per function.
+import { Worker } from 'node:worker_threads';
+import { coded } from './errors';
+import { ExportRef, locate, notExported } from './target';
+
+const checked = new WeakSet<Function>();
+
+const CHECK_TIMEOUT_MS = 60_000;
+
+// Statuses the checking thread stores.
+const FOUND = 1;
+const MISSING = 2;
+const FAILED = 3;
+
+const CHECKER = `
+const { workerData } = require('node:worker_threads');
+const { ref, state, text } = workerData;
+const same = (v) => typeof v === 'function' && Function.prototype.toString.call(v) === ref.source;
+import(ref.url).then(
+  (ns) => {
+    const found = same(ns[ref.name]) || Object.values(ns).filter(same).length === 1;
+    Atomics.store(state, 0, found ? ${FOUND} : ${MISSING});
+  },
+  (e) => {
+    const message = Buffer.from(String((e && e.message) || e)).subarray(0, text.length);
+    text.set(message);
+    Atomics.store(state, 1, message.length);
+    Atomics.store(state, 0, ${FAILED});
+  },
+).finally(() => Atomics.notify(state, 0));
+`;
+
+/** Where the exported `fn` is; throws ERR_TARGET_NOT_EXPORTED when it is not exported. */
+export function exportedTarget(fn: Function, what: string): ExportRef {
+  const ref = locate(fn, what);
+  if (ref.kind === 'esm' && !checked.has(fn)) {
+    checkEsmExport(fn, ref, what);
+    checked.add(fn);
+  }
+  return ref;
+}
+
+function checkEsmExport(fn: Function, ref: ExportRef, what: string): void {
+  const state = new Int32Array(new SharedArrayBuffer(8));
+  const text = new Uint8Array(new SharedArrayBuffer(2048));
+  const worker = new Worker(CHECKER, { eval: true, workerData: { ref, state, text }, stdout: true, stderr: true });
+  worker.unref();
+  try {
+    Atomics.wait(state, 0, 0, CHECK_TIMEOUT_MS);
+  } finally {
+    void worker.terminate();
+  }
+  switch (Atomics.load(state, 0)) {
+    case FOUND:
+      return;
+    case MISSING:
+      throw notExported(fn, what);
+    case FAILED:
+      throw coded(
+        Error,
+        'ERR_TARGET_NOT_EXPORTED',
+        `cannot import the module of ${what} ${fn.name || '<anonymous>'} (${ref.url}): ${Buffer.from(text.subarray(0, Atomics.load(state, 1))).toString()}`,
+      );
+    default:
+      throw coded(Error, 'ERR_TARGET_NOT_EXPORTED', `importing the module of ${what} ${fn.name || '<anonymous>'} (${ref.url}) took over ${CHECK_TIMEOUT_MS} ms`);
+  }
+}
