@@ -171,3 +171,40 @@ test('multiprocessing-05-queue: all ten numbers the worker puts in Queue(5) reac
   // The boss works while the worker still works (it does not wait for all ten).
   t.true(seenAt[0] < doneAt.at(-1), r.stdout);
 });
+
+test('multiprocessing-06-pool: ten applyAsync tasks on Pool(5) run in at most five child processes, each starting and ending once, all before "-----end-----"', async (t) => {
+  const r = await run(t, 'multiprocessing-06-pool', { EXAMPLE_SPEED: '10' });
+  assertEnded(t, r);
+  const started = matches(r.lines, /^start pro (\d+),pid为(\d+)$/);
+  const ended = matches(r.lines, /^(\d+) 执行完毕，耗时(\d+\.\d\d)$/);
+  t.deepEqual(started.map((m) => Number(m[1])).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], r.stdout);
+  t.deepEqual(ended.map((m) => Number(m[1])).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], r.stdout);
+  const pids = new Set(started.map((m) => Number(m[2])));
+  t.true(pids.size >= 1 && pids.size <= 5, `Pool(5) uses at most 5 processes, saw ${pids.size}`);
+  t.false(pids.has(r.pid), 'tasks run in child processes, not in the main one');
+  // Each task ends after it starts; random.random()*2 s at EXAMPLE_SPEED=10 is under 0.2 s.
+  for (const m of ended) {
+    const s = r.lines.findIndex((l) => l.startsWith(`start pro ${m[1]},`));
+    t.true(s >= 0 && s < r.lines.indexOf(m[0]), `task ${m[1]} ends after it starts`);
+    t.true(Number(m[2]) < 1, `task ${m[1]} took ${m[2]} s`);
+  }
+  t.is(r.lines.filter((l) => l === '----start----').length, 1);
+  t.is(r.lines.at(-1), '-----end-----', 'join() returns after every task has ended');
+  t.is(r.lines.length, 22, r.stdout);
+});
+
+test('multiprocessing-07-manager-queue: a Manager().Queue() passed to two Pool tasks carries all ten numbers from worker to boss, in order', async (t) => {
+  // As in multiprocessing-05, the boss stops when it finds the queue empty, one period behind
+  // the worker: at EXAMPLE_SPEED=4 a period is 250 ms, a wide margin.
+  const r = await run(t, 'multiprocessing-07-manager-queue', { EXAMPLE_SPEED: '4' });
+  assertEnded(t, r);
+  const doneAt = r.lines.flatMap((l, i) => (/^已完成工作\d+\.\.\.$/.test(l) ? [i] : []));
+  const seenAt = r.lines.flatMap((l, i) => (/^已查看工作\d+\.\.\.$/.test(l) ? [i] : []));
+  const done = matches(r.lines, /^已完成工作(\d+)\.\.\.$/).map((m) => Number(m[1]));
+  const seen = matches(r.lines, /^已查看工作(\d+)\.\.\.$/).map((m) => Number(m[1]));
+  t.is(r.lines.length, 20, r.stdout);
+  t.is(done.length, 10, r.stdout);
+  t.true(done.every((n) => Number.isInteger(n) && n >= 1 && n <= 100), `random.randint(1, 100): ${done}`);
+  t.deepEqual(seen, done, 'every item passes through the queue, in the order put');
+  t.true(seenAt.every((at, k) => at > doneAt[k]), r.stdout);
+});
