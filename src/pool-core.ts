@@ -18,6 +18,7 @@ import {
   RESULT_HEADER,
   RESULT_INIT_FAILED,
   RESULT_OK,
+  RESULT_READY,
   RESULT_VALUE_ON_PORT,
 } from './pool-protocol';
 import { poolWorker, WorkerSetup } from './pool-worker';
@@ -84,6 +85,7 @@ class WorkerSlot {
   readonly assigned = new Set<number>();
   readonly targets = new Set<number>();
   completed = 0;
+  ready = false;
   gone = false;
   lastResultAt = 0;
   constructor(
@@ -166,6 +168,23 @@ export class PoolCore implements ResultPump {
   constructor(settings: PoolSettings) {
     this.#settings = settings;
     for (let i = 0; i < settings.size; i++) this.#spawn();
+    this.#awaitReady();
+  }
+
+  /** As Python's Pool (forked workers run at once), the pool starts with its workers running,
+   * so a task submitted now starts now. A worker that ends before it runs fails the pool. */
+  #awaitReady(): void {
+    const slots = [...this.#slots.values()];
+    let failed: WorkerSlot | undefined;
+    this.runUntil(() => {
+      failed = slots.find((s) => s.gone && !s.ready);
+      return failed !== undefined || slots.every((s) => s.ready);
+    }, -1);
+    if (failed !== undefined) {
+      const why = failed.describe();
+      this.terminate();
+      throw coded(Error, 'ERR_WORKER_START', `the pool's ${why} before it started running`);
+    }
   }
 
   get running(): boolean {
@@ -345,6 +364,10 @@ export class PoolCore implements ResultPump {
     const taskId = m.readUInt32LE(0);
     const slot = this.#slots.get(m.readUInt32LE(4));
     const status = m[8];
+    if (status === RESULT_READY) {
+      if (slot !== undefined) slot.ready = true;
+      return;
+    }
     if (status === RESULT_INIT_FAILED) {
       this.#break(errorFromRecord(decodeBody(m, RESULT_HEADER) as ErrorRecord));
       return;

@@ -22,6 +22,8 @@ export const RESULT_OK = 0;
 export const RESULT_ERROR = 1;
 /** The initializer threw: the error follows, and the worker ends. */
 export const RESULT_INIT_FAILED = 2;
+/** The worker runs (before its initializer): the pool's constructor waits for this. */
+export const RESULT_READY = 3;
 
 /** Result flags. */
 export const RESULT_VALUE_ON_PORT = 1;

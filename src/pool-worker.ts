@@ -10,6 +10,7 @@ import {
   RESULT_ERROR,
   RESULT_INIT_FAILED,
   RESULT_OK,
+  RESULT_READY,
   RESULT_VALUE_ON_PORT,
   TASK_ARGS_ON_PORT,
   TASK_HEADER,
@@ -35,6 +36,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 /** Exported so that a worker can import it as its target. */
 export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, setup: WorkerSetup, port: MessagePort | null): Promise<void> {
   const id = setup.workerId;
+  results.put(encodeResult(0, id, RESULT_READY, 0, null));
   if (setup.initializer !== null) {
     try {
       const init = await load(setup.initializer, 'initializer');
