@@ -207,22 +207,24 @@ export class PoolCore implements ResultPump {
     return id;
   }
 
+  // The result wait is armed before a worker is woken: its registration then does not
+  // contend with the worker's first result.
   submit(task: Task): void {
     this.#pending.push(task);
-    this.#dispatch();
     this.arm();
+    this.#dispatch();
   }
 
   submitAll(tasks: Task[]): void {
     for (const t of tasks) this.#pending.push(t);
-    this.#dispatch();
     this.arm();
+    this.#dispatch();
   }
 
   addFeeder(feeder: Feeder): void {
     this.#feeders.push(feeder);
-    this.#dispatch();
     this.arm();
+    this.#dispatch();
   }
 
   #outstanding(): number {

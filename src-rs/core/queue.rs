@@ -294,7 +294,8 @@ pub fn get<R>(q: Off, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
             h = head.load(Relaxed);
         }
     };
-    if result.is_some() {
+    // Only a bounded queue has putters waiting for room.
+    if result.is_some() && ws[MAXSIZE as usize].load(Relaxed) != 0 {
         signal(q, NOT_FULL, 1);
     }
     result
