@@ -17,8 +17,11 @@ import {
   errorFromRecord,
   RESULT_HEADER,
   RESULT_INIT_FAILED,
+  readNumbers,
+  RESULT_NUMBERS,
   RESULT_OK,
   RESULT_READY,
+  RESULT_SINGLE,
   RESULT_VALUE_ON_PORT,
 } from './pool-protocol';
 import { poolWorker, WorkerSetup } from './pool-worker';
@@ -377,7 +380,13 @@ export class PoolCore implements ResultPump {
     const task = this.#inFlight.get(taskId);
     let value: unknown;
     try {
-      value = m[9] & RESULT_VALUE_ON_PORT ? this.#fromPort(slot, taskId) : decodeBody(m, RESULT_HEADER);
+      const flags = m[9];
+      if (flags & RESULT_VALUE_ON_PORT) value = this.#fromPort(slot, taskId);
+      else if (flags & RESULT_NUMBERS) {
+        // A chunk's numbers stay a Float64Array: its consumers (map, imap) only index it.
+        const numbers = readNumbers(m, RESULT_HEADER);
+        value = flags & RESULT_SINGLE ? numbers[0] : numbers;
+      } else value = decodeBody(m, RESULT_HEADER);
     } catch (e) {
       value = e;
     }

@@ -15,7 +15,7 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
   readonly #byIndex = new Map<number, Chunk>();
   /** Unordered: finished chunks as they came. */
   #arrived: Chunk[] = [];
-  #current: unknown[] = [];
+  #current: ArrayLike<unknown> = [];
   #pos = 0;
   #nextIndex = 0;
   #consumed = 0;
@@ -86,7 +86,7 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
       }
       this.#consumed++;
       if (!chunk.ok) throw chunk.value;
-      this.#current = chunk.value as unknown[];
+      this.#current = chunk.value as ArrayLike<unknown>;
       this.#pos = 0;
     }
   }

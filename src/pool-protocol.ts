@@ -1,8 +1,9 @@
 // The messages between a pool and its workers. Tasks and results are Buffers (the queues'
-// fast path, one v8 serialization each): a fixed header, then the v8 bytes of the payload.
+// fast path): a 16-byte header, then the payload, either float64s (a chunk of numbers, the
+// common case of map over numbers: no serializer at all) or v8 bytes.
 //
-//   task   (pool -> worker inbox):  u32 taskId, u32 fnId, u8 flags, v8 [args, args, ...]
-//   result (worker -> pool):        u32 taskId, u32 workerId, u8 status, u8 flags, v8 value
+//   task   (pool -> worker inbox):  u32 taskId, u32 fnId, u8 flags | calls
+//   result (worker -> pool):        u32 taskId, u32 workerId, u8 status, u8 flags | value
 //
 // A worker's inbox also carries `[fnId, ExportRef]` (the target behind fnId, sent before its
 // first task for that worker) and `null` (stop after the tasks before it).
@@ -10,12 +11,14 @@ import { deserialize, serialize } from 'node:v8';
 import { coded } from './errors';
 import { revive } from './share';
 
-export const TASK_HEADER = 9;
-export const RESULT_HEADER = 10;
+export const TASK_HEADER = 16;
+export const RESULT_HEADER = 16;
 
-/** Task flags. */
+/** Task flags. Without ITEMS or NUMBERS the calls are a v8 array of argument arrays. */
 export const TASK_SINGLE = 1; // one call whose value is the result (apply), not an array of them
 export const TASK_ARGS_ON_PORT = 2; // ThreadPool: the calls could not be serialized (shared memory) and travel on the port
+export const TASK_NUMBERS = 4; // each call has one argument, a number: the body is their float64s
+export const TASK_ITEMS = 8; // each call has one argument: the body is a v8 array of them
 
 /** Result statuses. */
 export const RESULT_OK = 0;
@@ -27,23 +30,30 @@ export const RESULT_READY = 3;
 
 /** Result flags. */
 export const RESULT_VALUE_ON_PORT = 1;
+export const RESULT_NUMBERS = 2; // the value is the body's float64s (an array, or its one number if SINGLE)
+export const RESULT_SINGLE = 4;
+
+function withHeader(header: number, body: Buffer | null): Buffer {
+  const out = Buffer.allocUnsafe(header + (body?.length ?? 0));
+  out.fill(0, 0, header);
+  body?.copy(out, header);
+  return out;
+}
 
 export function encodeTask(taskId: number, fnId: number, flags: number, body: Buffer | null): Buffer {
-  const out = Buffer.allocUnsafe(TASK_HEADER + (body?.length ?? 0));
+  const out = withHeader(TASK_HEADER, body);
   out.writeUInt32LE(taskId, 0);
   out.writeUInt32LE(fnId, 4);
   out[8] = flags;
-  body?.copy(out, TASK_HEADER);
   return out;
 }
 
 export function encodeResult(taskId: number, workerId: number, status: number, flags: number, body: Buffer | null): Buffer {
-  const out = Buffer.allocUnsafe(RESULT_HEADER + (body?.length ?? 0));
+  const out = withHeader(RESULT_HEADER, body);
   out.writeUInt32LE(taskId, 0);
   out.writeUInt32LE(workerId, 4);
   out[8] = status;
   out[9] = flags;
-  body?.copy(out, RESULT_HEADER);
   return out;
 }
 
@@ -52,8 +62,27 @@ export function decodeBody(buf: Buffer, header: number): unknown {
   return revive(deserialize(buf.subarray(header)));
 }
 
-export function serializeBody(value: unknown): Buffer {
-  return serialize(value);
+/** Numbers as float64 bytes (the body of a NUMBERS task or result). */
+export function numbersBody(values: ArrayLike<number>): Buffer {
+  const body = Buffer.allocUnsafeSlow(values.length * 8);
+  new Float64Array(body.buffer, body.byteOffset, values.length).set(values);
+  return body;
+}
+
+/** The float64s after a header (a view when aligned, else a copy). */
+export function readNumbers(buf: Buffer, header: number): Float64Array {
+  const n = (buf.length - header) / 8;
+  const at = buf.byteOffset + header;
+  if (at % 8 === 0) return new Float64Array(buf.buffer, at, n);
+  const copy = new Float64Array(n);
+  new Uint8Array(copy.buffer).set(buf.subarray(header));
+  return copy;
+}
+
+/** Whether every element is a number (then it travels as float64s). */
+export function allNumbers(values: ArrayLike<unknown>): values is ArrayLike<number> {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return false;
+  return true;
 }
 
 // Errors cross as records: v8 serialization keeps only the message and stack of built-in

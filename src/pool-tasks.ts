@@ -1,9 +1,9 @@
 // Turning calls into tasks at the call, so that arguments that cannot be sent fail that call.
 import { deserialize, serialize } from 'node:v8';
 import { invalidArgValue } from './errors';
-import { encodeTask, TASK_ARGS_ON_PORT } from './pool-protocol';
+import { allNumbers, encodeTask, numbersBody, TASK_ARGS_ON_PORT, TASK_ITEMS, TASK_NUMBERS } from './pool-protocol';
 import { PoolCore, Target, Task, WorkerKind } from './pool-core';
-import { assertNoSharedMemory } from './queue';
+import { assertNoSharedMemory, hasSharedMemory } from './queue';
 import { revive } from './share';
 import { ExportRef } from './target';
 
@@ -21,18 +21,11 @@ export function targetOf(fn: Function, ref: ExportRef): Target {
 
 /** Calls encoded for one task. */
 export interface EncodedCalls {
+  flags: number;
   body: Buffer | null;
   portCalls: unknown[][] | undefined;
 }
 
-function hasSharedMemory(value: unknown): boolean {
-  try {
-    assertNoSharedMemory(value, '');
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 function cannotSend(e: unknown): Error {
   const err = invalidArgValue(`the arguments cannot be sent to the pool's workers: ${(e as Error).message}`);
@@ -40,34 +33,54 @@ function cannotSend(e: unknown): Error {
   return err;
 }
 
-/** Pool: v8 serialization (a SharedArrayBuffer is ERR_NOT_SHAREABLE). ThreadPool: the same,
- * or, for calls holding shared memory, postMessage, as Thread arguments travel. */
+/** Calls of one argument each (map, imap; apply of one argument): numbers as float64s, other
+ * values in one v8 array. */
+export function encodeItems(kind: WorkerKind, items: unknown[]): EncodedCalls {
+  if (allNumbers(items)) return { flags: TASK_NUMBERS, body: numbersBody(items), portCalls: undefined };
+  const v8 = serializeOrPort(kind, items);
+  return v8 ?? { flags: TASK_ARGS_ON_PORT, body: null, portCalls: items.map((x) => [x]) };
+}
+
+/** Calls with argument lists. Pool: v8 serialization (a SharedArrayBuffer is ERR_NOT_SHAREABLE).
+ * ThreadPool: the same, or, for calls holding shared memory, postMessage, as Thread arguments
+ * travel. */
 export function encodeCalls(kind: WorkerKind, calls: unknown[][]): EncodedCalls {
-  if (kind === 'process') assertNoSharedMemory(calls, 'a Pool argument');
-  try {
-    return { body: serialize(calls), portCalls: undefined };
-  } catch (e) {
-    if (kind === 'process' || !hasSharedMemory(calls)) throw cannotSend(e);
+  if (calls.every((c) => c.length === 1)) return encodeItems(kind, calls.map((c) => c[0]));
+  const v8 = serializeOrPort(kind, calls);
+  return v8 === undefined ? { flags: TASK_ARGS_ON_PORT, body: null, portCalls: calls } : { ...v8, flags: 0 };
+}
+
+/** `value` v8-serialized (as TASK_ITEMS), or undefined when only postMessage can carry it. */
+function serializeOrPort(kind: WorkerKind, value: unknown): EncodedCalls | undefined {
+  if (kind === 'process') assertNoSharedMemory(value, 'a Pool argument');
+  // v8 serialization would copy a view of a SharedArrayBuffer (and throw on the buffer
+  // itself): for ThreadPool such calls take postMessage, which keeps them shared.
+  if (kind === 'process' || !hasSharedMemory(value)) {
+    try {
+      return { flags: TASK_ITEMS, body: serialize(value), portCalls: undefined };
+    } catch (e) {
+      throw cannotSend(e);
+    }
   }
   let copy: unknown;
   try {
-    copy = structuredClone(calls);
+    copy = structuredClone(value);
   } catch (e) {
     throw cannotSend(e);
   }
   // The copy took references to the primitives inside; taking them over lets them go.
   revive(copy);
-  return { body: null, portCalls: calls };
+  return undefined;
 }
 
 /** Gives back the references an encoded task holds (a call that failed part way). */
 export function releaseCalls(encoded: EncodedCalls): void {
-  if (encoded.body !== null) revive(deserialize(encoded.body));
+  if (encoded.body !== null && !(encoded.flags & TASK_NUMBERS)) revive(deserialize(encoded.body));
 }
 
 export function makeTask(target: Target, flags: number, calls: EncodedCalls, done: (ok: boolean, value: unknown) => void): Task {
   const id = PoolCore.newTaskId();
-  const message = encodeTask(id, target.id, flags | (calls.portCalls !== undefined ? TASK_ARGS_ON_PORT : 0), calls.body);
+  const message = encodeTask(id, target.id, flags | calls.flags, calls.body);
   return { id, target, message, portCalls: calls.portCalls, done };
 }
 

@@ -4,20 +4,27 @@ import type { MessagePort } from 'node:worker_threads';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { serialize } from 'node:v8';
 import {
+  allNumbers,
   decodeBody,
   encodeResult,
   errorRecord,
   RESULT_ERROR,
   RESULT_INIT_FAILED,
+  numbersBody,
+  readNumbers,
+  RESULT_NUMBERS,
   RESULT_OK,
   RESULT_READY,
+  RESULT_SINGLE,
   RESULT_VALUE_ON_PORT,
   TASK_ARGS_ON_PORT,
   TASK_HEADER,
+  TASK_ITEMS,
+  TASK_NUMBERS,
   TASK_SINGLE,
   unsendable,
 } from './pool-protocol';
-import type { Queue } from './queue';
+import { assertNoSharedMemory, hasSharedMemory, type Queue } from './queue';
 import { revive } from './share';
 import { ExportRef, load } from './target';
 
@@ -63,6 +70,7 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
     const taskId = task.readUInt32LE(0);
     const fnId = task.readUInt32LE(4);
     const flags = task[8];
+    const single = (flags & TASK_SINGLE) !== 0;
     let status = RESULT_OK;
     let value: unknown;
     try {
@@ -71,45 +79,58 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
         fn = await load(refs.get(fnId)!, 'target');
         fns.set(fnId, fn);
       }
-      const calls = flags & TASK_ARGS_ON_PORT ? fromPort(port!, taskId, early) : (decodeBody(task, TASK_HEADER) as unknown[][]);
-      if (flags & TASK_SINGLE) {
-        value = fn(...calls[0]);
-        if (isThenable(value)) value = await value;
+      if (flags & (TASK_NUMBERS | TASK_ITEMS)) {
+        // Each call has one argument.
+        const items = flags & TASK_NUMBERS ? readNumbers(task, TASK_HEADER) : (decodeBody(task, TASK_HEADER) as unknown[]);
+        const out = single ? [] : new Array<unknown>(items.length);
+        for (let i = 0; i < items.length; i++) {
+          let r: unknown = fn(items[i]);
+          if (isThenable(r)) r = await r;
+          out[i] = r;
+        }
+        value = single ? out[0] : out;
       } else {
+        const calls = flags & TASK_ARGS_ON_PORT ? fromPort(port!, taskId, early) : (decodeBody(task, TASK_HEADER) as unknown[][]);
         const out = new Array<unknown>(calls.length);
         for (let i = 0; i < calls.length; i++) {
           let r: unknown = fn(...calls[i]);
           if (isThenable(r)) r = await r;
           out[i] = r;
         }
-        value = out;
+        value = single ? out[0] : out;
       }
     } catch (e) {
       status = RESULT_ERROR;
       value = errorRecord(e);
     }
-    results.put(encodeOutcome(taskId, id, status, value, port));
+    results.put(encodeOutcome(taskId, id, status, value, single, port));
     if (++done === setup.maxTasks) break;
   }
   return end();
 }
 
-function encodeOutcome(taskId: number, id: number, status: number, value: unknown, port: MessagePort | null): Buffer {
-  try {
-    return encodeResult(taskId, id, status, 0, serialize(value));
-  } catch (e) {
-    // A ThreadPool result may hold shared memory, which only postMessage carries.
-    if (port !== null) {
-      try {
-        port.postMessage([taskId, value]);
-        return encodeResult(taskId, id, status, RESULT_VALUE_ON_PORT, null);
-      } catch {
-        // fall through: not sendable at all
-      }
+function encodeOutcome(taskId: number, id: number, status: number, value: unknown, single: boolean, port: MessagePort | null): Buffer {
+  const singleFlag = single ? RESULT_SINGLE : 0;
+  if (status === RESULT_OK) {
+    if (single ? typeof value === 'number' : Array.isArray(value) && allNumbers(value)) {
+      return encodeResult(taskId, id, status, RESULT_NUMBERS | singleFlag, numbersBody(single ? [value as number] : (value as number[])));
     }
-    return encodeResult(taskId, id, RESULT_ERROR, 0, serialize(errorRecord(unsendable(e))));
+  }
+  try {
+    // Shared memory: v8 serialization would copy a view of it. A ThreadPool result keeps it
+    // shared through postMessage; a Pool result cannot carry it (ERR_NOT_SHAREABLE).
+    if (port === null) assertNoSharedMemory(value, "a Pool task's result");
+    else if (hasSharedMemory(value)) {
+      port.postMessage([taskId, value]);
+      return encodeResult(taskId, id, status, RESULT_VALUE_ON_PORT | singleFlag, null);
+    }
+    return encodeResult(taskId, id, status, singleFlag, serialize(value));
+  } catch (e) {
+    const err = (e as { code?: string }).code === 'ERR_NOT_SHAREABLE' ? e : unsendable(e);
+    return encodeResult(taskId, id, RESULT_ERROR, singleFlag, serialize(errorRecord(err)));
   }
 }
+
 
 function fromPort(port: MessagePort, taskId: number, early: Map<number, unknown[][]>): unknown[][] {
   for (;;) {

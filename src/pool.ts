@@ -5,7 +5,7 @@ import { invalidArgType, outOfRange } from './errors';
 import { PoolCore, Task, WorkerKind } from './pool-core';
 import { PoolIterator } from './pool-iterator';
 import { TASK_SINGLE } from './pool-protocol';
-import { defaultChunksize, EncodedCalls, encodeCalls, makeTask, releaseCalls, targetOf } from './pool-tasks';
+import { defaultChunksize, EncodedCalls, encodeCalls, encodeItems, makeTask, releaseCalls, targetOf } from './pool-tasks';
 import { cpuCount } from './process';
 import { assertNoSharedMemory } from './queue';
 import { ExportRef } from './target';
@@ -126,11 +126,14 @@ export class Pool {
     const core = this.#core;
     core.checkRunning();
     const target = targetOf(fn, exportedTarget(fn, 'target'));
-    const calls = Array.from(iterable, (item) => callOf(item, star));
+    const calls = star ? Array.from(iterable, (item) => callOf(item, true)) : Array.from(iterable);
     const per = size ?? defaultChunksize(calls.length, core.size);
     const encoded: EncodedCalls[] = [];
     try {
-      for (let i = 0; i < calls.length; i += per) encoded.push(encodeCalls(this.#kind, calls.slice(i, i + per)));
+      for (let i = 0; i < calls.length; i += per) {
+        const chunk = calls.slice(i, i + per);
+        encoded.push(star ? encodeCalls(this.#kind, chunk as unknown[][]) : encodeItems(this.#kind, chunk));
+      }
     } catch (e) {
       for (const c of encoded) releaseCalls(c);
       throw e;
@@ -147,7 +150,7 @@ export class Pool {
           resultInternals.settle(result, false, value);
           return;
         }
-        const values = value as R[];
+        const values = value as ArrayLike<R>;
         for (let i = 0; i < values.length; i++) out[n * per + i] = values[i];
         if (--left === 0) resultInternals.settle(result, true, out);
       }),
@@ -183,7 +186,7 @@ export class Pool {
       next(): Task | undefined {
         while (!finished) {
           const n = index++;
-          const calls: unknown[][] = [];
+          const calls: unknown[] = [];
           try {
             while (calls.length < per) {
               const step = input.next();
@@ -191,7 +194,7 @@ export class Pool {
                 finished = true;
                 break;
               }
-              calls.push([step.value]);
+              calls.push(step.value);
             }
           } catch (e) {
             // The input failed: its error takes this chunk's place, and the input ends there.
@@ -206,7 +209,7 @@ export class Pool {
           }
           let encoded: EncodedCalls;
           try {
-            encoded = encodeCalls(kind, calls);
+            encoded = encodeItems(kind, calls);
           } catch (e) {
             results.chunkDone(n, false, e);
             if (finished) results.inputEnded(n + 1);

@@ -109,6 +109,16 @@ export function assertNoSharedMemory(value: unknown, what: string, seen = new Se
   for (const v of children) assertNoSharedMemory(v, what, seen);
 }
 
+/** Whether `value` holds a SharedArrayBuffer or a view of one, anywhere inside. */
+export function hasSharedMemory(value: unknown): boolean {
+  try {
+    assertNoSharedMemory(value, '');
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Whether `putItem` would serialize `item` (done once, before the first attempt). */
 function needsSerializer(item: unknown): boolean {
   return typeof item === 'object' && item !== null && !(item instanceof Uint8Array);
