@@ -4,6 +4,7 @@
 // thread waits, once per function.
 import { Worker } from 'node:worker_threads';
 import { coded } from './errors';
+import { tsxApiUrl } from './loader-hooks';
 import { ExportRef, locate, notExported } from './target';
 
 const checked = new WeakSet<Function>();
@@ -17,9 +18,9 @@ const FAILED = 3;
 
 const CHECKER = `
 const { workerData } = require('node:worker_threads');
-const { ref, state, text } = workerData;
+const { ref, state, text, tsx } = workerData;
 const same = (v) => typeof v === 'function' && Function.prototype.toString.call(v) === ref.source;
-import(ref.url).then(
+(tsx ? import(tsx).then((api) => api.register()) : Promise.resolve()).then(() => import(ref.url)).then(
   (ns) => {
     const found = same(ns[ref.name]) || Object.values(ns).filter(same).length === 1;
     Atomics.store(state, 0, found ? ${FOUND} : ${MISSING});
@@ -46,7 +47,7 @@ export function exportedTarget(fn: Function, what: string): ExportRef {
 function checkEsmExport(fn: Function, ref: ExportRef, what: string): void {
   const state = new Int32Array(new SharedArrayBuffer(8));
   const text = new Uint8Array(new SharedArrayBuffer(2048));
-  const worker = new Worker(CHECKER, { eval: true, workerData: { ref, state, text }, stdout: true, stderr: true });
+  const worker = new Worker(CHECKER, { eval: true, workerData: { ref, state, text, tsx: tsxApiUrl(process.execArgv) }, stdout: true, stderr: true });
   worker.unref();
   try {
     Atomics.wait(state, 0, 0, CHECK_TIMEOUT_MS);

@@ -9,6 +9,7 @@ import { native } from './native';
 import '../index';
 import { revive } from './share';
 import { sleep } from './sleep';
+import { inheritTsx } from './loader-hooks';
 import { load } from './target';
 import { Thread, threadInternals, ThreadSpec } from './thread';
 
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   native.threadAtExit(spec.record, Event.handleOf(started));
   let thread: Thread;
   try {
+    await inheritTsx();
     const target = spec.target ? await load(spec.target, 'target') : undefined;
     const cls = spec.subclass ? ((await load(spec.subclass, 'Thread subclass')) as typeof Thread) : Thread;
     const options = { target, name: spec.name, args: revive(spec.args) as unknown[], daemon: spec.daemon, kwargs: revive(spec.kwargs) as Record<string, unknown> | undefined };
