@@ -511,6 +511,8 @@ export class PoolCore implements ResultPump {
     if (this.#state === State.Terminated) return;
     const wasBroken = this.#state === State.Broken;
     this.#state = State.Terminated;
+    // Results that have arrived count; the rest fails.
+    this.#drain();
     if (!wasBroken) this.#failOutstanding(coded(Error, 'ERR_POOL_TERMINATED', 'the pool was terminated before this task completed'));
     this.#killWorkers();
     this.#disarm();
@@ -538,11 +540,22 @@ export class PoolCore implements ResultPump {
   }
 
   #killWorkers(): void {
-    for (const slot of this.#slots.values()) slot.gone = true;
+    // A thread terminated before its bootstrap has run never reports its end (its done-Event
+    // is set by the thread itself), so join() would wait for ever: a thread not yet known to
+    // run is told to stop instead, its inbox emptied first so that it runs nothing.
+    const unstarted = new Set<Process | Thread>();
+    for (const slot of this.#slots.values()) {
+      slot.gone = true;
+      if (slot.handle instanceof Thread && !slot.ready) {
+        while (Queue.tryGet(slot.inbox, NONE) !== NONE);
+        slot.inbox.put(null);
+        unstarted.add(slot.handle);
+      }
+    }
     this.#slots.clear();
     for (const h of this.#handles) {
       if (h instanceof Process) h.terminate();
-      else void threadInternals.terminate(h);
+      else if (!unstarted.has(h)) void threadInternals.terminate(h);
     }
   }
 
