@@ -1,6 +1,6 @@
 // Python's multiprocessing.pool.AsyncResult, also a PromiseLike: `await pool.applyAsync(...)`.
 import { coded } from './errors';
-import { timeoutMs } from './validate';
+import { signalOf, timeoutMs, WaitOptions } from './validate';
 
 /** Python's multiprocessing.TimeoutError: AsyncResult.get() gave up waiting. */
 export class TimeoutError extends Error {
@@ -34,7 +34,8 @@ interface Waiter<R> {
 
 interface Internals {
   create<R>(pump: ResultPump, callback?: (r: R) => void, errorCallback?: (e: Error) => void): AsyncResult<R>;
-  settle<R>(r: AsyncResult<R>, ok: boolean, value: unknown): void;
+  /** `callbacks: false`: ready at once without them (Python's map of nothing). */
+  settle<R>(r: AsyncResult<R>, ok: boolean, value: unknown, callbacks?: boolean): void;
   settled(r: AsyncResult<unknown>): boolean;
 }
 /** @internal */
@@ -68,33 +69,49 @@ export class AsyncResult<R> implements PromiseLike<R> {
     return this.#value as R;
   }
 
-  getAsync(timeout?: number): Promise<R> {
+  /** The Promise form of get(); `options.signal` aborts the wait (not the task). */
+  getAsync(timeout?: number, options?: WaitOptions): Promise<R> {
     let t: number;
+    let signal: AbortSignal | undefined;
     try {
       t = timeoutMs(timeout);
+      signal = signalOf(options);
     } catch (e) {
       return Promise.reject(e);
     }
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#state === State.Pending) this.#pump.poll();
     if (this.#state === State.Ok) return Promise.resolve(this.#value as R);
     if (this.#state === State.Failed) return Promise.reject(this.#value);
     if (t === 0) return Promise.reject(new TimeoutError());
     return new Promise<R>((resolve, reject) => {
-      const waiter: Waiter<R> = { resolve, reject };
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stop = (): void => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        stop();
+        reject(signal!.reason);
+      };
+      const waiter: Waiter<R> = {
+        resolve: (v) => {
+          stop();
+          resolve(v);
+        },
+        reject: (e) => {
+          stop();
+          reject(e);
+        },
+      };
       if (t > 0) {
-        const timer = setTimeout(() => {
-          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        timer = setTimeout(() => {
+          stop();
           reject(new TimeoutError());
         }, t);
-        waiter.resolve = (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        };
-        waiter.reject = (e) => {
-          clearTimeout(timer);
-          reject(e);
-        };
       }
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
       this.#pump.arm();
     });
@@ -119,13 +136,13 @@ export class AsyncResult<R> implements PromiseLike<R> {
     return this.#state === State.Ok;
   }
 
-  #settle(ok: boolean, value: unknown): void {
+  #settle(ok: boolean, value: unknown, callbacks: boolean): void {
     if (this.#state !== State.Pending) return;
     // The callback runs before the result is ready, as in Python; an error it throws is the
     // program's, reported as an uncaught exception (not as the task's).
     try {
-      if (ok) this.#callback?.(value as R);
-      else this.#errorCallback?.(value as Error);
+      if (callbacks && ok) this.#callback?.(value as R);
+      else if (callbacks) this.#errorCallback?.(value as Error);
     } catch (e) {
       process.nextTick(() => {
         throw e;
@@ -133,9 +150,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
     }
     this.#state = ok ? State.Ok : State.Failed;
     this.#value = value;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) {
+    for (const w of [...this.#waiters]) {
       if (ok) w.resolve(value as R);
       else w.reject(value);
     }
@@ -144,7 +159,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
   static {
     resultInternals = {
       create: (pump, callback, errorCallback) => new AsyncResult(pump, callback, errorCallback),
-      settle: (r, ok, value) => r.#settle(ok, value),
+      settle: (r, ok, value, callbacks = true) => r.#settle(ok, value, callbacks),
       settled: (r) => r.#state !== State.Pending,
     };
   }

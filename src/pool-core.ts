@@ -158,6 +158,8 @@ export class PoolCore implements ResultPump {
   readonly #inFlight = new Map<number, Task>();
   readonly #completions = new Deque<() => void>();
   readonly #idleWaiters: Array<() => void> = [];
+  /** Threads stopped through their inbox, which must not be terminated (see #killWorkers). */
+  readonly #toldToStop = new Set<Process | Thread>();
   #state = State.Running;
   #brokenBy: Error | undefined;
   #armed: AbortController | undefined;
@@ -180,10 +182,12 @@ export class PoolCore implements ResultPump {
     const slots = [...this.#slots.values()];
     let failed: WorkerSlot | undefined;
     this.runUntil(() => {
+      // An initializer that throws ends the wait too: calls then report it.
+      if (this.#state !== State.Running) return true;
       failed = slots.find((s) => s.gone && !s.ready);
       return failed !== undefined || slots.every((s) => s.ready);
     }, -1);
-    if (failed !== undefined) {
+    if (failed !== undefined && this.#state === State.Running) {
       const why = failed.describe();
       this.terminate();
       throw coded(Error, 'ERR_WORKER_START', `the pool's ${why} before it started running`);
@@ -543,19 +547,18 @@ export class PoolCore implements ResultPump {
     // A thread terminated before its bootstrap has run never reports its end (its done-Event
     // is set by the thread itself), so join() would wait for ever: a thread not yet known to
     // run is told to stop instead, its inbox emptied first so that it runs nothing.
-    const unstarted = new Set<Process | Thread>();
     for (const slot of this.#slots.values()) {
       slot.gone = true;
       if (slot.handle instanceof Thread && !slot.ready) {
         while (Queue.tryGet(slot.inbox, NONE) !== NONE);
         slot.inbox.put(null);
-        unstarted.add(slot.handle);
+        this.#toldToStop.add(slot.handle);
       }
     }
     this.#slots.clear();
     for (const h of this.#handles) {
       if (h instanceof Process) h.terminate();
-      else if (!unstarted.has(h)) void threadInternals.terminate(h);
+      else if (!this.#toldToStop.has(h)) void threadInternals.terminate(h);
     }
   }
 

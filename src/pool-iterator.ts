@@ -22,11 +22,22 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
   #total: number | undefined;
   #ended: Error | undefined;
   #waiters: Array<() => void> = [];
+  #closed = false;
+  readonly #onClose: () => void;
 
-  /** @internal */
-  constructor(pump: ResultPump, ordered: boolean) {
+  /** @internal `onClose`: the consumer stopped early (break): stop reading the input. */
+  constructor(pump: ResultPump, ordered: boolean, onClose: () => void) {
     this.#pump = pump;
     this.#ordered = ordered;
+    this.#onClose = onClose;
+  }
+
+  /** A loop left early (`break`, `return`, a throw in its body): no more input is read;
+   * tasks already handed out finish and their results are dropped. */
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onClose();
   }
 
   /** @internal A chunk's outcome: its results, or the error it failed with. */
@@ -63,6 +74,7 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
 
   /** The next result if it is here; undefined if it is not yet. Throws a failed chunk's error. */
   #take(): IteratorResult<R> | undefined {
+    if (this.#closed) return { done: true, value: undefined };
     for (;;) {
       if (this.#pos < this.#current.length) return { done: false, value: this.#current[this.#pos++] as R };
       let chunk: Chunk | undefined;
@@ -115,10 +127,22 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
   }
 
   [Symbol.iterator](): Iterator<R> {
-    return { next: () => this.next() };
+    return {
+      next: () => this.next(),
+      return: (value?: unknown) => {
+        this.#close();
+        return { done: true, value: value as R };
+      },
+    };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<R> {
-    return { next: () => this.nextAsync() };
+    return {
+      next: () => this.nextAsync(),
+      return: async (value?: unknown) => {
+        this.#close();
+        return { done: true, value: value as R };
+      },
+    };
   }
 }

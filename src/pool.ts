@@ -10,6 +10,7 @@ import { cpuCount } from './process';
 import { assertNoSharedMemory } from './queue';
 import { ExportRef } from './target';
 import { exportedTarget } from './target-check';
+import { signalOf, WaitOptions } from './validate';
 
 export interface PoolOptions {
   /** Number of workers; default cpuCount(). */
@@ -155,7 +156,8 @@ export class Pool {
         if (--left === 0) resultInternals.settle(result, true, out);
       }),
     );
-    if (tasks.length === 0) resultInternals.settle(result, true, out);
+    // Python calls no callback for a map of nothing.
+    if (tasks.length === 0) resultInternals.settle(result, true, out, false);
     else core.submitAll(tasks);
     return result;
   }
@@ -178,10 +180,14 @@ export class Pool {
     core.checkRunning();
     const target = targetOf(fn, exportedTarget(fn, 'target'));
     const input = iterable[Symbol.iterator]();
-    const results = new PoolIterator<R>(core, ordered);
     const kind = this.#kind;
     let index = 0;
     let finished = false;
+    const results = new PoolIterator<R>(core, ordered, () => {
+      if (finished) return;
+      finished = true;
+      input.return?.();
+    });
     core.addFeeder({
       next(): Task | undefined {
         while (!finished) {
@@ -242,12 +248,32 @@ export class Pool {
     this.#core.join();
   }
 
-  joinAsync(): Promise<void> {
+  /** `options.signal` stops the waiting, not the pool. */
+  joinAsync(options?: WaitOptions): Promise<void> {
+    let joined: Promise<void>;
+    let signal: AbortSignal | undefined;
     try {
-      return this.#core.joinAsync();
+      signal = signalOf(options);
+      joined = this.#core.joinAsync();
     } catch (e) {
       return Promise.reject(e);
     }
+    if (signal === undefined) return joined;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      joined.then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
   }
 
   /** `using pool = new Pool()`: terminate() at the end of the block, as Python's `with`. */

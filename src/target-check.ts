@@ -7,7 +7,8 @@ import { coded } from './errors';
 import { tsxApiUrl } from './loader-hooks';
 import { ExportRef, locate, notExported } from './target';
 
-const checked = new WeakSet<Function>();
+/** Functions checked: undefined when exported, else the error to throw again. */
+const checked = new WeakMap<Function, Error | undefined>();
 
 const CHECK_TIMEOUT_MS = 60_000;
 
@@ -37,9 +38,17 @@ const same = (v) => typeof v === 'function' && Function.prototype.toString.call(
 /** Where the exported `fn` is; throws ERR_TARGET_NOT_EXPORTED when it is not exported. */
 export function exportedTarget(fn: Function, what: string): ExportRef {
   const ref = locate(fn, what);
-  if (ref.kind === 'esm' && !checked.has(fn)) {
-    checkEsmExport(fn, ref, what);
-    checked.add(fn);
+  if (ref.kind === 'esm') {
+    if (!checked.has(fn)) {
+      try {
+        checkEsmExport(fn, ref, what);
+        checked.set(fn, undefined);
+      } catch (e) {
+        checked.set(fn, e as Error);
+      }
+    }
+    const err = checked.get(fn);
+    if (err !== undefined) throw err;
   }
   return ref;
 }
