@@ -311,6 +311,11 @@ for (const Kind of KINDS) {
         if (got.length === 10) break;
       }
       t.deepEqual(got, squares(range(10)));
+      // Leaving the loop stopped the input (the generator was closed): the pool goes idle,
+      // so close() + join() return, and a later call runs.
+      t.deepEqual(pool.map(T.square, [5, 6]), [25, 36], 'the pool still serves other calls');
+      pool.close();
+      await within(pool.joinAsync(), LONG, 'close() + joinAsync() after a loop left early');
     }
     {
       const pool = makePool(t, Kind, 2);
