@@ -10,6 +10,7 @@
 import { MessageChannel, MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { ResultPump } from './async-result';
 import { coded } from './errors';
+import { native } from './native';
 import { Process, processInternals } from './process';
 import {
   decodeBody,
@@ -29,6 +30,7 @@ import { EmptyError, Queue } from './queue';
 import { revive } from './share';
 import { ExportRef } from './target';
 import { Thread, threadInternals } from './thread';
+import { ABORTED } from './wait-async';
 
 export type WorkerKind = 'process' | 'thread';
 
@@ -83,6 +85,7 @@ const QUICK_DEPTH = 64;
 const QUICK_TASK_MS = 1;
 
 const NONE = Symbol('none');
+const ARRIVED = Symbol('arrived');
 
 class WorkerSlot {
   readonly assigned = new Set<number>();
@@ -162,7 +165,8 @@ export class PoolCore implements ResultPump {
   readonly #toldToStop = new Set<Process | Thread>();
   #state = State.Running;
   #brokenBy: Error | undefined;
-  #armed: AbortController | undefined;
+  /** The armed wait on the result queue: its native id, or ARRIVED while a turn is scheduled. */
+  #armed: number | typeof ARRIVED | undefined;
   #disarmScheduled = false;
   #stopsSent = false;
   #lastDeathCheck = 0;
@@ -461,19 +465,25 @@ export class PoolCore implements ResultPump {
   arm(): void {
     if (this.#armed !== undefined || this.#outstanding() === 0) return;
     if (this.#state === State.Terminated || this.#state === State.Broken) return;
-    const ac = new AbortController();
-    this.#armed = ac;
-    this.#results.getAsync(undefined, { signal: ac.signal }).then(
-      (m) => {
+    const wait = Queue.waitArrival(this.#results);
+    if (wait === undefined) {
+      // Something is there (or being put): handle it on the next turn of the event loop.
+      this.#armed = ARRIVED;
+      setImmediate(() => {
         this.#armed = undefined;
-        this.#handle(m);
         this.poll();
         this.arm();
-      },
-      () => {
-        if (this.#armed === ac) this.#armed = undefined;
-      },
-    );
+      });
+      return;
+    }
+    const [id, outcome] = wait;
+    this.#armed = id;
+    void outcome.then((r) => {
+      if (this.#armed === id) this.#armed = undefined;
+      if (r === ABORTED) return;
+      this.poll();
+      this.arm();
+    });
   }
 
   #afterFlush(): void {
@@ -492,9 +502,10 @@ export class PoolCore implements ResultPump {
   }
 
   #disarm(): void {
-    const ac = this.#armed;
+    const id = this.#armed;
+    if (typeof id !== 'number') return;
     this.#armed = undefined;
-    ac?.abort();
+    native.abortWait(id);
   }
 
   #sendStops(): void {

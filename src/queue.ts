@@ -266,6 +266,15 @@ export class Queue<T = unknown> {
     return v === EMPTY ? empty : (decode(v) as T);
   }
 
+  /** @internal A Promise-form wait for an item to arrive, or undefined when one may be there
+   * already: the native wait's id (for native.abortWait) and its outcome (ABORTED if so).
+   * Lighter than getAsync with an AbortSignal, for a pool's result loop. */
+  static waitArrival(q: Queue<unknown>): [number, Promise<number>] | undefined {
+    const seen = Atomics.load(memory, q.#w + NOT_EMPTY) >>> 0;
+    if (q.qsize() > 0) return undefined;
+    return native.waitAsync(Op.QueueChange, q.#h, -1, NOT_EMPTY, seen);
+  }
+
   /** @internal */
   protected static handleOf(q: Queue): number {
     return q.#h;

@@ -3,7 +3,7 @@ import { native, Op } from './native';
 import { signalOf } from './validate';
 
 /** What an aborted wait resolves with (binding/agent.rs). */
-const ABORTED = -Infinity;
+export const ABORTED = -Infinity;
 
 /** Resolves with the wait's result number; an abort rejects with the signal's reason and
  * leaves the primitive as if the wait never happened (a Condition first takes its lock back). */

@@ -7,7 +7,7 @@ use crate::napi::{Deferred, Env, JsError, JsResult, Ref, Tsfn, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering::*};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 pub struct Agent {
     /// Owner id of this thread in RLocks (unique across threads and processes).
@@ -34,7 +34,8 @@ const ABORTED: f64 = f64::NEG_INFINITY;
 
 /// Collects outcomes from the dispatcher thread and wakes the JavaScript thread once per batch.
 struct PromiseSink {
-    tsfn: Mutex<Option<Tsfn>>,
+    /// Read-locked to call or (un)ref it, from any thread at once; written at teardown.
+    tsfn: RwLock<Option<Tsfn>>,
     outbox: Mutex<Vec<(u64, Outcome)>>,
     scheduled: AtomicBool,
 }
@@ -46,7 +47,7 @@ impl Sink for PromiseSink {
             .unwrap_or_else(|e| e.into_inner())
             .push((id, outcome));
         if !self.scheduled.swap(true, AcqRel) {
-            if let Some(t) = self.tsfn.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            if let Some(t) = self.tsfn.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
                 t.call();
             }
         }
@@ -64,7 +65,7 @@ impl Agent {
             return Ok(a);
         }
         let sink = Arc::new(PromiseSink {
-            tsfn: Mutex::new(None),
+            tsfn: RwLock::new(None),
             outbox: Mutex::new(Vec::new()),
             scheduled: AtomicBool::new(false),
         });
@@ -73,7 +74,7 @@ impl Agent {
                 agent.settle_delivered(env);
             }
         }))?;
-        *sink.tsfn.lock().unwrap_or_else(|e| e.into_inner()) = Some(tsfn);
+        *sink.tsfn.write().unwrap_or_else(|e| e.into_inner()) = Some(tsfn);
         let probe = if is_worker {
             Some(env.reference(env.function("probe", noop)?)?)
         } else {
@@ -87,7 +88,7 @@ impl Agent {
             async_wait::abandon_agent(id);
             if let Some(t) = teardown_sink
                 .tsfn
-                .lock()
+                .write()
                 .unwrap_or_else(|e| e.into_inner())
                 .take()
             {
@@ -163,7 +164,7 @@ impl Agent {
         if let Some(t) = self
             .sink
             .tsfn
-            .lock()
+            .read()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
         {

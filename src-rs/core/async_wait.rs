@@ -83,12 +83,17 @@ enum Step {
     Move(Op, Off),
 }
 
+/// A finished wait's outcome, delivered once the engine's lock is released: a sink wakes a
+/// JavaScript thread, which may at once want the engine (or a lock the sink takes) itself.
+type Delivery = (Arc<dyn Sink>, u64, Outcome);
+
 #[derive(Default)]
 pub struct Engine {
     next_id: u64,
     waiters: HashMap<u64, Waiter>,
     by_block: HashMap<Off, Vec<u64>>,
     deadlines: BTreeSet<(Instant, u64)>,
+    ready: Vec<Delivery>,
 }
 
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
@@ -100,7 +105,18 @@ fn engine() -> MutexGuard<'static, Option<Engine>> {
 
 fn with_engine<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
     let mut g = engine();
-    f(g.get_or_insert_with(Engine::default))
+    let e = g.get_or_insert_with(Engine::default);
+    let r = f(e);
+    let ready = std::mem::take(&mut e.ready);
+    drop(g);
+    deliver(ready);
+    r
+}
+
+fn deliver(ready: Vec<Delivery>) {
+    for (sink, id, outcome) in ready {
+        sink.deliver(id, outcome);
+    }
 }
 
 pub enum Started {
@@ -145,9 +161,15 @@ pub fn recheck_here(block: Off) -> bool {
         Err(TryLockError::Poisoned(p)) => p.into_inner(),
         Err(TryLockError::WouldBlock) => return false,
     };
-    if let Some(e) = g.as_mut() {
-        e.recheck(block);
-    }
+    let ready = match g.as_mut() {
+        Some(e) => {
+            e.recheck(block);
+            std::mem::take(&mut e.ready)
+        }
+        None => Vec::new(),
+    };
+    drop(g);
+    deliver(ready);
     true
 }
 
@@ -269,7 +291,7 @@ impl Engine {
             None => return,
         };
         if let Some(outcome) = self.advance(id) {
-            sink.deliver(id, outcome);
+            self.ready.push((sink, id, outcome));
         }
     }
 
@@ -326,7 +348,7 @@ impl Engine {
                 Some(outcome) => {
                     let w = self.remove(id).expect("present");
                     arena().release(w.owner);
-                    w.sink.deliver(id, outcome);
+                    self.ready.push((w.sink, id, outcome));
                 }
                 None => self.advance_and_deliver(id),
             }

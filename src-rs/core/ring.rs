@@ -46,7 +46,11 @@ fn ring_from(off: Off, here: bool) {
     if a.header_of(off).async_waiters.load(SeqCst) == 0 {
         return;
     }
-    let own = if here { SLOT.get().map(|&i| &a.procs()[i]) } else { None };
+    let own = if here {
+        SLOT.get().map(|&i| &a.procs()[i])
+    } else {
+        None
+    };
     for slot in a.procs_in_use() {
         if slot.pid.load(Relaxed) != 0 && slot.active.load(SeqCst) > 0 {
             if own.is_some_and(|o| std::ptr::eq(o, slot)) && super::async_wait::recheck_here(off) {
