@@ -1,68 +1,37 @@
 // Runs the compiled TypeScript ports of the seed's multiprocessing examples
 // (dist/examples/multiprocessing-*.js) and checks that each shows what the seed shows.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { procStat, runNode } from './helpers/util.mjs';
 
 /** The parent pid of `pid` (from /proc/<pid>/stat), or null when it is gone. */
 function ppidOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return null;
-  }
+  const fields = procStat(pid);
+  return fields === null ? null : Number(fields[1]);
 }
 
 /**
  * Runs one example to its end (SIGKILLed after `timeout` ms, and in t.teardown if still
- * running) with EXAMPLE_SPEED=10 unless `env` says otherwise. Each `pid:N` printed is looked
- * up in /proc as soon as it is printed (the process is alive then): `parents` maps it to its
- * parent pid. Resolves { code, signal, killed, stdout, stderr, lines (non-empty), pid, parents }.
+ * running; its children end with it, as a parent's death ends its Processes) with
+ * EXAMPLE_SPEED=10 unless `env` says otherwise. Each `pid:N` printed is looked up in /proc as
+ * soon as it is printed (the process is alive then): `parents` maps it to its parent pid.
+ * Resolves { code, signal, killed, stdout, stderr, lines (non-empty), pid, parents }.
  */
-function run(t, name, env = {}, timeout = 30_000) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`dist/examples/${name}.js`], {
-      cwd: root,
-      env: { ...process.env, EXAMPLE_SPEED: '10', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let ended = false;
-    t.teardown(() => {
-      // Its children end with it (a parent's death ends its Processes).
-      if (!ended) child.kill('SIGKILL');
-    });
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    const parents = new Map();
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      stdout += d;
-      partial += d;
-      const complete = partial.split('\n');
-      partial = complete.pop();
-      for (const line of complete) {
-        for (const m of line.matchAll(/pid:(\d+)/g)) {
-          const pid = Number(m[1]);
-          if (!parents.has(pid)) parents.set(pid, ppidOf(pid));
-        }
+async function run(t, name, env = {}, timeout = 30_000) {
+  let partial = '';
+  const parents = new Map();
+  const onStdout = (d) => {
+    partial += d;
+    const complete = partial.split('\n');
+    partial = complete.pop();
+    for (const line of complete) {
+      for (const m of line.matchAll(/pid:(\d+)/g)) {
+        const pid = Number(m[1]);
+        if (!parents.has(pid)) parents.set(pid, ppidOf(pid));
       }
-    });
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, timeout);
-    child.on('close', (code, signal) => {
-      ended = true;
-      clearTimeout(timer);
-      resolve({ code, signal, killed, stdout, stderr, lines: stdout.split('\n').filter((l) => l !== ''), pid: child.pid, parents });
-    });
-  });
+    }
+  };
+  const r = await runNode([`dist/examples/${name}.js`], { t, timeout, env: { EXAMPLE_SPEED: '10', ...env }, onStdout });
+  return { ...r, lines: r.stdout.split('\n').filter((l) => l !== ''), parents };
 }
 
 /** The example ended by itself, with status 0, within its time. */
@@ -80,6 +49,27 @@ function matches(lines, re) {
 function assertChildOfMain(t, r, childPid) {
   t.not(childPid, r.pid, 'the child prints a pid other than the main process\'s');
   t.is(r.parents.get(childPid), r.pid, `pid ${childPid} is a child of the main process ${r.pid}: the Process's pid`);
+}
+
+/**
+ * The check of the queue examples (multiprocessing-05 and -07): the example ended by itself;
+ * the worker printed ten numbers of random.randint(1, 100), each before putting it, and the
+ * boss printed the same numbers in the same order (FIFO), each after getting it. Returns the
+ * line numbers of the worker's lines (`doneAt`) and the boss's (`seenAt`).
+ */
+function assertWorkerToBoss(t, r) {
+  assertEnded(t, r);
+  const doneAt = r.lines.flatMap((l, i) => (/^已完成工作\d+\.\.\.$/.test(l) ? [i] : []));
+  const seenAt = r.lines.flatMap((l, i) => (/^已查看工作\d+\.\.\.$/.test(l) ? [i] : []));
+  const done = matches(r.lines, /^已完成工作(\d+)\.\.\.$/).map((m) => Number(m[1]));
+  const seen = matches(r.lines, /^已查看工作(\d+)\.\.\.$/).map((m) => Number(m[1]));
+  t.is(r.lines.length, 20, r.stdout);
+  t.is(done.length, 10, r.stdout);
+  t.true(done.every((n) => Number.isInteger(n) && n >= 1 && n <= 100), `random.randint(1, 100): ${done}`);
+  t.deepEqual(seen, done, 'the boss sees every number the worker put, in the order put (FIFO)');
+  // Each number is printed by the worker before it is put, and by the boss after it is got.
+  t.true(seenAt.every((at, k) => at > doneAt[k]), r.stdout);
+  return { doneAt, seenAt };
 }
 
 const ROUNDS = 5;
@@ -157,17 +147,7 @@ test('multiprocessing-05-queue: all ten numbers the worker puts in Queue(5) reac
   // port): at EXAMPLE_SPEED=4 a period is 250 ms, and the boss looks at the queue about that
   // long after each put, a wide margin.
   const r = await run(t, 'multiprocessing-05-queue', { EXAMPLE_SPEED: '4' });
-  assertEnded(t, r);
-  const doneAt = r.lines.flatMap((l, i) => (/^已完成工作\d+\.\.\.$/.test(l) ? [i] : []));
-  const seenAt = r.lines.flatMap((l, i) => (/^已查看工作\d+\.\.\.$/.test(l) ? [i] : []));
-  const done = matches(r.lines, /^已完成工作(\d+)\.\.\.$/).map((m) => Number(m[1]));
-  const seen = matches(r.lines, /^已查看工作(\d+)\.\.\.$/).map((m) => Number(m[1]));
-  t.is(r.lines.length, 20, r.stdout);
-  t.is(done.length, 10, r.stdout);
-  t.true(done.every((n) => Number.isInteger(n) && n >= 1 && n <= 100), `random.randint(1, 100): ${done}`);
-  t.deepEqual(seen, done, 'the boss sees every number the worker put, in the order put (FIFO)');
-  // Each number is printed by the worker before it is put, and by the boss after it is got.
-  t.true(seenAt.every((at, k) => at > doneAt[k]), r.stdout);
+  const { doneAt, seenAt } = assertWorkerToBoss(t, r);
   // The boss works while the worker still works (it does not wait for all ten).
   t.true(seenAt[0] < doneAt.at(-1), r.stdout);
 });
@@ -197,14 +177,5 @@ test('multiprocessing-07-manager-queue: a Manager().Queue() passed to two Pool t
   // As in multiprocessing-05, the boss stops when it finds the queue empty, one period behind
   // the worker: at EXAMPLE_SPEED=4 a period is 250 ms, a wide margin.
   const r = await run(t, 'multiprocessing-07-manager-queue', { EXAMPLE_SPEED: '4' });
-  assertEnded(t, r);
-  const doneAt = r.lines.flatMap((l, i) => (/^已完成工作\d+\.\.\.$/.test(l) ? [i] : []));
-  const seenAt = r.lines.flatMap((l, i) => (/^已查看工作\d+\.\.\.$/.test(l) ? [i] : []));
-  const done = matches(r.lines, /^已完成工作(\d+)\.\.\.$/).map((m) => Number(m[1]));
-  const seen = matches(r.lines, /^已查看工作(\d+)\.\.\.$/).map((m) => Number(m[1]));
-  t.is(r.lines.length, 20, r.stdout);
-  t.is(done.length, 10, r.stdout);
-  t.true(done.every((n) => Number.isInteger(n) && n >= 1 && n <= 100), `random.randint(1, 100): ${done}`);
-  t.deepEqual(seen, done, 'every item passes through the queue, in the order put');
-  t.true(seenAt.every((at, k) => at > doneAt[k]), r.stdout);
+  assertWorkerToBoss(t, r);
 });

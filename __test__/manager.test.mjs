@@ -7,53 +7,17 @@ import ava from 'ava';
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { assertThrowsCode, delay, DIST, nt, startWorker, within } from './helpers/util.mjs';
+import { assertThrowsCode, delay, DIST, ended, nt, recv, startChild, startWorker, within } from './helpers/util.mjs';
 import * as T from './fixtures/manager-targets.mjs';
 
 // Serial: the concurrency tests start several children each, and the reference count test
 // measures this process's collections.
 const test = ava.serial;
-const { Manager, SharedDict, SharedList, Queue, JoinableQueue, EmptyError, Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Value, SharedArray, Process, Thread } = nt;
+const { Manager, SharedDict, SharedList, Queue, JoinableQueue, Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Value, SharedArray } = nt;
 const { native } = createRequire(import.meta.url)(DIST.replace(/index\.js$/, 'src/native.js'));
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
-
-/** Starts `target(...args)` in a child process or a (daemon) worker Thread. Child processes
- * are SIGKILLed in t.teardown (a no-op once they have ended). */
-function start(t, kind, target, ...args) {
-  if (kind === 'process') {
-    const p = new Process({ target, args });
-    p.start();
-    t.teardown(() => {
-      try {
-        p.kill();
-      } catch {
-        // already closed
-      }
-    });
-    return p;
-  }
-  const th = new Thread({ target, args, daemon: true });
-  th.start();
-  return th;
-}
-
-/** Waits (async, bounded) for `child` to end; a Process must exit with code 0. */
-async function ended(t, child, ms = 15_000) {
-  await within(child.joinAsync(), ms, `${child.name} to end`);
-  if (child instanceof Process) t.is(child.exitcode, 0, `${child.name} exit code`);
-}
-
-/** The next item of `q` without blocking the event loop (bounded). */
-async function recv(q, what = 'an item', ms = 10_000) {
-  try {
-    return await within(q.getAsync(ms), ms + 2000, what);
-  } catch (e) {
-    if (e instanceof EmptyError) throw new Error(`${what}: nothing came within ${ms} ms`);
-    throw e;
-  }
-}
 
 const KINDS = ['process', 'thread'];
 
@@ -442,7 +406,7 @@ for (const kind of KINDS) {
     const list = new SharedList();
     const dict = new SharedDict();
     const barrier = new Barrier(WRITERS);
-    const children = Array.from({ length: WRITERS }, (_, id) => start(t, kind, T.appendAndSet, list, dict, id, N, barrier));
+    const children = Array.from({ length: WRITERS }, (_, id) => startChild(t, kind, T.appendAndSet, list, dict, id, N, barrier));
     for (const c of children) await ended(t, c, 20_000);
 
     const items = list.toArray();
@@ -473,7 +437,7 @@ for (const kind of KINDS) {
     const list = new SharedList(['parent']);
     const inner = new SharedList(['x']);
     const out = new Queue();
-    const child = start(t, kind, T.nested, { box: { dict, list } }, new Map([['inner', inner]]), out);
+    const child = startChild(t, kind, T.nested, { box: { dict, list } }, new Map([['inner', inner]]), out);
     const r = await recv(out, 'the report of the target');
     await ended(t, child);
     t.deepEqual(
@@ -581,7 +545,7 @@ test('Manager objects work across processes: a Queue, Event, Value, Array, dict 
   const dict = m.dict();
   const list = m.list();
   const out = m.Queue();
-  const child = start(t, 'process', T.useManagerObjects, q, ev, value, arr, dict, list, out);
+  const child = startChild(t, 'process', T.useManagerObjects, q, ev, value, arr, dict, list, out);
   q.put({ hello: 'child' });
   const r = await recv(out, 'the report of the child');
   t.deepEqual(r, { queueIsQueue: true, evIsEvent: true, valueIsValue: true });

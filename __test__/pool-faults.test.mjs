@@ -7,8 +7,8 @@
 // every child script is killed after its timeout.
 import ava from 'ava';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { nt, ROOT, runNode, settledWithin, PENDING, since, until, within } from './helpers/util.mjs';
+import { gone, killStrays, nt, PENDING, recv, ROOT, runNode, settledWithin, until, within } from './helpers/util.mjs';
+import { LONG, makePool, range, rejection, settle, squares, workerKey } from './helpers/pool.mjs';
 import * as T from './fixtures/pool-targets.mjs';
 
 // Serial: workers are killed on purpose, and child scripts are timed.
@@ -17,74 +17,9 @@ const { Pool, ThreadPool, Queue, Event, Barrier, activeCount } = nt;
 const KINDS = [Pool, ThreadPool];
 const kindArg = (Kind) => (Kind === Pool ? 'process' : 'thread');
 
-/** Long enough for anything that should happen; a lost result fails instead of hanging. */
-const LONG = 10_000;
-
-const range = (n) => Array.from({ length: n }, (_, i) => i);
-const squares = (xs) => xs.map((x) => x * x);
-const workerKey = (w) => `${w.pid}:${w.threadId}`;
-
-/** A pool that is terminated and joined in t.teardown, whatever the outcome. */
-function makePool(t, Kind, options, joinMs = LONG) {
-  const pool = new Kind(options);
-  t.teardown(async () => {
-    pool.terminate();
-    await within(pool.joinAsync(), joinMs, 'joining the pool in teardown');
-  });
-  return pool;
-}
-
-const settle = (r, what = 'the result') => within(Promise.resolve(r), LONG, what);
-
-/** The error an AsyncResult (or promise) rejects with, within LONG ms; fails if it resolves. */
-async function rejection(t, r, what = 'the result') {
-  const s = await settledWithin(Promise.resolve(r), LONG);
-  if (s === PENDING) {
-    t.fail(`${what}: still pending after ${LONG} ms`);
-    return undefined;
-  }
-  if (!('error' in s)) {
-    t.fail(`${what}: expected a rejection, got ${JSON.stringify(s.value)}`);
-    return undefined;
-  }
-  return s.error;
-}
-
 function assertDied(t, e, what) {
   t.true(e instanceof Error, `${what}: an Error (${e?.constructor?.name}: ${e?.message})`);
   t.is(e?.code, 'ERR_WORKER_DIED', `${what}: code (${e?.message})`);
-}
-
-async function recv(q, what = 'an item') {
-  return within(q.getAsync(LONG), LONG + 2000, what);
-}
-
-/** The state letter of /proc/<pid>/stat, or null when there is no such process. */
-function procState(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return null;
-  }
-}
-
-/** Gone: no such process, or a zombie (an orphan that init has not reaped yet). */
-const gone = (pid) => {
-  const s = procState(pid);
-  return s === null || s === 'Z' || s === 'X';
-};
-
-/** SIGKILLs pids that are still running (teardown of tests whose child scripts start workers). */
-function killStrays(pids) {
-  for (const pid of pids) {
-    if (gone(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-bootstrap')) process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
 }
 
 /** The JSON lines of a child script's stdout, by their `step`. */
@@ -100,27 +35,6 @@ function steps(stdout) {
     }
   }
   return out;
-}
-
-/** Runs a child script of ours without core dumps (a heap overflow aborts); like runNode. */
-function runNoCore(args, { timeout = 30_000 } = {}) {
-  return new Promise((resolve) => {
-    const start = performance.now();
-    const child = spawn('/bin/sh', ['-c', 'ulimit -c 0; exec "$0" "$@"', process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, timeout);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: since(start), killed });
-    });
-  });
 }
 
 const describeRun = (r) => `exit ${r.code}, signal ${r.signal}, ${r.ms.toFixed(0)} ms${r.killed ? ' (killed: it hung)' : ''}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr.slice(-3000)}`;
@@ -169,7 +83,8 @@ for (const Kind of KINDS) {
   });
 
   test(`${K}: a task that runs out of memory fails with ERR_WORKER_DIED (blocking and async forms); the pool goes on`, async (t) => {
-    const r = await runNoCore(['--max-old-space-size=64', '__test__/fixtures/pool-oom.mjs', kindArg(Kind)], { timeout: 40_000 });
+    // Without core dumps: a worker's heap overflow aborts it.
+    const r = await runNode(['--max-old-space-size=64', '__test__/fixtures/pool-oom.mjs', kindArg(Kind)], { timeout: 40_000, coreDumps: false });
     const s = steps(r.stdout);
     const info = describeRun(r);
     t.false(r.killed, `the script hung: ${info}`);

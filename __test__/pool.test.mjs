@@ -13,12 +13,14 @@ import {
   assertTook,
   nt,
   PENDING,
+  recv,
   settledWithin,
   since,
   startWorker,
   until,
   within,
 } from './helpers/util.mjs';
+import { LONG, makePool, range, rejection, settle, squares, workerKey } from './helpers/pool.mjs';
 import * as T from './fixtures/pool-targets.mjs';
 
 const require = createRequire(import.meta.url);
@@ -28,44 +30,9 @@ const C = require('./fixtures/pool-targets.cjs');
 const test = ava.serial;
 const {
   Pool, ThreadPool, AsyncResult, TimeoutError, cpuCount, activeChildren, activeCount,
-  Lock, RLock, Event, Queue, Value, SharedArray, SharedDict, Manager, Barrier, EmptyError,
+  Lock, RLock, Event, Queue, Value, SharedArray, SharedDict, Manager, Barrier,
 } = nt;
 const KINDS = [Pool, ThreadPool];
-
-/** Long enough for anything that should happen; a lost result fails instead of hanging. */
-const LONG = 10_000;
-
-const range = (n) => Array.from({ length: n }, (_, i) => i);
-const squares = (xs) => xs.map((x) => x * x);
-/** A worker's identity, from a whereAmI/barrierWait/afterInit result. */
-const workerKey = (w) => `${w.pid}:${w.threadId}`;
-
-/** A pool that is terminated and joined in t.teardown, whatever the outcome. */
-function makePool(t, Kind, options) {
-  const pool = new Kind(options);
-  t.teardown(async () => {
-    pool.terminate();
-    await within(pool.joinAsync(), LONG, 'joining the pool in teardown');
-  });
-  return pool;
-}
-
-/** The value of an AsyncResult (or promise), within LONG ms. */
-const settle = (r, what = 'the result') => within(Promise.resolve(r), LONG, what);
-
-/** The error an AsyncResult (or promise) rejects with, within LONG ms; fails if it resolves. */
-async function rejection(t, r, what = 'the result') {
-  const s = await settledWithin(Promise.resolve(r), LONG);
-  if (s === PENDING) {
-    t.fail(`${what}: still pending after ${LONG} ms`);
-    return undefined;
-  }
-  if (!('error' in s)) {
-    t.fail(`${what}: expected a rejection, got ${JSON.stringify(s.value)}`);
-    return undefined;
-  }
-  return s.error;
-}
 
 /** What a synchronous call threw (undefined, and a failed assertion, if it did not throw). */
 function thrown(t, fn, what = 'the call') {
@@ -76,16 +43,6 @@ function thrown(t, fn, what = 'the call') {
   }
   t.fail(`${what} did not throw`);
   return undefined;
-}
-
-/** The next item of `q`, within LONG ms, without blocking the event loop. */
-async function recv(q, what = 'an item') {
-  try {
-    return await within(q.getAsync(LONG), LONG + 2000, what);
-  } catch (e) {
-    if (e instanceof EmptyError) throw new Error(`${what}: nothing came within ${LONG} ms`);
-    throw e;
-  }
 }
 
 function pidExists(pid) {

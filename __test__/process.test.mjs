@@ -1,10 +1,10 @@
 // Process, currentProcess, parentProcess, activeChildren, cpuCount, isMainModule in children,
 // and every shared primitive used across processes (API.md, "multiprocessing").
 import ava from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { assertThrowsCode, delay, nt, runNode, startWorker, within } from './helpers/util.mjs';
+import { assertThrowsCode, delay, gone, killStrays, nt, procState, runNode, startWorker, within } from './helpers/util.mjs';
 import * as targets from './fixtures/process-targets.mjs';
 
 const require = createRequire(import.meta.url);
@@ -82,38 +82,10 @@ function timedHere(fn) {
   return { value, ms: performance.now() - t0 };
 }
 
-/** The state letter of /proc/<pid>/stat, or null when there is no such process. */
-function procState(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return null;
-  }
-}
-
-/** Gone: no such process, or a zombie nobody reaps (this container's init does not). */
-const gone = (pid) => {
-  const s = procState(pid);
-  return s === null || s === 'Z' || s === 'X';
-};
-
 async function untilGone(pids, ms = 5000) {
   const t0 = performance.now();
   while (!pids.every(gone) && performance.now() - t0 < ms) await delay(20);
   return pids.filter((pid) => !gone(pid));
-}
-
-/** SIGKILLs pids that are still our children's process-bootstrap (teardown of runNode tests). */
-function killStrays(pids) {
-  for (const pid of pids) {
-    if (gone(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-bootstrap')) process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
 }
 
 /** After a failed start(): the Process is not alive and no child of it runs (or lingers). */

@@ -10,11 +10,14 @@ import {
   assertThrowsCode,
   assertTook,
   delay,
+  ended,
   nt,
+  recv,
   runNode,
   settledWithin,
   PENDING,
   since,
+  startChild,
   startWorker,
   until,
   within,
@@ -23,44 +26,8 @@ import * as T from './fixtures/queue-targets.mjs';
 
 // Serial: several tests block the main thread on purpose, and timed waits are measured.
 const test = ava.serial;
-const { Queue, JoinableQueue, EmptyError, FullError, Process, Thread, Lock, Barrier } = nt;
+const { Queue, JoinableQueue, EmptyError, FullError, Lock, Barrier } = nt;
 const KINDS = ['process', 'thread'];
-
-/** Starts `target(...args)` in a child process or a (daemon) worker Thread. Child processes
- * are SIGKILLed in t.teardown (a no-op once they have ended). */
-function start(t, kind, target, ...args) {
-  if (kind === 'process') {
-    const p = new Process({ target, args });
-    p.start();
-    t.teardown(() => {
-      try {
-        p.kill();
-      } catch {
-        // already closed
-      }
-    });
-    return p;
-  }
-  const th = new Thread({ target, args, daemon: true });
-  th.start();
-  return th;
-}
-
-/** Waits (async, bounded) for `child` to end; a Process must exit with code 0. */
-async function ended(t, child, ms = 15_000) {
-  await within(child.joinAsync(), ms, `${child.name} to end`);
-  if (child instanceof Process) t.is(child.exitcode, 0, `${child.name} exit code`);
-}
-
-/** The next item of `q` without blocking the event loop (bounded; a clear error if none). */
-async function recv(q, what = 'an item', ms = 10_000) {
-  try {
-    return await within(q.getAsync(ms), ms + 2000, what);
-  } catch (e) {
-    if (e instanceof EmptyError) throw new Error(`${what}: nothing came within ${ms} ms`);
-    throw e;
-  }
-}
 
 /** The next item of `q`, blocking this thread (bounded). */
 function recvSync(q, what = 'an item', ms = 10_000) {
@@ -289,8 +256,8 @@ test('undefined, null and Infinity wait for ever: blocking in a child process, a
   const full = new Queue(1);
   full.put('occupant');
   const fullOut = new Queue();
-  const getters = [undefined, null, Infinity].map((to) => start(t, 'process', T.getReport, q, out, true, to));
-  const putter = start(t, 'process', T.putReport, full, fullOut, 'waiting', undefined, null);
+  const getters = [undefined, null, Infinity].map((to) => startChild(t, 'process', T.getReport, q, out, true, to));
+  const putter = startChild(t, 'process', T.putReport, full, fullOut, 'waiting', undefined, null);
   for (let i = 0; i < 3; i++) t.is(await recv(out, 'ready'), 'ready');
   t.is(await recv(fullOut, 'ready'), 'ready');
   const pending = [undefined, null, Infinity].map((to) => q.getAsync(to));
@@ -321,7 +288,7 @@ const blockedGet = ava.macro({
   async exec(t, kind) {
     const q = new Queue();
     const out = new Queue();
-    const c = start(t, kind, T.getReport, q, out, true, foreverIn(kind));
+    const c = startChild(t, kind, T.getReport, q, out, true, foreverIn(kind));
     t.is(await recv(out, 'ready'), 'ready');
     await delay(150);
     t.true(out.empty(), `the ${kind} is still blocked in get()`);
@@ -340,7 +307,7 @@ for (const kind of KINDS) test(blockedGet, kind);
 const getHere = ava.macro({
   async exec(t, kind) {
     const q = new Queue();
-    const c = start(t, kind, T.putAfter, q, `from the ${kind}`, 300);
+    const c = startChild(t, kind, T.putAfter, q, `from the ${kind}`, 300);
     const t0 = performance.now();
     t.is(recvSync(q, 'the put from the child'), `from the ${kind}`);
     t.true(since(t0) >= 280, `get() returned after ${since(t0)} ms, before the put`);
@@ -354,7 +321,7 @@ const backPressure = ava.macro({
   async exec(t, kind) {
     const q = new Queue(2);
     const progress = new Queue();
-    const c = start(t, kind, T.putSeq, q, range(6, 1), progress);
+    const c = startChild(t, kind, T.putSeq, q, range(6, 1), progress);
     await until(() => progress.qsize() === 2, 10_000, 'two puts');
     await delay(200);
     t.is(progress.qsize(), 2, `the ${kind}'s third put() is blocked`);
@@ -380,7 +347,7 @@ const putHere = ava.macro({
     const q = new Queue(1);
     const out = new Queue();
     q.put('a');
-    const c = start(t, kind, T.getSeq, q, out, 1, 300);
+    const c = startChild(t, kind, T.getSeq, q, out, 1, 300);
     const t0 = performance.now();
     q.put('b', true, 10_000);
     t.true(since(t0) >= 280, `put() returned after ${since(t0)} ms, before the child's get`);
@@ -400,9 +367,9 @@ const timedThere = ava.macro({
     const out1 = new Queue();
     const out2 = new Queue();
     const out3 = new Queue();
-    start(t, kind, T.getReport, empty, out1, true, 150);
-    start(t, kind, T.putReport, full, out2, 'y', true, 150);
-    start(t, kind, T.nowaitReport, empty, full, out3);
+    startChild(t, kind, T.getReport, empty, out1, true, 150);
+    startChild(t, kind, T.putReport, full, out2, 'y', true, 150);
+    startChild(t, kind, T.nowaitReport, empty, full, out3);
     t.is(await recv(out1), 'ready');
     t.is(await recv(out2), 'ready');
     const g = await recv(out1);
@@ -430,7 +397,7 @@ const sizesThere = ava.macro({
     q.put('one');
     q.put(2);
     q.put({ three: 3 });
-    start(t, kind, T.inspectQueue, q, out);
+    startChild(t, kind, T.inspectQueue, q, out);
     const info = await recv(out);
     t.deepEqual(info, { isQueue: true, isJoinable: false, qsize: 3, empty: false, full: true, items: ['one', 2, { three: 3 }] });
     t.is(q.qsize(), 0, 'the child took every item');
@@ -450,13 +417,13 @@ const asyncInterop = ava.macro({
     const q = new Queue();
     const p = q.getAsync();
     await assertPending(t, p, 50, 'getAsync on an empty queue');
-    const c1 = start(t, kind, T.putAfter, q, 'x', 50);
+    const c1 = startChild(t, kind, T.putAfter, q, 'x', 50);
     t.is(await within(p, 10_000, 'getAsync'), 'x');
 
     // A get() blocked there is woken by putAsync() here.
     const q2 = new Queue();
     const out2 = new Queue();
-    const c2 = start(t, kind, T.getReport, q2, out2, true, foreverIn(kind));
+    const c2 = startChild(t, kind, T.getReport, q2, out2, true, foreverIn(kind));
     t.is(await recv(out2), 'ready');
     await delay(50);
     await within(q2.putAsync('y'), 5000, 'putAsync');
@@ -468,7 +435,7 @@ const asyncInterop = ava.macro({
     const pp = full.putAsync('b');
     await assertPending(t, pp, 50, 'putAsync on a full queue');
     const out3 = new Queue();
-    const c3 = start(t, kind, T.getSeq, full, out3, 1, 0);
+    const c3 = startChild(t, kind, T.getSeq, full, out3, 1, 0);
     await within(pp, 10_000, 'putAsync');
     t.is(await recv(out3), 'a');
     t.is(full.get(false), 'b');
@@ -477,7 +444,7 @@ const asyncInterop = ava.macro({
     const full2 = new Queue(1);
     full2.put('c');
     const out4 = new Queue();
-    const c4 = start(t, kind, T.putReport, full2, out4, 'd', true, foreverIn(kind));
+    const c4 = startChild(t, kind, T.putReport, full2, out4, 'd', true, foreverIn(kind));
     t.is(await recv(out4), 'ready');
     await delay(50);
     t.true(out4.empty(), 'the put() there is blocked');
@@ -488,7 +455,7 @@ const asyncInterop = ava.macro({
     // The async forms there, woken by blocking calls here.
     const q5 = new Queue();
     const out5 = new Queue();
-    start(t, kind, T.asyncReport, q5, out5, 'get', undefined, foreverIn(kind));
+    startChild(t, kind, T.asyncReport, q5, out5, 'get', undefined, foreverIn(kind));
     t.is(await recv(out5), 'ready');
     await delay(50);
     q5.put('z', true, 1000);
@@ -496,7 +463,7 @@ const asyncInterop = ava.macro({
     const full6 = new Queue(1);
     full6.put('e');
     const out6 = new Queue();
-    start(t, kind, T.asyncReport, full6, out6, 'put', 'f', 10_000);
+    startChild(t, kind, T.asyncReport, full6, out6, 'put', 'f', 10_000);
     t.is(await recv(out6), 'ready');
     await delay(50);
     t.true(out6.empty(), 'the putAsync() there waits');
@@ -505,7 +472,7 @@ const asyncInterop = ava.macro({
     t.is(full6.get(true, 1000), 'f');
     // Timed async forms there.
     const out7 = new Queue();
-    start(t, kind, T.asyncReport, new Queue(), out7, 'get', undefined, 100);
+    startChild(t, kind, T.asyncReport, new Queue(), out7, 'get', undefined, 100);
     t.is(await recv(out7), 'ready');
     const r7 = await recv(out7);
     t.like(r7, { ok: false, isEmpty: true, code: 'ERR_QUEUE_EMPTY' });
@@ -622,7 +589,7 @@ test('an aborted getAsync() rejects with the signal\'s reason and consumes nothi
 test('aborts racing with puts from a child process: each item goes to exactly one resolved getAsync() or stays queued', async (t) => {
   const q = new Queue();
   const N = 400;
-  const c = start(t, 'process', T.putSlowly, q, N);
+  const c = startChild(t, 'process', T.putSlowly, q, N);
   const reason = new Error('race');
   const got = [];
   const others = [];
@@ -705,10 +672,10 @@ test('close(): put/putNowait/putAsync on that handle -> ERR_QUEUE_CLOSED; other 
 
   // A child process's handle is open: it gets an item put before close() and puts its own.
   const out = new Queue();
-  const c1 = start(t, 'process', T.getSeq, q, out, 1, 0);
+  const c1 = startChild(t, 'process', T.getSeq, q, out, 1, 0);
   t.is(await recv(out), 'before-2');
   const out2 = new Queue();
-  const c2 = start(t, 'process', T.putOnOwnHandle, q, out2, 'from a child');
+  const c2 = startChild(t, 'process', T.putOnOwnHandle, q, out2, 'from a child');
   t.like(await recv(out2), { ok: true });
   // So is a worker's (Queue.from of a workerData clone).
   const w = startWorker(
@@ -725,7 +692,7 @@ test('close(): put/putNowait/putAsync on that handle -> ERR_QUEUE_CLOSED; other 
   // close() in a child closes only the child's handle.
   const q2 = new Queue();
   const out3 = new Queue();
-  const c3 = start(t, 'process', T.closeInChild, q2, out3);
+  const c3 = startChild(t, 'process', T.closeInChild, q2, out3);
   q2.put('still open here');
   const r = await recv(out3);
   t.deepEqual(r.codes, ['ERR_QUEUE_CLOSED', 'ERR_QUEUE_CLOSED', 'ERR_QUEUE_CLOSED', 'ERR_QUEUE_CLOSED'], 'put forms on the closed handle there');
@@ -782,7 +749,7 @@ const joinAcross = ava.macro({
     const jq = new JoinableQueue(2);
     const out = new Queue();
     const go = new Queue();
-    const c = start(t, kind, T.taskWorker, jq, out, 4, go);
+    const c = startChild(t, kind, T.taskWorker, jq, out, 4, go);
     for (const i of range(4)) jq.put(i, true, 10_000);
     const joined = jq.joinAsync();
     const seen = [];
@@ -814,7 +781,7 @@ test('JoinableQueue: join() blocked in child processes and a worker thread, and 
     }
   });
   const outs = [new Queue(), new Queue(), new Queue()];
-  const children = [start(t, 'process', T.joiner, jq, outs[0]), start(t, 'process', T.joiner, jq, outs[1]), start(t, 'thread', T.joiner, jq, outs[2])];
+  const children = [startChild(t, 'process', T.joiner, jq, outs[0]), startChild(t, 'process', T.joiner, jq, outs[1]), startChild(t, 'thread', T.joiner, jq, outs[2])];
   const w = startWorker(
     t,
     `const jq = nt.JoinableQueue.from(workerData.jq);
@@ -846,7 +813,7 @@ test('JoinableQueue: taskDone() in a child process counts against the items put 
   jq.put(1);
   jq.put(2);
   const out = new Queue();
-  const c = start(t, 'process', T.taskDoneN, jq, out, 3);
+  const c = startChild(t, 'process', T.taskDoneN, jq, out, 3);
   t.deepEqual(await recv(out), ['ok', 'ok', 'ERR_TASK_DONE_TOO_MANY']);
   await ended(t, c);
   await within(jq.joinAsync(), 1000, 'joinAsync: all items done in the child');
@@ -863,7 +830,7 @@ const nestedArgs = ava.macro({
     const b = new JoinableQueue();
     const out = new Queue();
     a.put('for the child');
-    const c = start(t, kind, T.nestedQueues, { box: [a], map: new Map([['b', b]]) }, out);
+    const c = startChild(t, kind, T.nestedQueues, { box: [a], map: new Map([['b', b]]) }, out);
     t.deepEqual(await recv(out), { a: true, b: true, fromA: 'for the child' });
     t.is(await recv(b), 'from the child');
     await ended(t, c);
@@ -1029,7 +996,7 @@ const itemsAcross = ava.macro({
     const list = items();
     const q = new Queue(8);
     const out = new Queue();
-    const c = start(t, kind, T.echoN, q, out, list.length);
+    const c = startChild(t, kind, T.echoN, q, out, list.length);
     // Bounded queue: the puts wait for the child, the gets here for its echoes.
     const sender = (async () => {
       for (const [, item] of list) await q.putAsync(item, 10_000);
@@ -1052,7 +1019,7 @@ const primitivesInItems = ava.macro({
     const out = new Queue();
     const lock = new Lock();
     const reply = new Queue();
-    const c = start(t, kind, T.primitivesInItem, q, out);
+    const c = startChild(t, kind, T.primitivesInItem, q, out);
     q.put({ lock, reply, n: 7 });
     t.deepEqual(await recv(out), { lockClass: 'Lock', acquired: true, n: 7 }, 'the Lock arrived working and free');
     t.true(lock.locked(), `the ${kind} holds the same Lock`);
@@ -1076,7 +1043,7 @@ test('a 64 MiB Buffer goes to a child process and back intact (hashed on both si
   const out = new Queue();
   q.put(big);
   t.is(q.qsize(), 1);
-  const c = start(t, 'process', T.hashEcho, q, out);
+  const c = startChild(t, 'process', T.hashEcho, q, out);
   t.deepEqual(await recv(out, 'the hash from the child', 20_000), { isBuffer: true, length: big.length, hash });
   const back = await recv(out, 'the buffer back', 20_000);
   t.true(Buffer.isBuffer(back), 'still a Buffer');
@@ -1117,7 +1084,7 @@ test('a value that cannot be cloned fails at put() with a clear error and leaves
   }
   // Nothing half-put is visible anywhere: a child gets the previous item next.
   const out = new Queue();
-  const c = start(t, 'process', T.getSeq, q, out, 1, 0);
+  const c = startChild(t, 'process', T.getSeq, q, out, 1, 0);
   t.is(await recv(out), 'first');
   await ended(t, c);
   t.is(q.get(false), 'second');
@@ -1185,8 +1152,8 @@ test('2 producer processes x 10,000 items into Queue(100); 2 consumer processes 
   const results = new Queue();
   const barrier = new Barrier(PRODUCERS);
   const t0 = performance.now();
-  const consumers = [start(t, 'process', T.consume, q, results, total, N), start(t, 'process', T.consume, q, results, total, N)];
-  const producers = range(PRODUCERS).map((id) => start(t, 'process', T.produce, q, id, N, barrier, CONSUMERS));
+  const consumers = [startChild(t, 'process', T.consume, q, results, total, N), startChild(t, 'process', T.consume, q, results, total, N)];
+  const producers = range(PRODUCERS).map((id) => startChild(t, 'process', T.produce, q, id, N, barrier, CONSUMERS));
   let maxSeen = 0;
   const mine = T.consumeLoop((timeout) => {
     maxSeen = Math.max(maxSeen, q.qsize());
@@ -1208,9 +1175,9 @@ test('mixed: a producer process and a producer thread put objects into JoinableQ
   const jq = new JoinableQueue(50);
   const results = new Queue();
   const barrier = new Barrier(2);
-  const consumers = [start(t, 'process', T.consumeDone, jq, results, total, N), start(t, 'thread', T.consumeDone, jq, results, total, N)];
+  const consumers = [startChild(t, 'process', T.consumeDone, jq, results, total, N), startChild(t, 'thread', T.consumeDone, jq, results, total, N)];
   // Object items (the v8.serialize path) this time.
-  const producers = [start(t, 'process', T.produce, jq, 0, N, barrier, 3, true), start(t, 'thread', T.produce, jq, 1, N, barrier, 3, true)];
+  const producers = [startChild(t, 'process', T.produce, jq, 0, N, barrier, 3, true), startChild(t, 'thread', T.produce, jq, 1, N, barrier, 3, true)];
   let ticks = 0;
   const timer = setInterval(() => ticks++, 10);
   const queue = [];

@@ -21,14 +21,13 @@
 //
 // Needs a built checkout (`npm install` builds it). README_TEST_KEEP=1 keeps the temporary
 // project and prints where it is; README_TEST_FILE=path checks another Markdown file.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { strictTsconfig, TSC } from './helpers/tsc.mjs';
+import { ROOT, runNode } from './helpers/util.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** README_TEST_FILE: another Markdown file to check (to try the test on a broken copy). */
 const README = process.env.README_TEST_FILE ?? join(ROOT, 'README.md');
 /** Each block's time bound (a deadlock fails the block instead of hanging the suite). */
@@ -137,25 +136,8 @@ async function slot(fn) {
   }
 }
 
-function runNode(args, cwd, timeout) {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, timeout);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, killed, stdout, stderr, ms: Math.round(performance.now() - started) });
-    });
-  });
-}
+/** Runs `node ...args` in `cwd` as a user would (no NODE_OPTIONS of the test runner). */
+const runIn = (args, cwd, timeout) => runNode(args, { cwd, timeout, env: { NODE_OPTIONS: '' } });
 
 const normalize = (s) =>
   s
@@ -167,9 +149,9 @@ const normalize = (s) =>
 for (const b of toRun) {
   const { dir, file, loader } = b.plan;
   test(`README.md:${b.line} (${b.lang}, run as ${file}) exits with 0${b.expected !== undefined ? ' and prints what the README shows' : ''}`, async (t) => {
-    const r = await slot(() => runNode([...loader, file], join(project, dir), BLOCK_TIMEOUT_MS));
+    const r = await slot(() => runIn([...loader, file], join(project, dir), BLOCK_TIMEOUT_MS));
     const how = `node ${[...loader, file].join(' ')}`;
-    const report = `${how}: ${r.killed ? `killed after ${BLOCK_TIMEOUT_MS} ms` : `exit code ${r.code}, signal ${r.signal}`} (${r.ms} ms)\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+    const report = `${how}: ${r.killed ? `killed after ${BLOCK_TIMEOUT_MS} ms` : `exit code ${r.code}, signal ${r.signal}`} (${Math.round(r.ms)} ms)\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
     t.false(r.killed, report);
     t.is(r.code, 0, report);
     if (b.expected !== undefined) t.is(normalize(r.stdout), normalize(b.expected), `stdout differs from the README's text block after line ${b.line}\n${report}`);
@@ -178,22 +160,9 @@ for (const b of toRun) {
 
 test('the TypeScript blocks pass tsc --noEmit --strict', async (t) => {
   const files = toRun.filter((b) => b.plan.ts).map((b) => `${b.plan.dir}/${b.plan.file}`);
-  const tsconfig = {
-    compilerOptions: {
-      target: 'es2022',
-      module: 'node16',
-      moduleResolution: 'node16',
-      lib: ['es2022', 'esnext.disposable'],
-      types: ['node'],
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-    },
-    files,
-  };
+  const tsconfig = strictTsconfig(files, { types: ['node'], skipLibCheck: true });
   writeFileSync(join(project, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = await runNode([tsc, '-p', 'tsconfig.json', '--strict', '--noEmit'], project, 60_000);
+  const r = await runIn([TSC, '-p', 'tsconfig.json', '--strict', '--noEmit'], project, 60_000);
   // Point errors at README lines: `block-NN-line-L/file(l,c)` is README line L + l.
   const out = `${r.killed ? 'tsc was killed after 60 s\n' : ''}${r.stdout}${r.stderr}`.replace(/block-\d+-line-(\d+)\/[\w.-]+\((\d+),(\d+)\)/g, (m, fence, l, c) => `${m} [README.md:${Number(fence) + Number(l)}:${c}]`);
   t.is(r.code, 0, out);

@@ -22,6 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { strictTsconfig, TSC } from '../__test__/helpers/tsc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURES = join(ROOT, '__test__', 'consumer');
@@ -252,24 +253,10 @@ for (const [file, kind] of [
 
 check('consumer.ts and consumer-esm.mts pass tsc --noEmit --strict against the installed types', () => {
   const types = join(ROOT, 'node_modules', '@types');
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  assert(existsSync(tsc) && existsSync(join(types, 'node')), "typescript and @types/node are missing: run npm install in the checkout");
-  const tsconfig = {
-    compilerOptions: {
-      target: 'es2022',
-      module: 'node16',
-      moduleResolution: 'node16',
-      lib: ['es2022', 'esnext.disposable'],
-      strict: true,
-      noEmit: true,
-      skipLibCheck: false,
-      typeRoots: [types],
-      types: ['node'],
-    },
-    files: ['consumer.ts', 'consumer-esm.mts'],
-  };
+  assert(existsSync(TSC) && existsSync(join(types, 'node')), "typescript and @types/node are missing: run npm install in the checkout");
+  const tsconfig = strictTsconfig(['consumer.ts', 'consumer-esm.mts'], { skipLibCheck: false, typeRoots: [types], types: ['node'] });
   writeFileSync(join(app, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--strict', '--noEmit', '--listFiles'], {
+  const r = spawnSync(process.execPath, [TSC, '-p', 'tsconfig.json', '--strict', '--noEmit', '--listFiles'], {
     cwd: app,
     env,
     encoding: 'utf8',

@@ -1,6 +1,7 @@
 // Shared helpers of the primitive tests: bounded waits (a deadlock fails instead of hanging),
-// eval'd workers that are always terminated, and child Node processes.
+// eval'd workers, Processes and Threads that are always ended, and child Node processes.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -176,20 +177,33 @@ export async function until(cond, ms = 5000, what = 'condition') {
 }
 
 /**
- * Runs `node ...args` (cwd: the repository) to its end; SIGKILLed after `timeout` ms.
- * Resolves { code, signal, stdout, stderr, ms, killed }.
+ * Runs `node ...args` to its end; SIGKILLed after `timeout` ms, and in `t.teardown` (when `t` is
+ * given) if still running. `cwd` is the repository unless given; `env` adds to this process's
+ * environment; `onStdout(chunk)` sees stdout as it comes; `coreDumps: false` runs node with
+ * core dumps off (for a child that aborts on purpose). Resolves { code, signal, stdout, stderr,
+ * ms, killed, pid }.
  */
-export function runNode(args, { timeout = 30_000, env = {} } = {}) {
+export function runNode(args, { timeout = 30_000, env = {}, cwd = ROOT, t, onStdout, coreDumps = true } = {}) {
   return new Promise((resolve) => {
     const start = performance.now();
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
+    const [command, argv] = coreDumps
+      ? [process.execPath, args]
+      : ['/bin/sh', ['-c', 'ulimit -c 0; exec "$0" "$@"', process.execPath, ...args]];
+    const child = spawn(command, argv, {
+      cwd,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let ended = false;
+    t?.teardown(() => {
+      if (!ended) child.kill('SIGKILL');
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+      onStdout?.(d);
+    });
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     let killed = false;
     const timer = setTimeout(() => {
@@ -197,8 +211,9 @@ export function runNode(args, { timeout = 30_000, env = {} } = {}) {
       child.kill('SIGKILL');
     }, timeout);
     child.on('close', (code, signal) => {
+      ended = true;
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: since(start), killed });
+      resolve({ code, signal, stdout, stderr, ms: since(start), killed, pid: child.pid });
     });
   });
 }
@@ -217,4 +232,73 @@ export function lastJson(stdout) {
 export function assertTook(t, ms, timeout, slack = 1000, what = 'the timed wait') {
   t.true(ms >= timeout - 2, `${what} returned after ${ms.toFixed(1)} ms, before its ${timeout} ms timeout`);
   t.true(ms < timeout + slack, `${what} took ${ms.toFixed(1)} ms for a ${timeout} ms timeout`);
+}
+
+/** The fields of /proc/<pid>/stat after the command name (state, ppid, ...), or null when there
+ * is no such process. */
+export function procStat(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** The state letter of /proc/<pid>/stat, or null when there is no such process. */
+export const procState = (pid) => procStat(pid)?.[0] ?? null;
+
+/** Gone: no such process, or a zombie (one that nobody has reaped yet). */
+export const gone = (pid) => {
+  const s = procState(pid);
+  return s === null || s === 'Z' || s === 'X';
+};
+
+/** SIGKILLs pids that are still our children's process-bootstrap (teardown of tests whose child
+ * scripts start processes of their own). */
+export function killStrays(pids) {
+  for (const pid of pids) {
+    if (gone(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-bootstrap')) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** Starts `target(...args)` in a child process (`kind` 'process') or a daemon worker Thread
+ * ('thread'). Child processes are SIGKILLed in t.teardown (a no-op once they have ended). */
+export function startChild(t, kind, target, ...args) {
+  if (kind === 'process') {
+    const p = new nt.Process({ target, args });
+    p.start();
+    t.teardown(() => {
+      try {
+        p.kill();
+      } catch {
+        // already closed
+      }
+    });
+    return p;
+  }
+  const th = new nt.Thread({ target, args, daemon: true });
+  th.start();
+  return th;
+}
+
+/** Waits (async, bounded) for `child` to end; a Process must exit with code 0. */
+export async function ended(t, child, ms = 15_000) {
+  await within(child.joinAsync(), ms, `${child.name} to end`);
+  if (child instanceof nt.Process) t.is(child.exitcode, 0, `${child.name} exit code`);
+}
+
+/** The next item of `q` without blocking the event loop (bounded; a clear error if none). */
+export async function recv(q, what = 'an item', ms = 10_000) {
+  try {
+    return await within(q.getAsync(ms), ms + 2000, what);
+  } catch (e) {
+    if (e instanceof nt.EmptyError) throw new Error(`${what}: nothing came within ${ms} ms`);
+    throw e;
+  }
 }
