@@ -902,6 +902,23 @@ for (const Kind of KINDS) {
   // -------------------------------------------------------------------------------------------
   // Blocking
 
+  test(`${K}: awaited and blocking calls mixed on one pool: every call completes (no result is left where a blocked caller cannot see it)`, async (t) => {
+    const pool = makePool(t, Kind, 2);
+    await within(
+      (async () => {
+        for (let round = 0; round < 10; round++) {
+          for (let i = 0; i < 30; i++) t.is(await pool.applyAsync(T.square, [i]), i * i);
+          for (let i = 0; i < 30; i++) t.is(pool.apply(T.square, [i]), i * i);
+          const pending = pool.applyAsync(T.square, [round]);
+          t.deepEqual(pool.map(T.square, [1, 2, 3], 1), [1, 4, 9]);
+          t.is(await pending, round * round);
+        }
+      })(),
+      LONG,
+      'ten rounds of awaited and blocking calls',
+    );
+  });
+
   test(`${K}: the blocking forms block the calling (main) thread's event loop, and still complete`, async (t) => {
     let fired = 0;
     const timer = setTimeout(() => fired++, 0);

@@ -40,16 +40,30 @@ function withHeader(header: number, body: Buffer | null): Buffer {
   return out;
 }
 
-export function encodeTask(taskId: number, fnId: number, flags: number, body: Buffer | null): Buffer {
-  const out = withHeader(TASK_HEADER, body);
+/** A message of `header` bytes (zeroed, for the caller to fill) and the float64s of
+ * `values[start, end)`, written in place. */
+export function numbersMessage(header: number, values: ArrayLike<number>, start = 0, end = values.length): Buffer {
+  const n = end - start;
+  const out = Buffer.allocUnsafe(header + n * 8);
+  out.fill(0, 0, header);
+  const at = out.byteOffset + header;
+  if (at % 8 === 0) {
+    const f = new Float64Array(out.buffer, at, n);
+    for (let i = 0; i < n; i++) f[i] = values[start + i];
+  } else {
+    for (let i = 0; i < n; i++) out.writeDoubleLE(values[start + i], header + i * 8);
+  }
+  return out;
+}
+
+export function writeTaskHeader(out: Buffer, taskId: number, fnId: number, flags: number): Buffer {
   out.writeUInt32LE(taskId, 0);
   out.writeUInt32LE(fnId, 4);
   out[8] = flags;
   return out;
 }
 
-export function encodeResult(taskId: number, workerId: number, status: number, flags: number, body: Buffer | null): Buffer {
-  const out = withHeader(RESULT_HEADER, body);
+export function writeResultHeader(out: Buffer, taskId: number, workerId: number, status: number, flags: number): Buffer {
   out.writeUInt32LE(taskId, 0);
   out.writeUInt32LE(workerId, 4);
   out[8] = status;
@@ -57,16 +71,17 @@ export function encodeResult(taskId: number, workerId: number, status: number, f
   return out;
 }
 
+export function encodeTask(taskId: number, fnId: number, flags: number, body: Buffer | null): Buffer {
+  return writeTaskHeader(withHeader(TASK_HEADER, body), taskId, fnId, flags);
+}
+
+export function encodeResult(taskId: number, workerId: number, status: number, flags: number, body: Buffer | null): Buffer {
+  return writeResultHeader(withHeader(RESULT_HEADER, body), taskId, workerId, status, flags);
+}
+
 /** The v8 payload after a header, with shared objects inside revived. */
 export function decodeBody(buf: Buffer, header: number): unknown {
   return revive(deserialize(buf.subarray(header)));
-}
-
-/** Numbers as float64 bytes (the body of a NUMBERS task or result). */
-export function numbersBody(values: ArrayLike<number>): Buffer {
-  const body = Buffer.allocUnsafeSlow(values.length * 8);
-  new Float64Array(body.buffer, body.byteOffset, values.length).set(values);
-  return body;
 }
 
 /** The float64s after a header (a view when aligned, else a copy). */
@@ -79,9 +94,9 @@ export function readNumbers(buf: Buffer, header: number): Float64Array {
   return copy;
 }
 
-/** Whether every element is a number (then it travels as float64s). */
-export function allNumbers(values: ArrayLike<unknown>): values is ArrayLike<number> {
-  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return false;
+/** Whether every element of `values[start, end)` is a number (then they travel as float64s). */
+export function allNumbers(values: ArrayLike<unknown>, start = 0, end = values.length): values is ArrayLike<number> {
+  for (let i = start; i < end; i++) if (typeof values[i] !== 'number') return false;
   return true;
 }
 

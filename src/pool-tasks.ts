@@ -1,7 +1,7 @@
 // Turning calls into tasks at the call, so that arguments that cannot be sent fail that call.
 import { deserialize, serialize } from 'node:v8';
 import { invalidArgValue } from './errors';
-import { allNumbers, encodeTask, numbersBody, TASK_ARGS_ON_PORT, TASK_ITEMS, TASK_NUMBERS } from './pool-protocol';
+import { allNumbers, encodeTask, numbersMessage, TASK_ARGS_ON_PORT, TASK_HEADER, TASK_ITEMS, TASK_NUMBERS, writeTaskHeader } from './pool-protocol';
 import { PoolCore, Target, Task, WorkerKind } from './pool-core';
 import { assertNoSharedMemory, hasSharedMemory } from './queue';
 import { revive } from './share';
@@ -19,13 +19,14 @@ export function targetOf(fn: Function, ref: ExportRef): Target {
   return t;
 }
 
-/** Calls encoded for one task. */
+/** Calls encoded for one task: v8 bytes, numbers (one argument each, written as float64s
+ * into the task itself), or (ThreadPool, shared memory) calls for the worker's port. */
 export interface EncodedCalls {
   flags: number;
   body: Buffer | null;
+  numbers?: { values: ArrayLike<number>; start: number; end: number };
   portCalls: unknown[][] | undefined;
 }
-
 
 function cannotSend(e: unknown): Error {
   const err = invalidArgValue(`the arguments cannot be sent to the pool's workers: ${(e as Error).message}`);
@@ -35,10 +36,11 @@ function cannotSend(e: unknown): Error {
 
 /** Calls of one argument each (map, imap; apply of one argument): numbers as float64s, other
  * values in one v8 array. */
-export function encodeItems(kind: WorkerKind, items: unknown[]): EncodedCalls {
-  if (allNumbers(items)) return { flags: TASK_NUMBERS, body: numbersBody(items), portCalls: undefined };
-  const v8 = serializeOrPort(kind, items);
-  return v8 ?? { flags: TASK_ARGS_ON_PORT, body: null, portCalls: items.map((x) => [x]) };
+export function encodeItems(kind: WorkerKind, items: unknown[], start = 0, end = items.length): EncodedCalls {
+  if (allNumbers(items, start, end)) return { flags: TASK_NUMBERS, body: null, numbers: { values: items, start, end }, portCalls: undefined };
+  const chunk = start === 0 && end === items.length ? items : items.slice(start, end);
+  const v8 = serializeOrPort(kind, chunk);
+  return v8 ?? { flags: TASK_ARGS_ON_PORT, body: null, portCalls: chunk.map((x) => [x]) };
 }
 
 /** Calls with argument lists. Pool: v8 serialization (a SharedArrayBuffer is ERR_NOT_SHAREABLE).
@@ -75,12 +77,17 @@ function serializeOrPort(kind: WorkerKind, value: unknown): EncodedCalls | undef
 
 /** Gives back the references an encoded task holds (a call that failed part way). */
 export function releaseCalls(encoded: EncodedCalls): void {
-  if (encoded.body !== null && !(encoded.flags & TASK_NUMBERS)) revive(deserialize(encoded.body));
+  if (encoded.body !== null) revive(deserialize(encoded.body));
 }
 
+/** The task for `calls`; numbers are copied in now (the caller's array may change later). */
 export function makeTask(target: Target, flags: number, calls: EncodedCalls, done: (ok: boolean, value: unknown) => void): Task {
   const id = PoolCore.newTaskId();
-  const message = encodeTask(id, target.id, flags | calls.flags, calls.body);
+  const n = calls.numbers;
+  const message =
+    n !== undefined
+      ? writeTaskHeader(numbersMessage(TASK_HEADER, n.values, n.start, n.end), id, target.id, flags | calls.flags)
+      : encodeTask(id, target.id, flags | calls.flags, calls.body);
   return { id, target, message, portCalls: calls.portCalls, done };
 }
 

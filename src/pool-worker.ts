@@ -10,8 +10,9 @@ import {
   errorRecord,
   RESULT_ERROR,
   RESULT_INIT_FAILED,
-  numbersBody,
+  numbersMessage,
   readNumbers,
+  RESULT_HEADER,
   RESULT_NUMBERS,
   RESULT_OK,
   RESULT_READY,
@@ -23,6 +24,7 @@ import {
   TASK_NUMBERS,
   TASK_SINGLE,
   unsendable,
+  writeResultHeader,
 } from './pool-protocol';
 import { assertNoSharedMemory, hasSharedMemory, type Queue } from './queue';
 import { revive } from './share';
@@ -113,7 +115,8 @@ function encodeOutcome(taskId: number, id: number, status: number, value: unknow
   const singleFlag = single ? RESULT_SINGLE : 0;
   if (status === RESULT_OK) {
     if (single ? typeof value === 'number' : Array.isArray(value) && allNumbers(value)) {
-      return encodeResult(taskId, id, status, RESULT_NUMBERS | singleFlag, numbersBody(single ? [value as number] : (value as number[])));
+      const numbers = numbersMessage(RESULT_HEADER, single ? [value as number] : (value as number[]));
+      return writeResultHeader(numbers, taskId, id, status, RESULT_NUMBERS | singleFlag);
     }
   }
   try {

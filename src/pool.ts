@@ -127,13 +127,13 @@ export class Pool {
     const core = this.#core;
     core.checkRunning();
     const target = targetOf(fn, exportedTarget(fn, 'target'));
-    const calls = star ? Array.from(iterable, (item) => callOf(item, true)) : Array.from(iterable);
+    const calls = star ? Array.from(iterable, (item) => callOf(item, true)) : Array.isArray(iterable) ? iterable : Array.from(iterable);
     const per = size ?? defaultChunksize(calls.length, core.size);
     const encoded: EncodedCalls[] = [];
     try {
       for (let i = 0; i < calls.length; i += per) {
-        const chunk = calls.slice(i, i + per);
-        encoded.push(star ? encodeCalls(this.#kind, chunk as unknown[][]) : encodeItems(this.#kind, chunk));
+        const end = Math.min(i + per, calls.length);
+        encoded.push(star ? encodeCalls(this.#kind, calls.slice(i, end) as unknown[][]) : encodeItems(this.#kind, calls, i, end));
       }
     } catch (e) {
       for (const c of encoded) releaseCalls(c);
