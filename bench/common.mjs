@@ -1,7 +1,8 @@
 // Shared helpers for the benchmark groups: loading the built package, timing,
 // statistics and row construction.
 import { createRequire } from 'node:module';
-import { writeSync } from 'node:fs';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const require = createRequire(import.meta.url);
@@ -89,9 +90,13 @@ export function measureInterleaved(cases, { repeats, sampleMs }) {
  *      (< maxRatio when strict);
  *    { minRatio, floor }: a throughput (higher is better), pass when ours/baseline >= minRatio;
  *      between `floor` and minRatio the row is "below target" but above its floor.
+ *  Chart (bench/charts/<group>.svg, see chart.mjs): by default a row shows two bars, ours and
+ *  the baseline; bars: [{ name, value, ours? }] (values in the row's unit) shows those instead
+ *  (several peers of one measurement); chart: false leaves the row out of the chart (an
+ *  information row whose numbers another row's bars already show).
  */
 export function row({ id, group, benchmark, unit, ours, baseline = null, baselineName = null,
-  target = null, note = undefined, details = undefined, error = undefined }) {
+  target = null, note = undefined, details = undefined, error = undefined, bars = undefined, chart = undefined }) {
   const ratio = ours != null && baseline != null && baseline > 0 ? ours / baseline : null;
   let pass = null;
   let floorPass = null;
@@ -105,7 +110,7 @@ export function row({ id, group, benchmark, unit, ours, baseline = null, baselin
     }
   }
   if (target && error) pass = floorPass = false;
-  return { id, group, benchmark, unit, ours, baseline, baselineName, ratio, target, pass, floorPass, note, details, error };
+  return { id, group, benchmark, unit, ours, baseline, baselineName, ratio, target, pass, floorPass, note, details, error, bars, chart };
 }
 
 /**
@@ -148,6 +153,15 @@ export function setAffinity(tid, list) {
   if (r.error || r.status !== 0) throw new Error(`taskset -pc ${list} ${tid} failed: ${r.error?.message ?? r.stderr.trim()}`);
 }
 
+/**
+ * Sets the CPU affinity of every thread of process `pid` (taskset -a): its main thread, the
+ * threads of libuv and V8, worker threads. Threads created later inherit their creator's.
+ */
+export function setAffinityAll(pid, list) {
+  const r = spawnSync('taskset', ['-a', '-pc', String(list), String(pid)], { encoding: 'utf8', timeout: 10000 });
+  if (r.error || r.status !== 0) throw new Error(`taskset -a -pc ${list} ${pid} failed: ${r.error?.message ?? r.stderr.trim()}`);
+}
+
 /** The CPUs of an affinity list like "0-3,6". */
 export function cpusOf(list) {
   return list.split(',').flatMap((part) => {
@@ -182,3 +196,31 @@ export function pairPlacements() {
 export function say(msg, fd = 1) {
   writeSync(fd, msg.endsWith('\n') ? msg : msg + '\n');
 }
+
+/**
+ * The installed version of the npm package `name` as this directory resolves it (from its
+ * package.json), or null when it is not installed. Peers of the benchmarks (the Node pool
+ * packages) are optional: a missing one only skips its rows.
+ */
+export function packageVersion(name) {
+  let entry;
+  try {
+    entry = require.resolve(name);
+  } catch {
+    return null;
+  }
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    try {
+      const pkg = JSON.parse(readFileSync(file, 'utf8'));
+      if (pkg.name === name) return pkg.version ?? 'unknown';
+    } catch {
+      // not a readable package.json: keep looking upwards
+    }
+  }
+  return 'unknown';
+}
+
+/** The Node pool packages the pool benchmarks compare with. */
+export const NODE_POOL_PEERS = ['piscina', 'tinypool', 'workerpool'];

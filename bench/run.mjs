@@ -1,23 +1,27 @@
 // Benchmark driver: `npm run bench` (= node bench/run.mjs).
 //
-//   node bench/run.mjs            full run (5 repeats per measurement, about a minute and a half)
-//   node bench/run.mjs --quick    short run (3 repeats, short samples; about 20 seconds)
-//   options: --repeats=N  --only=lock,pingpong,python,process,queue,pingpong-process
+//   node bench/run.mjs            full run (5 repeats per measurement, a few minutes)
+//   node bench/run.mjs --quick    short run (3 repeats, short samples, fewer pool tasks; under a minute)
+//   options: --repeats=N  --only=lock,pingpong,python,process,queue,pingpong-process,pool,pool-python
 //            --strict (exit 1 when a target fails; for a throughput with a floor, when the floor fails)
 //
 // Every baseline is measured in the same run, interleaved with our own
 // measurement where possible, and each number is the median of the repeats.
-// Results: a table on stdout, bench/results.json and bench/results.md.
+// Results: a table on stdout, bench/results.json, bench/results.md and one
+// chart per group, bench/charts/<group>.svg (see chart.mjs), linked from
+// results.md. Peers that are missing (python3, a Node pool package) skip
+// their rows, which the header and the notes say.
 //
 // A group is a module exporting `async function run(ctx)` that returns rows
 // built with row() from ./common.mjs. Add new groups (processes, queues,
 // pools ...) to GROUPS below; a group sees the numbers of earlier groups in
 // ctx.measured.
 import os from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { say } from './common.mjs';
+import { groupChart } from './chart.mjs';
+import { NODE_POOL_PEERS, packageVersion, say } from './common.mjs';
 import { pythonVersion } from './python.mjs';
 
 const GROUPS = [
@@ -27,6 +31,8 @@ const GROUPS = [
   { name: 'process', module: './process.mjs' }, // Process start+join vs CPython (fork and spawn)
   { name: 'queue', module: './queue.mjs' }, // Queue throughput between 2 processes vs CPython
   { name: 'pingpong-process', module: './pingpong-process.mjs' }, // Event ping-pong, 2 processes, vs raw futex and CPython
+  { name: 'pool', module: './pool.mjs' }, // ThreadPool vs piscina, tinypool, workerpool
+  { name: 'pool-python', module: './pool-python.mjs' }, // Pool.map (processes) vs CPython multiprocessing.Pool.map
 ];
 
 function parseArgs(argv) {
@@ -45,6 +51,13 @@ function parseArgs(argv) {
     }
   }
   return opts;
+}
+
+/** python3 and the Node pool packages: their versions, or that they are missing and their rows skipped. */
+function peersText(env) {
+  const py = env.python ? `python3 ${env.python}` : 'python3 not found (CPython rows skipped)';
+  const node = NODE_POOL_PEERS.map((n) => (env.nodePoolPeers[n] ? `${n} ${env.nodePoolPeers[n]}` : `${n} not installed (its rows skipped)`));
+  return [py, ...node].join(', ');
 }
 
 function fmt(x) {
@@ -106,12 +119,15 @@ async function main() {
     availableParallelism: os.availableParallelism?.() ?? os.cpus().length,
     node: process.version,
     python: pythonVersion(),
+    // The Node pool packages the 'pool' group compares with: version, or null when not installed.
+    nodePoolPeers: Object.fromEntries(NODE_POOL_PEERS.map((n) => [n, packageVersion(n)])),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     mode: opts.quick ? 'quick' : 'full',
     repeats,
   };
   say(`native-threading benchmarks (${env.mode}: median of ${repeats} samples each)`);
-  say(`${env.date}  ${env.cpu}, ${env.cores} cores  node ${env.node}  python ${env.python ?? '(none)'}  ${env.platform}\n`);
+  say(`${env.date}  ${env.cpu}, ${env.cores} cores  node ${env.node}  python ${env.python ?? '(none)'}  ${env.platform}`);
+  say(`peers: ${peersText(env)}\n`);
 
   const rows = [];
   const errors = [];
@@ -143,12 +159,24 @@ async function main() {
   for (const r of rows) if (r.note) say(`note (${r.id}): ${r.note}`);
   for (const r of rows) if (r.error) say(`error (${r.id}): ${r.error}`, 2);
   for (const e of errors) say(`error (group ${e.group}): ${e.message}`, 2);
-  say(`\ntotal ${elapsed.toFixed(1)} s`);
+  say(`\npeers: ${peersText(env)}`);
+  say(`total ${elapsed.toFixed(1)} s`);
 
   const failed = rows.filter((r) => r.target && (r.target.floor != null ? r.floorPass === false : r.pass === false));
   const results = { env, elapsedSeconds: elapsed, rows, errors, notes: ctx.notes };
   const dir = fileURLToPath(new URL('.', import.meta.url));
   writeFileSync(`${dir}results.json`, JSON.stringify(results, null, 2) + '\n');
+
+  // One chart per group that produced rows, in the order of GROUPS.
+  const charts = [];
+  mkdirSync(`${dir}charts`, { recursive: true });
+  for (const g of GROUPS) {
+    const groupRows = rows.filter((r) => r.group === g.name);
+    if (!groupRows.length) continue;
+    const file = `charts/${g.name}.svg`;
+    writeFileSync(`${dir}${file}`, groupChart(g.name, groupRows, env));
+    charts.push({ group: g.name, file });
+  }
   const md = [
     '# native-threading benchmark results',
     '',
@@ -156,6 +184,7 @@ async function main() {
     `- CPU: ${env.cpu} (${env.cores} cores, available parallelism ${env.availableParallelism})`,
     `- Node: ${env.node}`,
     `- Python: ${env.python ?? 'not found (CPython rows skipped)'}`,
+    `- Node pool packages: ${NODE_POOL_PEERS.map((n) => `${n} ${env.nodePoolPeers[n] ?? 'not installed (its rows skipped)'}`).join(', ')}`,
     `- Platform: ${env.platform}`,
     `- Run: ${env.mode}, median of ${repeats} samples per measurement, ${elapsed.toFixed(1)} s in all`,
     '',
@@ -165,14 +194,24 @@ async function main() {
     '',
     mdTable(rows),
     '',
-    ...ctx.notes.map((n) => `- Note: ${n}`),
-    ...rows.filter((r) => r.note).map((r) => `- Note (${r.id}): ${r.note}`),
+    ...(charts.length ? [
+      '## Charts',
+      '',
+      'One chart per group: each bar is a ratio to the row\'s baseline, ours highlighted, with the 1.0x line ' +
+        'marked and a dashed red line at the target.',
+      '',
+      ...charts.flatMap((c) => [`### ${c.group}`, '', `![${c.group}: ratios to the baseline](${c.file})`, '']),
+    ] : []),
+    '## Notes',
+    '',
+    ...ctx.notes.map((n) => `- ${n}`),
+    ...rows.filter((r) => r.note).map((r) => `- ${r.id}: ${r.note}`),
     ...rows.filter((r) => r.error).map((r) => `- Error (${r.id}): ${r.error}`),
     ...errors.map((e) => `- Error (group ${e.group}): ${e.message.replace(/\n/g, ' ')}`),
     '',
   ].join('\n');
   writeFileSync(`${dir}results.md`, md);
-  say(`wrote bench/results.json and bench/results.md`);
+  say(`wrote bench/results.json, bench/results.md and ${charts.length} chart(s) in bench/charts/`);
 
   const code = errors.length || (opts.strict && failed.length) ? 1 : 0;
   if (ctx.stuck) {
