@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { groupChart } from './chart.mjs';
 import { NODE_POOL_PEERS, packageVersion, say } from './common.mjs';
 import { pythonVersion } from './python.mjs';
+import { updateReadme } from './readme-table.mjs';
 
 const GROUPS = [
   { name: 'lock', module: './lock.mjs' },
@@ -212,6 +213,11 @@ async function main() {
   ].join('\n');
   writeFileSync(`${dir}results.md`, md);
   say(`wrote bench/results.json, bench/results.md and ${charts.length} chart(s) in bench/charts/`);
+  // A full run of every group is what the README shows.
+  if (!opts.quick && !opts.only && !errors.length) {
+    updateReadme();
+    say('updated the benchmark table in README.md');
+  }
 
   const code = errors.length || (opts.strict && failed.length) ? 1 : 0;
   if (ctx.stuck) {

@@ -48,6 +48,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
   #callback: ((r: R) => void) | undefined;
   #errorCallback: ((e: Error) => void) | undefined;
   #waiters: Waiter<R>[] = [];
+  #promise: Promise<R> | undefined;
 
   private constructor(pump: ResultPump, callback?: (r: R) => void, errorCallback?: (e: Error) => void) {
     this.#pump = pump;
@@ -121,7 +122,21 @@ export class AsyncResult<R> implements PromiseLike<R> {
     onfulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
     onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
   ): Promise<T1 | T2> {
-    return this.getAsync().then(onfulfilled, onrejected);
+    return this.#settled().then(onfulfilled, onrejected);
+  }
+
+  /** One Promise of the outcome for every `then` (`await`): no timer, no signal, made once. */
+  #settled(): Promise<R> {
+    if (this.#promise === undefined) {
+      if (this.#state === State.Pending) this.#pump.poll();
+      if (this.#state === State.Ok) this.#promise = Promise.resolve(this.#value as R);
+      else if (this.#state === State.Failed) this.#promise = Promise.reject(this.#value);
+      else {
+        this.#promise = new Promise<R>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+        this.#pump.arm();
+      }
+    }
+    return this.#promise;
   }
 
   /** Whether the call has completed (its callback has run). */

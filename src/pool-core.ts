@@ -392,8 +392,7 @@ export class PoolCore implements ResultPump {
       if (flags & RESULT_VALUE_ON_PORT) value = this.#fromPort(slot, taskId);
       else if (flags & RESULT_NUMBERS) {
         // A chunk's numbers stay a Float64Array: its consumers (map, imap) only index it.
-        const numbers = readNumbers(m, RESULT_HEADER);
-        value = flags & RESULT_SINGLE ? numbers[0] : numbers;
+        value = flags & RESULT_SINGLE ? m.readDoubleLE(RESULT_HEADER) : readNumbers(m, RESULT_HEADER);
       } else value = decodeBody(m, RESULT_HEADER);
     } catch (e) {
       value = e;
@@ -488,7 +487,7 @@ export class PoolCore implements ResultPump {
 
   #afterFlush(): void {
     if (this.#outstanding() !== 0) return;
-    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    if (this.#idleWaiters.length > 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     if (this.#state === State.Closed) this.#sendStops();
     // The armed wait keeps the process alive: drop it once idle, unless new work comes in
     // this turn of the event loop (await r; pool.applyAsync(...) re-arms at no cost).

@@ -47,7 +47,9 @@ export function numbersMessage(header: number, values: ArrayLike<number>, start 
   const out = Buffer.allocUnsafe(header + n * 8);
   out.fill(0, 0, header);
   const at = out.byteOffset + header;
-  if (at % 8 === 0) {
+  if (n === 1) {
+    out.writeDoubleLE(values[start], header);
+  } else if (at % 8 === 0) {
     const f = new Float64Array(out.buffer, at, n);
     for (let i = 0; i < n; i++) f[i] = values[start + i];
   } else {

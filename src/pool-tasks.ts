@@ -47,6 +47,7 @@ export function encodeItems(kind: WorkerKind, items: unknown[], start = 0, end =
  * ThreadPool: the same, or, for calls holding shared memory, postMessage, as Thread arguments
  * travel. */
 export function encodeCalls(kind: WorkerKind, calls: unknown[][]): EncodedCalls {
+  if (calls.length === 1 && calls[0].length === 1) return encodeItems(kind, calls[0]);
   if (calls.every((c) => c.length === 1)) return encodeItems(kind, calls.map((c) => c[0]));
   const v8 = serializeOrPort(kind, calls);
   return v8 === undefined ? { flags: TASK_ARGS_ON_PORT, body: null, portCalls: calls } : { ...v8, flags: 0 };
