@@ -198,10 +198,6 @@ export class PoolCore implements ResultPump {
     }
   }
 
-  get running(): boolean {
-    return this.#state === State.Running;
-  }
-
   get size(): number {
     return this.#settings.size;
   }
