@@ -8,6 +8,12 @@ export function coded<E extends Error>(Ctor: new (message: string) => E, code: s
   return e;
 }
 
+/** `err` with `cause` set (the error it wraps). */
+export function withCause<E extends Error>(err: E, cause: unknown): E {
+  (err as E & { cause: unknown }).cause = cause;
+  return err;
+}
+
 export const invalidArgType = (what: string, got: unknown): CodedError =>
   coded(TypeError, 'ERR_INVALID_ARG_TYPE', `${what}. Received ${describe(got)}`);
 

@@ -9,7 +9,7 @@ import type { NativeBinding } from 'native-threading/binding';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { coded } from './errors';
+import { coded, withCause } from './errors';
 
 const NAME = 'native-threading';
 /** Platforms (napi-rs names) with a prebuilt binary package: package.json `napi.targets`. */
@@ -51,8 +51,7 @@ function unsupported(platform: string, cause?: unknown): Error {
     'ERR_NATIVE_THREADING_UNSUPPORTED_PLATFORM',
     `${NAME} has no native binary for this platform (${platform}). ${supported()} ${what}`,
   );
-  if (cause !== undefined) (err as Error & { cause: unknown }).cause = cause;
-  return err;
+  return cause === undefined ? err : withCause(err, cause);
 }
 
 /** Whether `e` is the failure to find package `pkg` itself (not a module that it requires). */
@@ -66,13 +65,10 @@ function loadFile(file: string, platform: string, from: string): NativeBinding {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file) as NativeBinding;
   } catch (e) {
-    const err = coded(
-      Error,
-      'ERR_NATIVE_THREADING_LOAD_FAILED',
-      `${NAME}: the native binary for ${platform} (${from}) could not be loaded: ${(e as Error)?.message ?? e}`,
+    throw withCause(
+      coded(Error, 'ERR_NATIVE_THREADING_LOAD_FAILED', `${NAME}: the native binary for ${platform} (${from}) could not be loaded: ${(e as Error)?.message ?? e}`),
+      e,
     );
-    (err as Error & { cause: unknown }).cause = e;
-    throw err;
   }
 }
 
@@ -130,8 +126,7 @@ function load(): NativeBinding {
         `${NAME}: the native binary for this platform (${id}) in the package ${pkg} could not be loaded: ` +
           `${(failure as Error)?.message ?? failure}. Reinstall ${at}. ${supported()}`,
       );
-  (err as Error & { cause: unknown }).cause = failure;
-  throw err;
+  throw withCause(err, failure);
 }
 
 export const native: NativeBinding = load();

@@ -1,6 +1,6 @@
 // Turning calls into tasks at the call, so that arguments that cannot be sent fail that call.
 import { deserialize, serialize } from 'node:v8';
-import { invalidArgValue } from './errors';
+import { invalidArgValue, withCause } from './errors';
 import { allNumbers, encodeTask, numbersMessage, TASK_ARGS_ON_PORT, TASK_HEADER, TASK_ITEMS, TASK_NUMBERS, writeTaskHeader } from './pool-protocol';
 import { PoolCore, Target, Task, WorkerKind } from './pool-core';
 import { assertNoSharedMemory, hasSharedMemory } from './queue';
@@ -29,9 +29,7 @@ export interface EncodedCalls {
 }
 
 function cannotSend(e: unknown): Error {
-  const err = invalidArgValue(`the arguments cannot be sent to the pool's workers: ${(e as Error).message}`);
-  (err as Error & { cause: unknown }).cause = e;
-  return err;
+  return withCause(invalidArgValue(`the arguments cannot be sent to the pool's workers: ${(e as Error).message}`), e);
 }
 
 /** Calls of one argument each (map, imap; apply of one argument): numbers as float64s, other
@@ -39,28 +37,29 @@ function cannotSend(e: unknown): Error {
 export function encodeItems(kind: WorkerKind, items: unknown[], start = 0, end = items.length): EncodedCalls {
   if (allNumbers(items, start, end)) return { flags: TASK_NUMBERS, body: null, numbers: { values: items, start, end }, portCalls: undefined };
   const chunk = start === 0 && end === items.length ? items : items.slice(start, end);
-  const v8 = serializeOrPort(kind, chunk);
-  return v8 ?? { flags: TASK_ARGS_ON_PORT, body: null, portCalls: chunk.map((x) => [x]) };
+  const body = serializeOrPort(kind, chunk);
+  return body !== undefined
+    ? { flags: TASK_ITEMS, body, portCalls: undefined }
+    : { flags: TASK_ARGS_ON_PORT, body: null, portCalls: chunk.map((x) => [x]) };
 }
 
 /** Calls with argument lists. Pool: v8 serialization (a SharedArrayBuffer is ERR_NOT_SHAREABLE).
  * ThreadPool: the same, or, for calls holding shared memory, postMessage, as Thread arguments
  * travel. */
 export function encodeCalls(kind: WorkerKind, calls: unknown[][]): EncodedCalls {
-  if (calls.length === 1 && calls[0].length === 1) return encodeItems(kind, calls[0]);
   if (calls.every((c) => c.length === 1)) return encodeItems(kind, calls.map((c) => c[0]));
-  const v8 = serializeOrPort(kind, calls);
-  return v8 === undefined ? { flags: TASK_ARGS_ON_PORT, body: null, portCalls: calls } : { ...v8, flags: 0 };
+  const body = serializeOrPort(kind, calls);
+  return body !== undefined ? { flags: 0, body, portCalls: undefined } : { flags: TASK_ARGS_ON_PORT, body: null, portCalls: calls };
 }
 
-/** `value` v8-serialized (as TASK_ITEMS), or undefined when only postMessage can carry it. */
-function serializeOrPort(kind: WorkerKind, value: unknown): EncodedCalls | undefined {
+/** `value` v8-serialized, or undefined when only postMessage can carry it. */
+function serializeOrPort(kind: WorkerKind, value: unknown): Buffer | undefined {
   if (kind === 'process') assertNoSharedMemory(value, 'a Pool argument');
   // v8 serialization would copy a view of a SharedArrayBuffer (and throw on the buffer
   // itself): for ThreadPool such calls take postMessage, which keeps them shared.
   if (kind === 'process' || !hasSharedMemory(value)) {
     try {
-      return { flags: TASK_ITEMS, body: serialize(value), portCalls: undefined };
+      return serialize(value);
     } catch (e) {
       throw cannotSend(e);
     }

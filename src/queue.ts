@@ -3,7 +3,7 @@
 // undefined directly; anything else the structured-clone algorithm takes through
 // v8.serialize (primitives inside are leased, and restored on get()).
 import { deserialize, serialize } from 'node:v8';
-import { coded, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { coded, invalidArgType, invalidArgValue, outOfRange, withCause } from './errors';
 import { Kind, memory, native, Op, wordOf } from './native';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive, SHARED_KEY } from './share';
 import { signalOf, timeoutMs, WaitOptions } from './validate';
@@ -78,9 +78,7 @@ export function serializeItem(item: unknown): Buffer {
   try {
     return serialize(item);
   } catch (e) {
-    const err = invalidArgValue(`the item cannot be put in a queue: ${(e as Error).message} (items must be structured-cloneable)`);
-    (err as Error & { cause: unknown }).cause = e;
-    throw err;
+    throw withCause(invalidArgValue(`the item cannot be put in a queue: ${(e as Error).message} (items must be structured-cloneable)`), e);
   }
 }
 

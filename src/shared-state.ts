@@ -11,7 +11,7 @@
 // between taking the state and putting it back) takes the state with it, and later calls block
 // for ever, as a killed Python process can leave a multiprocessing.Queue unusable.
 import { DefaultSerializer, deserialize, serialize } from 'node:v8';
-import { coded, invalidArgValue } from './errors';
+import { coded, invalidArgValue, withCause } from './errors';
 import { Queue } from './queue';
 import { buildFrom, revive, Shared, withoutLeases } from './share';
 
@@ -129,8 +129,6 @@ export function checkStorable(value: unknown, what: string, className: string): 
     withoutLeases(() => trial.writeValue(value));
   } catch (e) {
     if ((e as { code?: unknown }).code === 'ERR_NOT_SHAREABLE') throw e;
-    const err = invalidArgValue(`${what} cannot be stored in a ${className}: ${(e as Error).message} (values must be structured-cloneable)`);
-    (err as Error & { cause: unknown }).cause = e;
-    throw err;
+    throw withCause(invalidArgValue(`${what} cannot be stored in a ${className}: ${(e as Error).message} (values must be structured-cloneable)`), e);
   }
 }
