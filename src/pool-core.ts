@@ -9,7 +9,7 @@
 // so blocking calls complete while the event loop is blocked.
 import { MessageChannel, MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { ResultPump } from './async-result';
-import { coded } from './errors';
+import { coded, withCause } from './errors';
 import { native } from './native';
 import { Process, processInternals } from './process';
 import {
@@ -117,7 +117,7 @@ class WorkerSlot {
 let nextWorkerId = 1;
 let nextTaskId = 1;
 
-/** A FIFO with O(1) shift and unshift. */
+/** A FIFO with O(1) push and shift. */
 class Deque<T> {
   #items: T[] = [];
   #head = 0;
@@ -238,6 +238,15 @@ export class PoolCore implements ResultPump {
     return this.#pending.length + this.#inFlight.size + this.#feeders.length;
   }
 
+  /** Whether a worker that ends is replaced: while running, or closed with work left. */
+  #wantsWorkers(): boolean {
+    return this.#state === State.Running || (this.#state === State.Closed && this.#outstanding() > 0);
+  }
+
+  #wakeIdleWaiters(): void {
+    if (this.#idleWaiters.length > 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
   // ---- workers ----
 
   #spawn(): void {
@@ -296,7 +305,7 @@ export class PoolCore implements ResultPump {
     }
     slot.assigned.clear();
     slot.port?.close();
-    if (this.#state === State.Running || (this.#state === State.Closed && this.#outstanding() > 0)) this.#spawn();
+    if (this.#wantsWorkers()) this.#spawn();
     this.poll();
   }
 
@@ -422,7 +431,7 @@ export class PoolCore implements ResultPump {
   #retire(slot: WorkerSlot): void {
     slot.gone = true;
     this.#slots.delete(slot.id);
-    if (this.#state === State.Running || (this.#state === State.Closed && this.#outstanding() > 0)) this.#spawn();
+    if (this.#wantsWorkers()) this.#spawn();
   }
 
   #flush(): void {
@@ -483,7 +492,7 @@ export class PoolCore implements ResultPump {
 
   #afterFlush(): void {
     if (this.#outstanding() !== 0) return;
-    if (this.#idleWaiters.length > 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    this.#wakeIdleWaiters();
     if (this.#state === State.Closed) this.#sendStops();
     // The armed wait keeps the process alive: drop it once idle, unless new work comes in
     // this turn of the event loop (await r; pool.applyAsync(...) re-arms at no cost).
@@ -523,30 +532,33 @@ export class PoolCore implements ResultPump {
     this.#state = State.Terminated;
     // Results that have arrived count; the rest fails.
     this.#drain();
-    if (!wasBroken) this.#failOutstanding(coded(Error, 'ERR_POOL_TERMINATED', 'the pool was terminated before this task completed'));
-    this.#killWorkers();
-    this.#disarm();
+    this.#end(wasBroken ? undefined : coded(Error, 'ERR_POOL_TERMINATED', 'the pool was terminated before this task completed'));
     this.#flush();
-    for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
   #break(initError: unknown): void {
     if (this.#state === State.Terminated || this.#state === State.Broken) return;
-    const err = coded(Error, 'ERR_POOL_INITIALIZER_FAILED', `the pool's initializer threw: ${(initError as Error)?.message ?? String(initError)}`);
-    (err as Error & { cause: unknown }).cause = initError;
+    const err = withCause(
+      coded(Error, 'ERR_POOL_INITIALIZER_FAILED', `the pool's initializer threw: ${(initError as Error)?.message ?? String(initError)}`),
+      initError,
+    );
     this.#state = State.Broken;
     this.#brokenBy = err;
-    this.#failOutstanding(err);
-    this.#killWorkers();
-    this.#disarm();
-    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    this.#end(err);
   }
 
-  #failOutstanding(err: Error): void {
-    const tasks = [...this.#pending.drain(), ...this.#inFlight.values()];
-    this.#inFlight.clear();
-    for (const task of tasks) this.#completions.push(() => task.done(false, err));
-    for (const feeder of this.#feeders.splice(0)) this.#completions.push(() => feeder.fail(err));
+  /** Terminated or broken: what is outstanding fails with `err` (unless it already did), the
+   * workers go, and nothing waits for results any more. */
+  #end(err: Error | undefined): void {
+    if (err !== undefined) {
+      const tasks = [...this.#pending.drain(), ...this.#inFlight.values()];
+      this.#inFlight.clear();
+      for (const task of tasks) this.#completions.push(() => task.done(false, err));
+      for (const feeder of this.#feeders.splice(0)) this.#completions.push(() => feeder.fail(err));
+    }
+    this.#killWorkers();
+    this.#disarm();
+    this.#wakeIdleWaiters();
   }
 
   #killWorkers(): void {
