@@ -392,6 +392,7 @@ export class PoolCore implements ResultPump {
     }
     const task = this.#inFlight.get(taskId);
     let value: unknown;
+    let decoded = true;
     try {
       const flags = m[9];
       if (flags & RESULT_VALUE_ON_PORT) value = this.#fromPort(slot, taskId);
@@ -400,6 +401,8 @@ export class PoolCore implements ResultPump {
         value = flags & RESULT_SINGLE ? m.readDoubleLE(RESULT_HEADER) : readNumbers(m, RESULT_HEADER);
       } else value = decodeBody(m, RESULT_HEADER);
     } catch (e) {
+      // A result that cannot be read back fails its task (it is not the task's value).
+      decoded = false;
       value = e;
     }
     if (task === undefined) return;
@@ -413,8 +416,8 @@ export class PoolCore implements ResultPump {
       this.#taskMs = this.#taskMs === Infinity ? ms : this.#taskMs * 0.9 + ms * 0.1;
       if (this.#settings.maxTasks > 0 && slot.completed >= this.#settings.maxTasks) this.#retire(slot);
     }
-    const ok = status === RESULT_OK;
-    const outcome = ok ? value : errorFromRecord(value as ErrorRecord);
+    const ok = decoded && status === RESULT_OK;
+    const outcome = ok || !decoded ? value : errorFromRecord(value as ErrorRecord);
     this.#completions.push(() => task.done(ok, outcome));
   }
 
