@@ -1,4 +1,4 @@
-// The native binary's loader (src/native.ts): a build in the package root (a checkout), else the
+// The native binary's loader (src/runtime/native.ts): a build in the package root (a checkout), else the
 // platform package (an installed package); when no binary fits, a coded error that names this
 // platform, the platforms with a prebuilt binary and what to do, never a bare MODULE_NOT_FOUND.
 // Each case runs in a child Node process whose platform, CPU or C library is faked by a

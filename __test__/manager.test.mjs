@@ -14,7 +14,7 @@ import * as T from './fixtures/manager-targets.mjs';
 // measures this process's collections.
 const test = ava.serial;
 const { Manager, SharedDict, SharedList, Queue, JoinableQueue, Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Value, SharedArray } = nt;
-const { native } = createRequire(import.meta.url)(DIST.replace(/index\.js$/, 'src/native.js'));
+const { native } = createRequire(import.meta.url)(DIST.replace(/index\.js$/, 'src/runtime/native.js'));
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');

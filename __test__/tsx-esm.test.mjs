@@ -1,6 +1,6 @@
 // TypeScript ES modules run by tsx: Node 20 does not give worker threads the hooks of
 // `--import tsx`, so Thread, ThreadPool and the pool's export check register tsx's hooks in
-// each new thread (src/loader-hooks.ts). A program run both ways must work end to end.
+// each new thread (src/runtime/loader-hooks.ts). A program run both ways must work end to end.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -131,7 +131,7 @@ check('an environment without cargo and rustc on PATH', () => {
 
 /** The files the main package's tarball may hold: its metadata and the built JavaScript. */
 const MAIN_ALLOWED = /^(package\.json|README\.md|LICENSE(\.md|\.txt)?|dist\/index\.(js|mjs|d\.ts)|dist\/src\/[\w./-]+\.(js|d\.ts))$/;
-const MAIN_REQUIRED = ['package.json', 'README.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/src/native.js'];
+const MAIN_REQUIRED = ['package.json', 'README.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/src/runtime/native.js'];
 const FORBIDDEN = [
   [/\.rs$|^Cargo\.|^src-rs\//, 'Rust sources'],
   [/^target\//, 'the Rust target/ folder'],

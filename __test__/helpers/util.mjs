@@ -254,13 +254,13 @@ export const gone = (pid) => {
   return s === null || s === 'Z' || s === 'X';
 };
 
-/** SIGKILLs pids that are still our children's process-bootstrap (teardown of tests whose child
+/** SIGKILLs pids that are still our children's processes/bootstrap (teardown of tests whose child
  * scripts start processes of their own). */
 export function killStrays(pids) {
   for (const pid of pids) {
     if (gone(pid)) continue;
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-bootstrap')) process.kill(pid, 'SIGKILL');
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('processes/bootstrap')) process.kill(pid, 'SIGKILL');
     } catch {
       // gone meanwhile
     }

@@ -1,0 +1,148 @@
+// The results of Pool.imap / imapUnordered: iterable (blocking next(), as Python's) and async
+// iterable. A failed chunk throws its error at its place; iteration may go on after it.
+import { ResultPump, TimeoutError } from './async-result';
+import { timeoutMs } from '../runtime/validate';
+
+interface Chunk {
+  ok: boolean;
+  value: unknown;
+}
+
+export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
+  readonly #pump: ResultPump;
+  readonly #ordered: boolean;
+  /** Ordered: finished chunks by index. */
+  readonly #byIndex = new Map<number, Chunk>();
+  /** Unordered: finished chunks as they came. */
+  #arrived: Chunk[] = [];
+  #current: ArrayLike<unknown> = [];
+  #pos = 0;
+  #nextIndex = 0;
+  #consumed = 0;
+  #total: number | undefined;
+  #ended: Error | undefined;
+  #waiters: Array<() => void> = [];
+  #closed = false;
+  readonly #onClose: () => void;
+
+  /** @internal `onClose`: the consumer stopped early (break): stop reading the input. */
+  constructor(pump: ResultPump, ordered: boolean, onClose: () => void) {
+    this.#pump = pump;
+    this.#ordered = ordered;
+    this.#onClose = onClose;
+  }
+
+  /** A loop left early (`break`, `return`, a throw in its body): no more input is read;
+   * tasks already handed out finish and their results are dropped. */
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onClose();
+  }
+
+  /** @internal A chunk's outcome: its results, or the error it failed with. */
+  chunkDone(index: number, ok: boolean, value: unknown): void {
+    if (this.#ordered) this.#byIndex.set(index, { ok, value });
+    else this.#arrived.push({ ok, value });
+    this.#wake();
+  }
+
+  /** @internal The input is exhausted after `chunks` chunks. */
+  inputEnded(chunks: number): void {
+    this.#total = chunks;
+    this.#wake();
+  }
+
+  /** @internal The pool ended first: chunks not yet finished fail with `err`. */
+  poolEnded(err: Error): void {
+    this.#ended = err;
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  #available(): boolean {
+    return (
+      this.#pos < this.#current.length ||
+      (this.#ordered ? this.#byIndex.has(this.#nextIndex) : this.#arrived.length > 0) ||
+      (this.#total !== undefined && this.#consumed >= this.#total) ||
+      this.#ended !== undefined
+    );
+  }
+
+  /** The next result if it is here; undefined if it is not yet. Throws a failed chunk's error. */
+  #take(): IteratorResult<R> | undefined {
+    if (this.#closed) return { done: true, value: undefined };
+    for (;;) {
+      if (this.#pos < this.#current.length) return { done: false, value: this.#current[this.#pos++] as R };
+      let chunk: Chunk | undefined;
+      if (this.#ordered) {
+        chunk = this.#byIndex.get(this.#nextIndex);
+        if (chunk !== undefined) {
+          this.#byIndex.delete(this.#nextIndex);
+          this.#nextIndex++;
+        }
+      } else {
+        chunk = this.#arrived.shift();
+      }
+      if (chunk === undefined) {
+        if (this.#total !== undefined && this.#consumed >= this.#total) return { done: true, value: undefined };
+        if (this.#ended !== undefined) {
+          const err = this.#ended;
+          this.#total = this.#consumed;
+          throw err;
+        }
+        return undefined;
+      }
+      this.#consumed++;
+      if (!chunk.ok) throw chunk.value;
+      this.#current = chunk.value as ArrayLike<unknown>;
+      this.#pos = 0;
+    }
+  }
+
+  /** Blocks for the next result; TimeoutError when none comes within `timeout` ms. */
+  next(timeout?: number): IteratorResult<R> {
+    const t = timeoutMs(timeout);
+    let r = this.#take();
+    if (r !== undefined) return r;
+    this.#pump.runUntil(() => this.#available(), t);
+    r = this.#take();
+    if (r === undefined) throw new TimeoutError('no result within the timeout');
+    return r;
+  }
+
+  async nextAsync(): Promise<IteratorResult<R>> {
+    for (;;) {
+      this.#pump.poll();
+      const r = this.#take();
+      if (r !== undefined) return r;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        this.#pump.arm();
+      });
+    }
+  }
+
+  [Symbol.iterator](): Iterator<R> {
+    return {
+      next: () => this.next(),
+      return: (value?: unknown) => {
+        this.#close();
+        return { done: true, value: value as R };
+      },
+    };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<R> {
+    return {
+      next: () => this.nextAsync(),
+      return: async (value?: unknown) => {
+        this.#close();
+        return { done: true, value: value as R };
+      },
+    };
+  }
+}

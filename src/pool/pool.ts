@@ -1,0 +1,291 @@
+// Python's multiprocessing.Pool (child processes) and multiprocessing.pool.ThreadPool (worker
+// threads): one implementation (pool-core.ts), two kinds of worker.
+import { AsyncResult, resultInternals } from './async-result';
+import { invalidArgType, outOfRange } from '../runtime/errors';
+import { PoolCore, Task, WorkerKind } from './core';
+import { PoolIterator } from './iterator';
+import { TASK_SINGLE } from './protocol';
+import { defaultChunksize, EncodedCalls, encodeCalls, encodeItems, makeTask, releaseCalls, targetOf } from './tasks';
+import { cpuCount } from '../processes/process';
+import { assertNoSharedMemory } from '../shared/queue';
+import { ExportRef } from '../targets/locate';
+import { exportedTarget } from '../targets/check-export';
+import { signalOf, WaitOptions } from '../runtime/validate';
+
+export interface PoolOptions {
+  /** Number of workers; default cpuCount(). */
+  processes?: number;
+  /** Exported function each worker calls once, with `initargs`, before its first task. */
+  initializer?: Function;
+  initargs?: unknown[];
+  /** A worker ends after this many tasks (chunks) and a new one replaces it; default no limit. */
+  maxTasksPerChild?: number;
+}
+
+type Callback<R> = ((result: R) => void) | null | undefined;
+type ErrorCallback = ((error: Error) => void) | null | undefined;
+
+function checkFunction(fn: unknown, name: string): asserts fn is Function {
+  if (typeof fn !== 'function') throw invalidArgType(`The "${name}" argument must be a function`, fn);
+}
+
+function checkOptionalFunction(fn: unknown, name: string): void {
+  if (fn !== undefined && fn !== null) checkFunction(fn, name);
+}
+
+function checkCount(n: unknown, name: string): number {
+  if (typeof n !== 'number') throw invalidArgType(`The "${name}" argument must be of type number`, n);
+  if (!Number.isInteger(n) || n < 1 || n > 0x7fffffff) throw outOfRange(`The value of "${name}" is out of range. It must be an integer >= 1`, n);
+  return n;
+}
+
+function checkIterable(it: unknown): Iterable<unknown> {
+  if (typeof it !== 'object' && typeof it !== 'string') throw invalidArgType('The "iterable" argument must be iterable', it);
+  if (it === null || typeof (it as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw invalidArgType('The "iterable" argument must be iterable', it);
+  }
+  return it as Iterable<unknown>;
+}
+
+function checkChunksize(c: unknown): number | undefined {
+  return c === undefined || c === null ? undefined : checkCount(c, 'chunksize');
+}
+
+/** One call's arguments: `[x]` for map, the item's own for starmap. */
+function callOf(item: unknown, star: boolean): unknown[] {
+  if (!star) return [item];
+  if (Array.isArray(item)) return item;
+  if (typeof item === 'object' && item !== null && typeof (item as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    return Array.from(item as Iterable<unknown>);
+  }
+  throw invalidArgType('Each item of a starmap iterable must be an array of arguments', item);
+}
+
+export class Pool {
+  readonly #core: PoolCore;
+  readonly #kind: WorkerKind;
+
+  constructor(options?: number | PoolOptions) {
+    this.#kind = new.target === ThreadPool || Object.prototype.isPrototypeOf.call(ThreadPool.prototype, new.target.prototype) ? 'thread' : 'process';
+    const opts: PoolOptions =
+      typeof options === 'number' ? { processes: options } : options === undefined || options === null ? {} : (options as PoolOptions);
+    if (typeof opts !== 'object') throw invalidArgType('The "options" argument must be a number or an object', options);
+    const size = opts.processes === undefined || opts.processes === null ? cpuCount() : checkCount(opts.processes, 'processes');
+    checkOptionalFunction(opts.initializer, 'initializer');
+    const initargs = opts.initargs ?? [];
+    if (!Array.isArray(initargs)) throw invalidArgType('The "initargs" option must be an array', initargs);
+    const maxTasks = opts.maxTasksPerChild === undefined || opts.maxTasksPerChild === null ? 0 : checkCount(opts.maxTasksPerChild, 'maxTasksPerChild');
+    if (this.#kind === 'process') assertNoSharedMemory(initargs, 'a Pool initializer argument');
+    const initializer: ExportRef | null = opts.initializer ? exportedTarget(opts.initializer, 'initializer') : null;
+    this.#core = new PoolCore({ kind: this.#kind, size, initializer, initargs, maxTasks });
+  }
+
+  /** Calls `fn(...args, kwargs?)` in a worker and blocks for its result. */
+  apply<R = unknown>(fn: Function, args?: unknown[], kwargs?: object): R {
+    return this.applyAsync<R>(fn, args, kwargs).get();
+  }
+
+  applyAsync<R = unknown>(fn: Function, args: unknown[] = [], kwargs?: object, callback?: Callback<R>, errorCallback?: ErrorCallback): AsyncResult<R> {
+    checkFunction(fn, 'fn');
+    if (!Array.isArray(args)) throw invalidArgType('The "args" argument must be an array', args);
+    if (kwargs !== undefined && kwargs !== null && typeof kwargs !== 'object') throw invalidArgType('The "kwargs" argument must be an object', kwargs);
+    checkOptionalFunction(callback, 'callback');
+    checkOptionalFunction(errorCallback, 'errorCallback');
+    const core = this.#core;
+    core.checkRunning();
+    const target = targetOf(fn, exportedTarget(fn, 'target'));
+    const calls = encodeCalls(this.#kind, [kwargs === undefined || kwargs === null ? args : [...args, kwargs]]);
+    const result = resultInternals.create<R>(core, callback ?? undefined, errorCallback ?? undefined);
+    core.submit(makeTask(target, TASK_SINGLE, calls, (ok, value) => resultInternals.settle(result, ok, value)));
+    return result;
+  }
+
+  /** Python's map: `fn(item)` for every item, in chunks; blocks for the array of results. */
+  map<R = unknown>(fn: Function, iterable: Iterable<unknown>, chunksize?: number): R[] {
+    return this.mapAsync<R>(fn, iterable, chunksize).get();
+  }
+
+  mapAsync<R = unknown>(fn: Function, iterable: Iterable<unknown>, chunksize?: number, callback?: Callback<R[]>, errorCallback?: ErrorCallback): AsyncResult<R[]> {
+    return this.#mapAsync<R>(fn, iterable, chunksize, false, callback, errorCallback);
+  }
+
+  /** Python's starmap: `fn(...item)` for every item. */
+  starmap<R = unknown>(fn: Function, iterable: Iterable<unknown[]>, chunksize?: number): R[] {
+    return this.starmapAsync<R>(fn, iterable, chunksize).get();
+  }
+
+  starmapAsync<R = unknown>(fn: Function, iterable: Iterable<unknown[]>, chunksize?: number, callback?: Callback<R[]>, errorCallback?: ErrorCallback): AsyncResult<R[]> {
+    return this.#mapAsync<R>(fn, iterable, chunksize, true, callback, errorCallback);
+  }
+
+  #mapAsync<R>(fn: Function, iterable: Iterable<unknown>, chunksize: number | undefined, star: boolean, callback: Callback<R[]>, errorCallback: ErrorCallback): AsyncResult<R[]> {
+    checkFunction(fn, 'fn');
+    checkIterable(iterable);
+    const size = checkChunksize(chunksize);
+    checkOptionalFunction(callback, 'callback');
+    checkOptionalFunction(errorCallback, 'errorCallback');
+    const core = this.#core;
+    core.checkRunning();
+    const target = targetOf(fn, exportedTarget(fn, 'target'));
+    const calls = star ? Array.from(iterable, (item) => callOf(item, true)) : Array.isArray(iterable) ? iterable : Array.from(iterable);
+    const per = size ?? defaultChunksize(calls.length, core.size);
+    const encoded: EncodedCalls[] = [];
+    try {
+      for (let i = 0; i < calls.length; i += per) {
+        const end = Math.min(i + per, calls.length);
+        encoded.push(star ? encodeCalls(this.#kind, calls.slice(i, end) as unknown[][]) : encodeItems(this.#kind, calls, i, end));
+      }
+    } catch (e) {
+      for (const c of encoded) releaseCalls(c);
+      throw e;
+    }
+    const result = resultInternals.create<R[]>(core, callback ?? undefined, errorCallback ?? undefined);
+    const out = new Array<R>(calls.length);
+    let left = encoded.length;
+    let failed = false;
+    const tasks: Task[] = encoded.map((c, n) =>
+      makeTask(target, 0, c, (ok, value) => {
+        if (failed) return;
+        if (!ok) {
+          failed = true;
+          resultInternals.settle(result, false, value);
+          return;
+        }
+        const values = value as ArrayLike<R>;
+        for (let i = 0; i < values.length; i++) out[n * per + i] = values[i];
+        if (--left === 0) resultInternals.settle(result, true, out);
+      }),
+    );
+    // Python calls no callback for a map of nothing.
+    if (tasks.length === 0) resultInternals.settle(result, true, out, false);
+    else core.submitAll(tasks);
+    return result;
+  }
+
+  /** Python's imap: results in input order, as they come; input is read ahead lazily. */
+  imap<R = unknown>(fn: Function, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<R> {
+    return this.#imap<R>(fn, iterable, chunksize, true);
+  }
+
+  /** Python's imap_unordered: results in the order they finish. */
+  imapUnordered<R = unknown>(fn: Function, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<R> {
+    return this.#imap<R>(fn, iterable, chunksize, false);
+  }
+
+  #imap<R>(fn: Function, iterable: Iterable<unknown>, chunksize: number | undefined, ordered: boolean): PoolIterator<R> {
+    checkFunction(fn, 'fn');
+    checkIterable(iterable);
+    const per = checkChunksize(chunksize) ?? 1;
+    const core = this.#core;
+    core.checkRunning();
+    const target = targetOf(fn, exportedTarget(fn, 'target'));
+    const input = iterable[Symbol.iterator]();
+    const kind = this.#kind;
+    let index = 0;
+    let finished = false;
+    const results = new PoolIterator<R>(core, ordered, () => {
+      if (finished) return;
+      finished = true;
+      input.return?.();
+    });
+    core.addFeeder({
+      next(): Task | undefined {
+        while (!finished) {
+          const n = index++;
+          const calls: unknown[] = [];
+          try {
+            while (calls.length < per) {
+              const step = input.next();
+              if (step.done) {
+                finished = true;
+                break;
+              }
+              calls.push(step.value);
+            }
+          } catch (e) {
+            // The input failed: its error takes this chunk's place, and the input ends there.
+            finished = true;
+            results.chunkDone(n, false, e);
+            results.inputEnded(n + 1);
+            return undefined;
+          }
+          if (calls.length === 0) {
+            results.inputEnded(n);
+            return undefined;
+          }
+          let encoded: EncodedCalls;
+          try {
+            encoded = encodeItems(kind, calls);
+          } catch (e) {
+            results.chunkDone(n, false, e);
+            if (finished) results.inputEnded(n + 1);
+            continue;
+          }
+          if (finished) results.inputEnded(n + 1);
+          return makeTask(target, 0, encoded, (ok, value) => results.chunkDone(n, ok, value));
+        }
+        return undefined;
+      },
+      fail(err: Error): void {
+        results.poolEnded(err);
+      },
+    });
+    return results;
+  }
+
+  /** No more work: workers end once what was submitted is done. */
+  close(): void {
+    this.#core.close();
+  }
+
+  /** Ends the workers now; unfinished results fail with ERR_POOL_TERMINATED. */
+  terminate(): void {
+    this.#core.terminate();
+  }
+
+  /** After close() or terminate() (else ERR_POOL_RUNNING): blocks until every worker has ended. */
+  join(): void {
+    this.#core.join();
+  }
+
+  /** `options.signal` stops the waiting, not the pool. */
+  joinAsync(options?: WaitOptions): Promise<void> {
+    let joined: Promise<void>;
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(options);
+      joined = this.#core.joinAsync();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (signal === undefined) return joined;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      joined.then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** `using pool = new Pool()`: terminate() at the end of the block, as Python's `with`. */
+  [Symbol.dispose](): void {
+    this.terminate();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.terminate();
+    await this.joinAsync();
+  }
+}
+
+/** The same API on worker threads (Python's multiprocessing.pool.ThreadPool). */
+export class ThreadPool extends Pool {}

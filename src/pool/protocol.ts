@@ -1,0 +1,182 @@
+// The messages between a pool and its workers. Tasks and results are Buffers (the queues'
+// fast path): a 16-byte header, then the payload, either float64s (a chunk of numbers, the
+// common case of map over numbers: no serializer at all) or v8 bytes.
+//
+//   task   (pool -> worker inbox):  u32 taskId, u32 fnId, u8 flags | calls
+//   result (worker -> pool):        u32 taskId, u32 workerId, u8 status, u8 flags | value
+//
+// A worker's inbox also carries `[fnId, ExportRef]` (the target behind fnId, sent before its
+// first task for that worker) and `null` (stop after the tasks before it).
+import { deserialize, serialize } from 'node:v8';
+import { coded } from '../runtime/errors';
+import { revive } from '../runtime/handle-transfer';
+
+export const TASK_HEADER = 16;
+export const RESULT_HEADER = 16;
+
+/** Task flags. Without ITEMS or NUMBERS the calls are a v8 array of argument arrays. */
+export const TASK_SINGLE = 1; // one call whose value is the result (apply), not an array of them
+export const TASK_ARGS_ON_PORT = 2; // ThreadPool: the calls could not be serialized (shared memory) and travel on the port
+export const TASK_NUMBERS = 4; // each call has one argument, a number: the body is their float64s
+export const TASK_ITEMS = 8; // each call has one argument: the body is a v8 array of them
+
+/** Result statuses. */
+export const RESULT_OK = 0;
+export const RESULT_ERROR = 1;
+/** The initializer threw: the error follows, and the worker ends. */
+export const RESULT_INIT_FAILED = 2;
+/** The worker runs (before its initializer): the pool's constructor waits for this. */
+export const RESULT_READY = 3;
+
+/** Result flags. */
+export const RESULT_VALUE_ON_PORT = 1;
+export const RESULT_NUMBERS = 2; // the value is the body's float64s (an array, or its one number if SINGLE)
+export const RESULT_SINGLE = 4;
+
+function withHeader(header: number, body: Buffer | null): Buffer {
+  const out = Buffer.allocUnsafe(header + (body?.length ?? 0));
+  out.fill(0, 0, header);
+  body?.copy(out, header);
+  return out;
+}
+
+/** A message of `header` bytes (zeroed, for the caller to fill) and the float64s of
+ * `values[start, end)`, written in place. */
+export function numbersMessage(header: number, values: ArrayLike<number>, start = 0, end = values.length): Buffer {
+  const n = end - start;
+  const out = Buffer.allocUnsafe(header + n * 8);
+  out.fill(0, 0, header);
+  const at = out.byteOffset + header;
+  if (n === 1) {
+    out.writeDoubleLE(values[start], header);
+  } else if (at % 8 === 0) {
+    const f = new Float64Array(out.buffer, at, n);
+    for (let i = 0; i < n; i++) f[i] = values[start + i];
+  } else {
+    for (let i = 0; i < n; i++) out.writeDoubleLE(values[start + i], header + i * 8);
+  }
+  return out;
+}
+
+export function writeTaskHeader(out: Buffer, taskId: number, fnId: number, flags: number): Buffer {
+  out.writeUInt32LE(taskId, 0);
+  out.writeUInt32LE(fnId, 4);
+  out[8] = flags;
+  return out;
+}
+
+export function writeResultHeader(out: Buffer, taskId: number, workerId: number, status: number, flags: number): Buffer {
+  out.writeUInt32LE(taskId, 0);
+  out.writeUInt32LE(workerId, 4);
+  out[8] = status;
+  out[9] = flags;
+  return out;
+}
+
+export function encodeTask(taskId: number, fnId: number, flags: number, body: Buffer | null): Buffer {
+  return writeTaskHeader(withHeader(TASK_HEADER, body), taskId, fnId, flags);
+}
+
+export function encodeResult(taskId: number, workerId: number, status: number, flags: number, body: Buffer | null): Buffer {
+  return writeResultHeader(withHeader(RESULT_HEADER, body), taskId, workerId, status, flags);
+}
+
+/** The v8 payload after a header, with shared objects inside revived. */
+export function decodeBody(buf: Buffer, header: number): unknown {
+  return revive(deserialize(buf.subarray(header)));
+}
+
+/** The float64s after a header (a view when aligned, else a copy). */
+export function readNumbers(buf: Buffer, header: number): Float64Array {
+  const n = (buf.length - header) / 8;
+  const at = buf.byteOffset + header;
+  if (at % 8 === 0) return new Float64Array(buf.buffer, at, n);
+  const copy = new Float64Array(n);
+  new Uint8Array(copy.buffer).set(buf.subarray(header));
+  return copy;
+}
+
+/** Whether every element of `values[start, end)` is a number (then they travel as float64s). */
+export function allNumbers(values: ArrayLike<unknown>, start = 0, end = values.length): values is ArrayLike<number> {
+  for (let i = start; i < end; i++) if (typeof values[i] !== 'number') return false;
+  return true;
+}
+
+// Errors cross as records: v8 serialization keeps only the message and stack of built-in
+// errors, and loses `code`, other properties and the name of other classes.
+
+const BUILT_IN: Record<string, new (message?: string) => Error> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+export interface ErrorRecord {
+  /** true when the thrown value was an Error (else `value` is what was thrown). */
+  error: boolean;
+  value?: unknown;
+  ctor?: string;
+  name?: string;
+  message?: string;
+  stack?: string;
+  props?: Record<string, unknown>;
+  cause?: ErrorRecord;
+}
+
+/** What the worker sends for a thrown value; properties that cannot be serialized are left out. */
+export function errorRecord(e: unknown, depth = 0): ErrorRecord {
+  if (!(e instanceof Error)) {
+    try {
+      serialize(e);
+      return { error: false, value: e };
+    } catch {
+      return { error: false, value: String(e) };
+    }
+  }
+  let ctor = 'Error';
+  for (let p = Object.getPrototypeOf(e) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+    const name = (p as { constructor?: { name?: string } }).constructor?.name;
+    if (name !== undefined && BUILT_IN[name]?.prototype === p) {
+      ctor = name;
+      break;
+    }
+  }
+  const props: Record<string, unknown> = {};
+  for (const key of Object.keys(e)) {
+    if (key === 'cause') continue;
+    const value = (e as unknown as Record<string, unknown>)[key];
+    try {
+      serialize(value);
+      props[key] = value;
+    } catch {
+      // not transferable: left out
+    }
+  }
+  const record: ErrorRecord = { error: true, ctor, name: e.name, message: e.message, stack: e.stack, props };
+  if (e.cause !== undefined && depth < 8) record.cause = errorRecord(e.cause, depth + 1);
+  return record;
+}
+
+/** The caller's side of `errorRecord`: the same class when built in, else an Error with the
+ * original name, message, stack (the worker's frames) and own properties. */
+export function errorFromRecord(r: ErrorRecord): unknown {
+  if (!r.error) return r.value;
+  const Ctor = BUILT_IN[r.ctor ?? 'Error'] ?? Error;
+  const err = new Ctor(r.message);
+  if (r.name !== undefined && r.name !== err.name) {
+    Object.defineProperty(err, 'name', { value: r.name, writable: true, enumerable: false, configurable: true });
+  }
+  if (r.stack !== undefined) err.stack = r.stack;
+  Object.assign(err, r.props);
+  if (r.cause !== undefined) Object.defineProperty(err, 'cause', { value: errorFromRecord(r.cause), writable: true, enumerable: false, configurable: true });
+  return err;
+}
+
+/** A value a worker cannot send back (Python's MaybeEncodingError). */
+export function unsendable(e: unknown): Error {
+  return coded(TypeError, 'ERR_INVALID_RETURN_VALUE', `the task's result cannot be sent to the pool: ${(e as Error).message}`);
+}

@@ -1,0 +1,98 @@
+// Turning calls into tasks at the call, so that arguments that cannot be sent fail that call.
+import { deserialize, serialize } from 'node:v8';
+import { invalidArgValue, withCause } from '../runtime/errors';
+import { allNumbers, encodeTask, numbersMessage, TASK_ARGS_ON_PORT, TASK_HEADER, TASK_ITEMS, TASK_NUMBERS, writeTaskHeader } from './protocol';
+import { PoolCore, Target, Task, WorkerKind } from './core';
+import { assertNoSharedMemory, hasSharedMemory } from '../shared/queue';
+import { revive } from '../runtime/handle-transfer';
+import { ExportRef } from '../targets/locate';
+
+let nextTargetId = 1;
+const targets = new WeakMap<Function, Target>();
+
+export function targetOf(fn: Function, ref: ExportRef): Target {
+  let t = targets.get(fn);
+  if (t === undefined) {
+    t = { id: nextTargetId++, ref };
+    targets.set(fn, t);
+  }
+  return t;
+}
+
+/** Calls encoded for one task: v8 bytes, numbers (one argument each, written as float64s
+ * into the task itself), or (ThreadPool, shared memory) calls for the worker's port. */
+export interface EncodedCalls {
+  flags: number;
+  body: Buffer | null;
+  numbers?: { values: ArrayLike<number>; start: number; end: number };
+  portCalls: unknown[][] | undefined;
+}
+
+function cannotSend(e: unknown): Error {
+  return withCause(invalidArgValue(`the arguments cannot be sent to the pool's workers: ${(e as Error).message}`), e);
+}
+
+/** Calls of one argument each (map, imap; apply of one argument): numbers as float64s, other
+ * values in one v8 array. */
+export function encodeItems(kind: WorkerKind, items: unknown[], start = 0, end = items.length): EncodedCalls {
+  if (allNumbers(items, start, end)) return { flags: TASK_NUMBERS, body: null, numbers: { values: items, start, end }, portCalls: undefined };
+  const chunk = start === 0 && end === items.length ? items : items.slice(start, end);
+  const body = serializeOrPort(kind, chunk);
+  return body !== undefined
+    ? { flags: TASK_ITEMS, body, portCalls: undefined }
+    : { flags: TASK_ARGS_ON_PORT, body: null, portCalls: chunk.map((x) => [x]) };
+}
+
+/** Calls with argument lists. Pool: v8 serialization (a SharedArrayBuffer is ERR_NOT_SHAREABLE).
+ * ThreadPool: the same, or, for calls holding shared memory, postMessage, as Thread arguments
+ * travel. */
+export function encodeCalls(kind: WorkerKind, calls: unknown[][]): EncodedCalls {
+  if (calls.every((c) => c.length === 1)) return encodeItems(kind, calls.map((c) => c[0]));
+  const body = serializeOrPort(kind, calls);
+  return body !== undefined ? { flags: 0, body, portCalls: undefined } : { flags: TASK_ARGS_ON_PORT, body: null, portCalls: calls };
+}
+
+/** `value` v8-serialized, or undefined when only postMessage can carry it. */
+function serializeOrPort(kind: WorkerKind, value: unknown): Buffer | undefined {
+  if (kind === 'process') assertNoSharedMemory(value, 'a Pool argument');
+  // v8 serialization would copy a view of a SharedArrayBuffer (and throw on the buffer
+  // itself): for ThreadPool such calls take postMessage, which keeps them shared.
+  if (kind === 'process' || !hasSharedMemory(value)) {
+    try {
+      return serialize(value);
+    } catch (e) {
+      throw cannotSend(e);
+    }
+  }
+  let copy: unknown;
+  try {
+    copy = structuredClone(value);
+  } catch (e) {
+    throw cannotSend(e);
+  }
+  // The copy took references to the primitives inside; taking them over lets them go.
+  revive(copy);
+  return undefined;
+}
+
+/** Gives back the references an encoded task holds (a call that failed part way). */
+export function releaseCalls(encoded: EncodedCalls): void {
+  if (encoded.body !== null) revive(deserialize(encoded.body));
+}
+
+/** The task for `calls`; numbers are copied in now (the caller's array may change later). */
+export function makeTask(target: Target, flags: number, calls: EncodedCalls, done: (ok: boolean, value: unknown) => void): Task {
+  const id = PoolCore.newTaskId();
+  const n = calls.numbers;
+  const message =
+    n !== undefined
+      ? writeTaskHeader(numbersMessage(TASK_HEADER, n.values, n.start, n.end), id, target.id, flags | calls.flags)
+      : encodeTask(id, target.id, flags | calls.flags, calls.body);
+  return { id, target, message, portCalls: calls.portCalls, done };
+}
+
+/** Python's default map chunksize: about four chunks per worker. */
+export function defaultChunksize(items: number, workers: number): number {
+  const per = workers * 4;
+  return Math.max(1, Math.ceil(items / per));
+}

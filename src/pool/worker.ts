@@ -1,0 +1,156 @@
+// The loop a pool's worker runs: a Process target (Pool) or a Thread target (ThreadPool).
+// It takes tasks from its own inbox, in order, and puts each result in the pool's result queue.
+import type { MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
+import { serialize } from 'node:v8';
+import {
+  allNumbers,
+  decodeBody,
+  encodeResult,
+  errorRecord,
+  RESULT_ERROR,
+  RESULT_INIT_FAILED,
+  numbersMessage,
+  readNumbers,
+  RESULT_HEADER,
+  RESULT_NUMBERS,
+  RESULT_OK,
+  RESULT_READY,
+  RESULT_SINGLE,
+  RESULT_VALUE_ON_PORT,
+  TASK_ARGS_ON_PORT,
+  TASK_HEADER,
+  TASK_ITEMS,
+  TASK_NUMBERS,
+  TASK_SINGLE,
+  unsendable,
+  writeResultHeader,
+} from './protocol';
+import { assertNoSharedMemory, hasSharedMemory, type Queue } from '../shared/queue';
+import { revive } from '../runtime/handle-transfer';
+import { ExportRef, load } from '../targets/locate';
+
+export interface WorkerSetup {
+  workerId: number;
+  initializer: ExportRef | null;
+  initargs: unknown[];
+  /** Tasks to run before ending (Python's maxtasksperchild); 0: no limit. */
+  maxTasks: number;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** Exported so that a worker can import it as its target. */
+export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, setup: WorkerSetup, port: MessagePort | null): Promise<void> {
+  const id = setup.workerId;
+  results.put(encodeResult(0, id, RESULT_READY, 0, null));
+  if (setup.initializer !== null) {
+    try {
+      const init = await load(setup.initializer, 'initializer');
+      const r: unknown = init(...setup.initargs);
+      if (isThenable(r)) await r;
+    } catch (e) {
+      results.put(encodeResult(0, id, RESULT_INIT_FAILED, 0, serialize(errorRecord(e))));
+      return end();
+    }
+  }
+  const refs = new Map<number, ExportRef>();
+  const fns = new Map<number, Function>();
+  /** Calls that arrived on the port ahead of their task (ThreadPool, shared memory). */
+  const early = new Map<number, unknown[][]>();
+  let done = 0;
+  for (;;) {
+    const msg = inbox.get();
+    if (msg === null) break;
+    if (Array.isArray(msg)) {
+      refs.set(msg[0] as number, msg[1] as ExportRef);
+      continue;
+    }
+    const task = msg as Buffer;
+    const taskId = task.readUInt32LE(0);
+    const fnId = task.readUInt32LE(4);
+    const flags = task[8];
+    const single = (flags & TASK_SINGLE) !== 0;
+    let status = RESULT_OK;
+    let value: unknown;
+    try {
+      let fn = fns.get(fnId);
+      if (fn === undefined) {
+        fn = await load(refs.get(fnId)!, 'target');
+        fns.set(fnId, fn);
+      }
+      if (flags & (TASK_NUMBERS | TASK_ITEMS)) {
+        // Each call has one argument.
+        const items = flags & TASK_NUMBERS ? readNumbers(task, TASK_HEADER) : (decodeBody(task, TASK_HEADER) as unknown[]);
+        const out = single ? [] : new Array<unknown>(items.length);
+        for (let i = 0; i < items.length; i++) {
+          let r: unknown = fn(items[i]);
+          if (isThenable(r)) r = await r;
+          out[i] = r;
+        }
+        value = single ? out[0] : out;
+      } else {
+        const calls = flags & TASK_ARGS_ON_PORT ? fromPort(port!, taskId, early) : (decodeBody(task, TASK_HEADER) as unknown[][]);
+        const out = new Array<unknown>(calls.length);
+        for (let i = 0; i < calls.length; i++) {
+          let r: unknown = fn(...calls[i]);
+          if (isThenable(r)) r = await r;
+          out[i] = r;
+        }
+        value = single ? out[0] : out;
+      }
+    } catch (e) {
+      status = RESULT_ERROR;
+      value = errorRecord(e);
+    }
+    results.put(encodeOutcome(taskId, id, status, value, single, port));
+    if (++done === setup.maxTasks) break;
+  }
+  return end();
+}
+
+function encodeOutcome(taskId: number, id: number, status: number, value: unknown, single: boolean, port: MessagePort | null): Buffer {
+  const singleFlag = single ? RESULT_SINGLE : 0;
+  if (status === RESULT_OK) {
+    if (single ? typeof value === 'number' : Array.isArray(value) && allNumbers(value)) {
+      const numbers = numbersMessage(RESULT_HEADER, single ? [value as number] : (value as number[]));
+      return writeResultHeader(numbers, taskId, id, status, RESULT_NUMBERS | singleFlag);
+    }
+  }
+  try {
+    // Shared memory: v8 serialization would copy a view of it. A ThreadPool result keeps it
+    // shared through postMessage; a Pool result cannot carry it (ERR_NOT_SHAREABLE).
+    if (port === null) assertNoSharedMemory(value, "a Pool task's result");
+    else if (hasSharedMemory(value)) {
+      port.postMessage([taskId, value]);
+      return encodeResult(taskId, id, status, RESULT_VALUE_ON_PORT | singleFlag, null);
+    }
+    return encodeResult(taskId, id, status, singleFlag, serialize(value));
+  } catch (e) {
+    const err = (e as { code?: string }).code === 'ERR_NOT_SHAREABLE' ? e : unsendable(e);
+    return encodeResult(taskId, id, RESULT_ERROR, singleFlag, serialize(errorRecord(err)));
+  }
+}
+
+
+function fromPort(port: MessagePort, taskId: number, early: Map<number, unknown[][]>): unknown[][] {
+  for (;;) {
+    const kept = early.get(taskId);
+    if (kept !== undefined) {
+      early.delete(taskId);
+      return kept;
+    }
+    const m = receiveMessageOnPort(port);
+    if (m === undefined) throw new Error(`the arguments of task ${taskId} did not arrive`);
+    const [id, calls] = m.message as [number, unknown[][]];
+    early.set(id, revive(calls) as unknown[][]);
+  }
+}
+
+/** A worker ends as soon as its loop does (Python's workers call os._exit): timers or
+ * handles a task left behind do not keep it, and so the pool's join(), waiting. */
+function end(): never {
+  process.exit(0);
+}

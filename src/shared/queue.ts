@@ -1,0 +1,325 @@
+// Python's multiprocessing.Queue and JoinableQueue, across threads and processes. Items are
+// copied into shared memory: numbers, strings, Buffers, Uint8Arrays, booleans, null and
+// undefined directly; anything else the structured-clone algorithm takes through
+// v8.serialize (primitives inside are leased, and restored on get()).
+import { deserialize, serialize } from 'node:v8';
+import { coded, invalidArgType, invalidArgValue, outOfRange, withCause } from '../runtime/errors';
+import { Kind, memory, native, Op, wordOf } from '../runtime/native';
+import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive, SHARED_KEY } from '../runtime/handle-transfer';
+import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
+import { waitAsync } from '../runtime/wait-async';
+
+/** Python's queue.Empty. */
+export class EmptyError extends Error {
+  readonly code = 'ERR_QUEUE_EMPTY';
+  constructor(message = 'the queue is empty') {
+    super(message);
+    this.name = 'EmptyError';
+  }
+}
+
+/** Python's queue.Full. */
+export class FullError extends Error {
+  readonly code = 'ERR_QUEUE_FULL';
+  constructor(message = 'the queue is full') {
+    super(message);
+    this.name = 'FullError';
+  }
+}
+
+// Body words of a queue block (core/queue.rs).
+const MAXSIZE = 0;
+const JOINABLE = 1;
+const NOT_EMPTY = 4;
+const NOT_FULL = 6;
+const ALL_DONE = 8;
+const UNFINISHED = 10;
+const OVERFLOW_COUNT = 11;
+const TAIL = 12;
+const HEAD = 28;
+
+// Item tags (binding/queue.rs).
+const NUMBER = 1;
+const STRING = 2;
+const BUFFER = 3;
+const UINT8ARRAY = 4;
+const V8 = 5;
+const SIMPLE = 6;
+
+/** What queueGet returns when the queue is empty. */
+const EMPTY = Object.freeze({});
+
+/** Puts `item` (encoded as the native side expects); 0 queued, 1 full. */
+function putItem(h: number, item: unknown): number {
+  switch (typeof item) {
+    case 'number':
+      return native.queuePut(h, NUMBER, item);
+    case 'string':
+      // UTF-8 cannot carry a lone surrogate: such strings take the v8 path, which keeps them.
+      if ((item as string & { isWellFormed(): boolean }).isWellFormed()) return native.queuePut(h, STRING, item);
+      break;
+    case 'boolean':
+      return native.queuePut(h, SIMPLE, item ? 3 : 2);
+    case 'undefined':
+      return native.queuePut(h, SIMPLE, 0);
+    case 'object':
+      if (item === null) return native.queuePut(h, SIMPLE, 1);
+      if (item instanceof Uint8Array && !(item.buffer instanceof SharedArrayBuffer)) {
+        if (Buffer.isBuffer(item)) return native.queuePut(h, BUFFER, item);
+        if (item.constructor === Uint8Array) return native.queuePut(h, UINT8ARRAY, item);
+      }
+  }
+  return native.queuePut(h, V8, serializeItem(item));
+}
+
+/** The encoded form of a value with no fast path; fails before the queue is touched. */
+export function serializeItem(item: unknown): Buffer {
+  assertNoSharedMemory(item, 'a queue item');
+  try {
+    return serialize(item);
+  } catch (e) {
+    throw withCause(invalidArgValue(`the item cannot be put in a queue: ${(e as Error).message} (items must be structured-cloneable)`), e);
+  }
+}
+
+/** SharedArrayBuffers cannot be copied to another process: point to Value/SharedArray. */
+export function assertNoSharedMemory(value: unknown, what: string, seen = new Set<object>()): void {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return;
+  seen.add(value);
+  const sab = value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer);
+  if (sab) {
+    throw coded(
+      TypeError,
+      'ERR_NOT_SHAREABLE',
+      `${what} contains a SharedArrayBuffer, which cannot be copied to another process: use Value or SharedArray for shared memory`,
+    );
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
+  // Not Object.values(): reading a shared instance's SHARED_KEY accessor takes a reference.
+  const children =
+    value instanceof Map
+      ? [...value.keys(), ...value.values()]
+      : value instanceof Set
+        ? [...value]
+        : Object.keys(value)
+            .filter((k) => k !== SHARED_KEY)
+            .map((k) => (value as Record<string, unknown>)[k]);
+  for (const v of children) assertNoSharedMemory(v, what, seen);
+}
+
+/** Whether `value` holds a SharedArrayBuffer or a view of one, anywhere inside. */
+export function hasSharedMemory(value: unknown): boolean {
+  try {
+    assertNoSharedMemory(value, '');
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Whether `putItem` would serialize `item` (done once, before the first attempt). */
+function needsSerializer(item: unknown): boolean {
+  return typeof item === 'object' && item !== null && !(item instanceof Uint8Array);
+}
+
+function decode(v: unknown): unknown {
+  return Array.isArray(v) ? revive(deserialize(v[0] as Buffer)) : v;
+}
+
+function validBlock(block: unknown): boolean {
+  if (block !== undefined && typeof block !== 'boolean') throw invalidArgType('The "block" argument must be of type boolean', block);
+  return block !== false;
+}
+
+export class Queue<T = unknown> {
+  readonly #h: number;
+  readonly #w: number;
+  #closed = false;
+
+  constructor(maxsize: number = 0) {
+    const joinable = new.target === JoinableQueue || Object.prototype.isPrototypeOf.call(JoinableQueue, new.target);
+    const existing = existingHandle(Kind.Queue, this);
+    if (existing !== undefined) {
+      this.#h = existing;
+    } else {
+      if (typeof maxsize !== 'number') throw invalidArgType('The "maxsize" argument must be of type number', maxsize);
+      if (Number.isNaN(maxsize) || (Number.isFinite(maxsize) && !Number.isInteger(maxsize)) || maxsize > 0x7fffffff) {
+        throw outOfRange('The value of "maxsize" is out of range. It must be an integer <= 2147483647', maxsize);
+      }
+      this.#h = native.create(Kind.Queue, this, maxsize > 0 ? maxsize : 0, joinable);
+    }
+    this.#w = wordOf(this.#h);
+    makeShareable(this, Kind.Queue, this.#h);
+  }
+
+  /** Python's `put(item, block=True, timeout=None)`; FullError when full. */
+  put(item: T, block?: boolean, timeout?: number): void {
+    const blocking = validBlock(block);
+    const t = blocking ? timeoutMs(timeout) : (timeoutMs(timeout), 0);
+    this.#checkOpen();
+    const h = this.#h;
+    // Encode once: a value with no fast path is serialized before the first attempt.
+    const encoded = needsSerializer(item) ? [serializeItem(item)] : undefined;
+    const attempt = (): number => (encoded ? native.queuePut(h, V8, encoded[0]) : putItem(h, item));
+    if (attempt() === 0) return;
+    if (t === 0) throw new FullError();
+    const end = t < 0 ? Infinity : performance.now() + t;
+    for (;;) {
+      const seen = Atomics.load(memory, this.#w + NOT_FULL) >>> 0;
+      if (attempt() === 0) return;
+      const left = end - performance.now();
+      if (left <= 0) throw new FullError();
+      native.block(Op.QueueChange, h, left === Infinity ? -1 : left, NOT_FULL, seen);
+    }
+  }
+
+  /** Python's `get(block=True, timeout=None)`; EmptyError when empty. */
+  get(block?: boolean, timeout?: number): T {
+    const blocking = validBlock(block);
+    const t = blocking ? timeoutMs(timeout) : (timeoutMs(timeout), 0);
+    const h = this.#h;
+    let v = native.queueGet(h, EMPTY);
+    if (v !== EMPTY) return decode(v) as T;
+    if (t === 0) throw new EmptyError();
+    const end = t < 0 ? Infinity : performance.now() + t;
+    for (;;) {
+      const seen = Atomics.load(memory, this.#w + NOT_EMPTY) >>> 0;
+      v = native.queueGet(h, EMPTY);
+      if (v !== EMPTY) return decode(v) as T;
+      const left = end - performance.now();
+      if (left <= 0) throw new EmptyError();
+      native.block(Op.QueueChange, h, left === Infinity ? -1 : left, NOT_EMPTY, seen);
+    }
+  }
+
+  putNowait(item: T): void {
+    this.put(item, false);
+  }
+
+  getNowait(): T {
+    return this.get(false);
+  }
+
+  async putAsync(item: T, timeout?: number, options?: WaitOptions): Promise<void> {
+    const t = timeoutMs(timeout);
+    const signal = signalOf(options);
+    this.#checkOpen();
+    if (signal?.aborted) throw signal.reason;
+    const h = this.#h;
+    const encoded = needsSerializer(item) ? serializeItem(item) : undefined;
+    const end = t < 0 ? Infinity : performance.now() + t;
+    for (;;) {
+      const seen = Atomics.load(memory, this.#w + NOT_FULL) >>> 0;
+      if ((encoded ? native.queuePut(h, V8, encoded) : putItem(h, item)) === 0) return;
+      const left = end - performance.now();
+      if (left <= 0) throw new FullError();
+      await waitAsync(Op.QueueChange, h, left === Infinity ? -1 : left, signal, NOT_FULL, seen);
+    }
+  }
+
+  async getAsync(timeout?: number, options?: WaitOptions): Promise<T> {
+    const t = timeoutMs(timeout);
+    const signal = signalOf(options);
+    if (signal?.aborted) throw signal.reason;
+    const h = this.#h;
+    const end = t < 0 ? Infinity : performance.now() + t;
+    for (;;) {
+      const seen = Atomics.load(memory, this.#w + NOT_EMPTY) >>> 0;
+      const v = native.queueGet(h, EMPTY);
+      if (v !== EMPTY) return decode(v) as T;
+      const left = end - performance.now();
+      if (left <= 0) throw new EmptyError();
+      await waitAsync(Op.QueueChange, h, left === Infinity ? -1 : left, signal, NOT_EMPTY, seen);
+    }
+  }
+
+  /** The number of items (approximate while others put and get, as in Python). */
+  qsize(): number {
+    const w = this.#w;
+    const inRing = (Atomics.load(memory, w + TAIL) - Atomics.load(memory, w + HEAD)) | 0;
+    return Math.max(0, inRing) + Atomics.load(memory, w + OVERFLOW_COUNT);
+  }
+
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+
+  full(): boolean {
+    const max = Atomics.load(memory, this.#w + MAXSIZE);
+    return max > 0 && this.qsize() >= max;
+  }
+
+  /** This handle puts no more (ERR_QUEUE_CLOSED); items already put stay gettable. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw coded(Error, 'ERR_QUEUE_CLOSED', 'the queue is closed');
+  }
+
+  /** @internal The next item, or `empty` when there is none: a poll without an exception. */
+  static tryGet<T, E>(q: Queue<T>, empty: E): T | E {
+    const v = native.queueGet(q.#h, EMPTY);
+    return v === EMPTY ? empty : (decode(v) as T);
+  }
+
+  /** @internal A Promise-form wait for an item to arrive, or undefined when one may be there
+   * already: the native wait's id (for native.abortWait) and its outcome (ABORTED if so).
+   * Lighter than getAsync with an AbortSignal, for a pool's result loop. */
+  static waitArrival(q: Queue<unknown>): [number, Promise<number>] | undefined {
+    const seen = Atomics.load(memory, q.#w + NOT_EMPTY) >>> 0;
+    if (q.qsize() > 0) return undefined;
+    return native.waitAsync(Op.QueueChange, q.#h, -1, NOT_EMPTY, seen);
+  }
+
+  /** @internal */
+  protected static handleOf(q: Queue): number {
+    return q.#h;
+  }
+
+  static from<T = unknown>(shared: unknown): Queue<T> {
+    if (shared instanceof Queue) return shared as Queue<T>;
+    const s = expectShared(shared, 'Queue', Kind.Queue);
+    return buildFrom({ shared: s }, () => (isJoinable(s.d[0]) ? new JoinableQueue<T>() : new Queue<T>()));
+  }
+}
+
+function isJoinable(h: number | undefined): boolean {
+  return h !== undefined && Atomics.load(memory, wordOf(h, JOINABLE)) !== 0;
+}
+
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  /** One item is processed; more calls than items throw ERR_TASK_DONE_TOO_MANY. */
+  taskDone(): void {
+    native.queueTaskDone(Queue.handleOf(this));
+  }
+
+  /** Blocks until every item put has been marked done. */
+  join(): void {
+    const h = Queue.handleOf(this);
+    for (;;) {
+      const seen = Atomics.load(memory, wordOf(h, ALL_DONE)) >>> 0;
+      if (Atomics.load(memory, wordOf(h, UNFINISHED)) === 0) return;
+      native.block(Op.QueueChange, h, -1, ALL_DONE, seen);
+    }
+  }
+
+  async joinAsync(): Promise<void> {
+    const h = Queue.handleOf(this);
+    for (;;) {
+      const seen = Atomics.load(memory, wordOf(h, ALL_DONE)) >>> 0;
+      if (Atomics.load(memory, wordOf(h, UNFINISHED)) === 0) return;
+      await waitAsync(Op.QueueChange, h, -1, undefined, ALL_DONE, seen);
+    }
+  }
+
+  static override from<T = unknown>(shared: unknown): JoinableQueue<T> {
+    if (shared instanceof JoinableQueue) return shared as JoinableQueue<T>;
+    const s = expectShared(shared, 'JoinableQueue', Kind.Queue);
+    if (!isJoinable(s.d[0])) throw invalidArgType('JoinableQueue.from() expects a JoinableQueue', shared);
+    return buildFrom({ shared: s }, () => new JoinableQueue<T>());
+  }
+}
+
+registerReviver(Kind.Queue, (shared) => buildFrom({ shared }, () => (isJoinable(shared.d[0]) ? new JoinableQueue() : new Queue())));

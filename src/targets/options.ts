@@ -1,0 +1,41 @@
+// What Thread and Process share: Python's (target, name, args, kwargs, daemon) options, and
+// the default run().
+import { invalidArgType } from '../runtime/errors';
+
+export interface TargetOptions {
+  target?: Function;
+  name?: string;
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+  daemon?: boolean;
+}
+
+/** The options, checked: `daemon` and `name` stay undefined when not given. */
+export function checkOptions(options: unknown): {
+  target: Function | undefined;
+  name: string | undefined;
+  args: unknown[];
+  kwargs: Record<string, unknown> | undefined;
+  daemon: boolean | undefined;
+} {
+  if (typeof options !== 'object' || options === null) throw invalidArgType('The "options" argument must be of type object', options);
+  const { target, name, args, kwargs, daemon } = options as TargetOptions;
+  if (target !== undefined && target !== null && typeof target !== 'function') {
+    throw invalidArgType('The "options.target" property must be a function', target);
+  }
+  if (args !== undefined && !Array.isArray(args)) throw invalidArgType('The "options.args" property must be an array', args);
+  if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null)) {
+    throw invalidArgType('The "options.kwargs" property must be an object', kwargs);
+  }
+  if (name !== undefined && typeof name !== 'string') throw invalidArgType('The "options.name" property must be a string', name);
+  if (daemon !== undefined && daemon !== null && typeof daemon !== 'boolean') {
+    throw invalidArgType('The "options.daemon" property must be a boolean', daemon);
+  }
+  return { target: target ?? undefined, name, args: args ?? [], kwargs, daemon: daemon ?? undefined };
+}
+
+/** Python's default run(): the target with args, and kwargs as one last argument. */
+export function runTarget(target: Function | undefined, args: unknown[], kwargs: Record<string, unknown> | undefined): unknown {
+  if (!target) return undefined;
+  return kwargs === undefined ? target(...args) : target(...args, kwargs);
+}
