@@ -14,8 +14,6 @@ import { native } from '../runtime/native';
 import { Process, processInternals } from '../processes/process';
 import {
   decodeBody,
-  ErrorRecord,
-  errorFromRecord,
   RESULT_HEADER,
   RESULT_INIT_FAILED,
   readNumbers,
@@ -25,6 +23,7 @@ import {
   RESULT_SINGLE,
   RESULT_VALUE_ON_PORT,
 } from './protocol';
+import { type ErrorRecord, errorFromRecord } from '../runtime/error-record';
 import { poolWorker, WorkerSetup } from './worker';
 import { EmptyError, Queue } from '../shared/queue';
 import { revive } from '../runtime/handle-transfer';
