@@ -9,7 +9,8 @@ import { defaultChunksize, EncodedCalls, encodeCalls, encodeItems, makeTask, rel
 import { cpuCount } from '../processes/process';
 import { assertNoSharedMemory } from '../shared/queue';
 import { ExportRef } from '../targets/locate';
-import { exportedTarget } from '../targets/check-export';
+import { locate } from '../targets/locate';
+import { assertNotImportingTarget } from '../targets/load';
 import { signalOf, WaitOptions } from '../runtime/validate';
 
 export interface PoolOptions {
@@ -67,6 +68,7 @@ export class Pool {
 
   constructor(options?: number | PoolOptions) {
     this.#kind = new.target === ThreadPool || Object.prototype.isPrototypeOf.call(ThreadPool.prototype, new.target.prototype) ? 'thread' : 'process';
+    assertNotImportingTarget(new.target.name);
     const opts: PoolOptions =
       typeof options === 'number' ? { processes: options } : options === undefined || options === null ? {} : (options as PoolOptions);
     if (typeof opts !== 'object') throw invalidArgType('The "options" argument must be a number or an object', options);
@@ -76,7 +78,7 @@ export class Pool {
     if (!Array.isArray(initargs)) throw invalidArgType('The "initargs" option must be an array', initargs);
     const maxTasks = opts.maxTasksPerChild === undefined || opts.maxTasksPerChild === null ? 0 : checkCount(opts.maxTasksPerChild, 'maxTasksPerChild');
     if (this.#kind === 'process') assertNoSharedMemory(initargs, 'a Pool initializer argument');
-    const initializer: ExportRef | null = opts.initializer ? exportedTarget(opts.initializer, 'initializer') : null;
+    const initializer: ExportRef | null = opts.initializer ? locate(opts.initializer, 'initializer') : null;
     this.#core = new PoolCore({ kind: this.#kind, size, initializer, initargs, maxTasks });
   }
 
@@ -93,7 +95,7 @@ export class Pool {
     checkOptionalFunction(errorCallback, 'errorCallback');
     const core = this.#core;
     core.checkRunning();
-    const target = targetOf(fn, exportedTarget(fn, 'target'));
+    const target = targetOf(fn, locate(fn, 'target'));
     const calls = encodeCalls(this.#kind, [kwargs === undefined || kwargs === null ? args : [...args, kwargs]]);
     const result = resultInternals.create<R>(core, callback ?? undefined, errorCallback ?? undefined);
     core.submit(makeTask(target, TASK_SINGLE, calls, (ok, value) => resultInternals.settle(result, ok, value)));
@@ -126,7 +128,7 @@ export class Pool {
     checkOptionalFunction(errorCallback, 'errorCallback');
     const core = this.#core;
     core.checkRunning();
-    const target = targetOf(fn, exportedTarget(fn, 'target'));
+    const target = targetOf(fn, locate(fn, 'target'));
     const calls = star ? Array.from(iterable, (item) => callOf(item, true)) : Array.isArray(iterable) ? iterable : Array.from(iterable);
     const per = size ?? defaultChunksize(calls.length, core.size);
     const encoded: EncodedCalls[] = [];
@@ -178,7 +180,7 @@ export class Pool {
     const per = checkChunksize(chunksize) ?? 1;
     const core = this.#core;
     core.checkRunning();
-    const target = targetOf(fn, exportedTarget(fn, 'target'));
+    const target = targetOf(fn, locate(fn, 'target'));
     const input = iterable[Symbol.iterator]();
     const kind = this.#kind;
     let index = 0;

@@ -7,7 +7,6 @@ import {
   allNumbers,
   decodeBody,
   encodeResult,
-  errorRecord,
   RESULT_ERROR,
   RESULT_INIT_FAILED,
   numbersMessage,
@@ -26,9 +25,11 @@ import {
   unsendable,
   writeResultHeader,
 } from './protocol';
+import { errorRecord } from '../runtime/error-record';
 import { assertNoSharedMemory, hasSharedMemory, type Queue } from '../shared/queue';
 import { revive } from '../runtime/handle-transfer';
-import { ExportRef, load } from '../targets/locate';
+import type { ExportRef } from '../targets/locate';
+import { load } from '../targets/load';
 
 export interface WorkerSetup {
   workerId: number;
@@ -58,6 +59,7 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
   }
   const refs = new Map<number, ExportRef>();
   const fns = new Map<number, Function>();
+  const failedLoads = new Map<number, unknown>();
   /** Calls that arrived on the port ahead of their task (ThreadPool, shared memory). */
   const early = new Map<number, unknown[][]>();
   let done = 0;
@@ -78,7 +80,15 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
     try {
       let fn = fns.get(fnId);
       if (fn === undefined) {
-        fn = await load(refs.get(fnId)!, 'target');
+        // A module that failed to load fails every task of that target alike, and is not
+        // evaluated again (a CommonJS module that threw would be).
+        if (failedLoads.has(fnId)) throw failedLoads.get(fnId);
+        try {
+          fn = await load(refs.get(fnId)!, 'target');
+        } catch (e) {
+          failedLoads.set(fnId, e);
+          throw e;
+        }
         fns.set(fnId, fn);
       }
       if (flags & (TASK_NUMBERS | TASK_ITEMS)) {

@@ -8,7 +8,8 @@ import { CHILD_ENV, ChildMeta, Process, processInternals, ProcessSpec, setParent
 // since a target's arguments may hold any of them even if its module never imports the package.
 import '../../index';
 import { revive } from '../runtime/handle-transfer';
-import { load } from '../targets/locate';
+import { load } from '../targets/load';
+import { errorRecord } from '../runtime/error-record';
 
 async function main(): Promise<void> {
   const meta = JSON.parse(process.env[CHILD_ENV] ?? '{}') as ChildMeta;
@@ -27,8 +28,7 @@ async function main(): Promise<void> {
     cls = spec.subclass ? ((await load(spec.subclass, 'Process subclass')) as typeof Process) : Process;
   } catch (e) {
     // start() in the parent is waiting for this: it throws the error there.
-    const err = e as Error & { code?: string };
-    spec.ack.put({ error: { name: err.name, message: err.message, code: err.code, stack: err.stack } });
+    spec.ack.put({ error: errorRecord(e) });
     process.exitCode = 1;
     return;
   }

@@ -11,6 +11,8 @@ import { native } from '../runtime/native';
 import { assertNoSharedMemory, EmptyError, Queue } from '../shared/queue';
 import { sleep } from '../sync/sleep';
 import { ExportRef, locate } from '../targets/locate';
+import { assertNotImportingTarget } from '../targets/load';
+import { errorFromRecord, type ErrorRecord } from '../runtime/error-record';
 import { checkOptions, runTarget, TargetOptions } from '../targets/options';
 import { timeoutMs } from '../runtime/validate';
 
@@ -31,7 +33,7 @@ export interface ProcessSpec {
   ack: Queue<StartAck>;
 }
 
-export type StartAck = { ok: true } | { error: { name: string; message: string; code?: string; stack?: string } };
+export type StartAck = { ok: true } | { error: ErrorRecord };
 
 /** The environment variable a child reads its start-up data from. */
 export const CHILD_ENV = 'NATIVE_THREADING_CHILD';
@@ -135,6 +137,7 @@ export class Process {
   #start(): Queue<StartAck> {
     this.#checkNotClosed();
     if (this.#state !== State.New) throw coded(Error, 'ERR_PROCESS_STARTED', 'cannot start a process twice');
+    assertNotImportingTarget('Process');
     const overridesRun = Object.getPrototypeOf(this) !== Process.prototype && this.run !== Process.prototype.run;
     const spec: ProcessSpec = {
       target: this.#target ? locate(this.#target, 'target') : null,
@@ -194,8 +197,9 @@ export class Process {
       }
       if ('ok' in reply) return;
       this.join();
-      const err = coded(reply.error.name === 'TypeError' ? TypeError : Error, reply.error.code ?? 'ERR_PROCESS_START', reply.error.message);
-      if (reply.error.stack) err.stack = reply.error.stack;
+      const err = errorFromRecord(reply.error);
+      // An error without a code of its own says that the start failed.
+      if (err instanceof Error && (err as { code?: unknown }).code === undefined) (err as Error & { code: string }).code = 'ERR_PROCESS_START';
       throw err;
     }
   }

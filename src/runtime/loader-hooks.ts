@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 /** The URL of tsx's ESM API when `execArgv` loads tsx's hooks with --import, else undefined. */
-export function tsxApiUrl(execArgv: readonly string[]): string | undefined {
+function tsxApiUrl(execArgv: readonly string[]): string | undefined {
   if (NODE_MAJOR >= 22) return undefined;
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i];

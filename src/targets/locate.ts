@@ -1,8 +1,15 @@
-// Finding where a target function (or a Thread subclass) is exported from, so that another
-// thread or process can import it: CommonJS modules through require.cache, ES modules through
-// the in-process inspector (a function's [[FunctionLocation]] and its script's URL).
-import { Session } from 'node:inspector';
+// Finding, in the caller, the export through which another thread or process can import a
+// target function (or a Thread/Process subclass), without evaluating any module again:
+// - CommonJS: the module's live `exports` in require.cache;
+// - ES modules: V8 says where the function is defined (function-location.ts); the module's
+//   source, parsed, says which export binds that definition (module-exports.ts).
+// A function that no export binds (an arrow, a closure, a bound function, a method, a function
+// declared but not exported) is refused here, before anything starts, and so is a target
+// that lives in a file of tests.
+import { fileURLToPath } from 'node:url';
 import { coded } from '../runtime/errors';
+import { FunctionLocation, locateFunction, scriptSource } from './function-location';
+import { ModuleFacts, moduleFacts } from './module-exports';
 
 export interface ExportRef {
   /** 'cjs': `url` is a file path to require(); 'esm': `url` is a module URL to import(). */
@@ -10,126 +17,103 @@ export interface ExportRef {
   url: string;
   /** The export's name; null when the module's `module.exports` is the function itself. */
   exportName: string | null;
-  /** For an ES module, the function's name and source, to find it among the exports. */
+  /** The function's name, for messages. */
   name: string;
-  source: string;
 }
 
 const located = new WeakMap<Function, ExportRef>();
 
-export function notExported(fn: Function, what: string): Error {
-  const name = fn.name || '<anonymous>';
+/** What a refused function is, for the message: 'target', 'Thread subclass', ... */
+export type TargetRole = string;
+
+function nameOf(fn: Function): string {
+  return typeof fn.name === 'string' && fn.name !== '' ? fn.name : '<anonymous>';
+}
+
+/** ERR_TARGET_NOT_EXPORTED: the message names the function and says what to export. */
+export function notExported(fn: Function | string, what: TargetRole, why?: string): Error {
+  const name = typeof fn === 'string' ? fn : nameOf(fn);
+  const shown = /^[A-Za-z_$][\w$]*$/.test(name) ? name : 'task';
   return coded(
     Error,
     'ERR_TARGET_NOT_EXPORTED',
-    `${what} ${name} must be exported from its module (export function ${name}(...) or exports.${name} = ${name}) ` +
-      'so that the new thread or process can import it',
+    `${what} ${name} is not exported from its module${why ? ` (${why})` : ''}: the new thread or process imports the ` +
+      `target's module and calls the export, so define it at the top level of a module and export it ` +
+      `(\`export function ${shown}(...)\`, or \`exports.${shown} = ${shown}\` in CommonJS); a module of tasks without side effects is best`,
   );
 }
 
-/** Where `fn` is exported; throws ERR_TARGET_NOT_EXPORTED when it is not (CommonJS) or when
- * its module cannot be found. ES module exports are checked by the importing side. */
-export function locate(fn: Function, what: string): ExportRef {
+function inTestFile(fn: Function, what: TargetRole, url: string, framework: string): Error {
+  return coded(
+    Error,
+    'ERR_TARGET_IN_TEST_FILE',
+    `${what} ${nameOf(fn)} is defined in a file of tests (${url} imports '${framework}'): the new thread or process would ` +
+      `import that file and run its tests again. Move ${nameOf(fn)} into a module of its own and import it from the tests`,
+  );
+}
+
+/** Where `fn` is exported. Throws ERR_TARGET_NOT_EXPORTED when no export binds it, and
+ * ERR_TARGET_IN_TEST_FILE when its module is a file of tests. Evaluates nothing. */
+export function locate(fn: Function, what: TargetRole): ExportRef {
   const cached = located.get(fn);
   if (cached) return cached;
-  const ref = fromRequireCache(fn) ?? fromInspector(fn);
-  if (!ref) throw notExported(fn, what);
+  const where = locateFunction(fn);
+  if (where === 'bound') throw notExported(fn, what, 'a bound function cannot travel; export the function itself and pass its arguments in args');
+  if (where === 'native') throw notExported(fn, what, 'a built-in function has no module');
+  if (where === 'unknown') throw notExported(fn, what, 'its module cannot be found');
+  const file = where.url.startsWith('file:') ? fileURLToPath(where.url) : where.url;
+  const cjs = require.cache[file];
+  const ref = cjs ? fromCommonJs(fn, what, where, file) : fromEsModule(fn, what, where);
   located.set(fn, ref);
   return ref;
 }
 
-function fromRequireCache(fn: Function): ExportRef | undefined {
-  for (const [file, mod] of Object.entries(require.cache)) {
-    const exp: unknown = mod?.exports;
-    if (exp === fn) return { kind: 'cjs', url: file, exportName: null, name: fn.name, source: '' };
-    if ((typeof exp === 'object' || typeof exp === 'function') && exp !== null) {
-      for (const key of Object.keys(exp)) {
-        let value: unknown;
-        try {
-          value = (exp as Record<string, unknown>)[key];
-        } catch {
-          continue;
-        }
-        if (value === fn) return { kind: 'cjs', url: file, exportName: key, name: fn.name, source: '' };
-      }
+/** The module's facts (ERR_TARGET_NOT_EXPORTED when its source cannot be parsed). */
+function facts(fn: Function, what: TargetRole, where: FunctionLocation, isModule: boolean): ModuleFacts {
+  try {
+    return moduleFacts(where.scriptId, scriptSource(where.scriptId) ?? '', isModule);
+  } catch (e) {
+    throw notExported(fn, what, `its module ${where.url} cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** `ref`, unless the module that defines `fn` is a file of tests (ERR_TARGET_IN_TEST_FILE). */
+function outsideTests(ref: ExportRef, fn: Function, what: TargetRole, where: FunctionLocation, found: ModuleFacts): ExportRef {
+  if (found.testFramework !== undefined) throw inTestFile(fn, what, where.url, found.testFramework);
+  return ref;
+}
+
+function fromCommonJs(fn: Function, what: TargetRole, where: FunctionLocation, file: string): ExportRef {
+  const own = exportOf(require.cache[file]?.exports, fn);
+  if (own !== undefined) return outsideTests({ kind: 'cjs', url: file, exportName: own, name: nameOf(fn) }, fn, what, where, facts(fn, what, where, false));
+  // Re-exported by another CommonJS module (`exports.f = require('./impl').f`).
+  for (const [other, mod] of Object.entries(require.cache)) {
+    const key = exportOf(mod?.exports, fn);
+    if (key !== undefined) return outsideTests({ kind: 'cjs', url: other, exportName: key, name: nameOf(fn) }, fn, what, where, facts(fn, what, where, false));
+  }
+  throw notExported(fn, what);
+}
+
+/** The key under which `exports` holds `fn`: null for `module.exports = fn`. */
+function exportOf(exports: unknown, fn: Function): string | null | undefined {
+  if (exports === fn) return null;
+  if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null) return undefined;
+  for (const key of Object.keys(exports)) {
+    let value: unknown;
+    try {
+      value = (exports as Record<string, unknown>)[key];
+    } catch {
+      continue;
     }
+    if (value === fn) return key;
   }
   return undefined;
 }
 
-let session: Session | undefined;
-const scriptUrls = new Map<string, string>();
-const GLOBAL_KEY = '__nativeThreadingLocate';
-
-function post<T>(method: string, params: object): T {
-  let result: T | undefined;
-  let error: Error | null = null;
-  session!.post(method, params, (e: Error | null, r?: object) => {
-    error = e;
-    result = r as T | undefined;
-  });
-  if (error) throw error;
-  return result as T;
-}
-
-interface RemoteObject {
-  objectId?: string;
-}
-interface PropertiesResult {
-  internalProperties?: Array<{ name: string; value?: { value?: { scriptId: string } } }>;
-}
-
-function fromInspector(fn: Function): ExportRef | undefined {
-  if (!session) {
-    session = new Session();
-    session.connect();
-    session.on('Debugger.scriptParsed', (m: { params: { scriptId: string; url: string } }) => {
-      scriptUrls.set(m.params.scriptId, m.params.url);
-    });
-  }
-  const g = globalThis as Record<string, unknown>;
-  g[GLOBAL_KEY] = fn;
-  let scriptId: string | undefined;
-  try {
-    const { result } = post<{ result: RemoteObject }>('Runtime.evaluate', { expression: `globalThis.${GLOBAL_KEY}` });
-    if (!result.objectId) return undefined;
-    const props = post<PropertiesResult>('Runtime.getProperties', { objectId: result.objectId, ownProperties: true });
-    post('Runtime.releaseObject', { objectId: result.objectId });
-    scriptId = props.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')?.value?.value?.scriptId;
-  } finally {
-    delete g[GLOBAL_KEY];
-  }
-  if (scriptId === undefined) return undefined;
-  if (!scriptUrls.has(scriptId)) {
-    // Enabling the debugger reports every script parsed so far; it is switched off at once.
-    post('Debugger.enable', {});
-    post('Debugger.disable', {});
-  }
-  const url = scriptUrls.get(scriptId);
-  if (!url || !url.startsWith('file:')) return undefined;
-  return { kind: 'esm', url, exportName: null, name: fn.name, source: Function.prototype.toString.call(fn) };
-}
-
-/** In the new thread or process: the exported function `ref` names. */
-export async function load(ref: ExportRef, what: string): Promise<Function> {
-  if (ref.kind === 'cjs') {
-    const exp: unknown = require(ref.url);
-    const fn = ref.exportName === null ? exp : (exp as Record<string, unknown>)[ref.exportName];
-    if (typeof fn !== 'function') throw notExportedByName(ref, what);
-    return fn;
-  }
-  const ns = (await import(ref.url)) as Record<string, unknown>;
-  const byName = ns[ref.name];
-  if (typeof byName === 'function' && Function.prototype.toString.call(byName) === ref.source) return byName;
-  const matches = Object.values(ns).filter(
-    (v): v is Function => typeof v === 'function' && Function.prototype.toString.call(v) === ref.source,
-  );
-  if (matches.length === 1) return matches[0];
-  throw notExportedByName(ref, what);
-}
-
-function notExportedByName(ref: ExportRef, what: string): Error {
-  const f = function () {};
-  Object.defineProperty(f, 'name', { value: ref.name });
-  return notExported(f, what);
+function fromEsModule(fn: Function, what: TargetRole, where: FunctionLocation): ExportRef {
+  if (!where.url.startsWith('file:')) throw notExported(fn, what, `its module ${where.url} is not a file another thread or process can import`);
+  const found = facts(fn, what, where, true);
+  const exportName = found.exportAt(where.offset);
+  if (exportName === null) throw notExported(fn, what);
+  return outsideTests({ kind: 'esm', url: where.url, exportName, name: nameOf(fn) }, fn, what, where, found);
 }

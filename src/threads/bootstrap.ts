@@ -10,7 +10,8 @@ import '../../index';
 import { revive } from '../runtime/handle-transfer';
 import { sleep } from '../sync/sleep';
 import { inheritTsx } from '../runtime/loader-hooks';
-import { load } from '../targets/locate';
+import { load } from '../targets/load';
+import { errorRecord } from '../runtime/error-record';
 import { Thread, threadInternals, ThreadSpec } from './thread';
 
 interface BootData {
@@ -65,8 +66,7 @@ async function main(): Promise<void> {
     thread = Reflect.construct(Thread, [options], cls) as Thread;
     Object.assign(thread, revive(spec.fields));
   } catch (e) {
-    const err = e as Error & { code?: string };
-    port.postMessage({ error: { name: err.name, message: err.message, code: err.code, stack: err.stack } });
+    port.postMessage({ error: errorRecord(e) });
     started.set();
     return;
   }
