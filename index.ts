@@ -17,10 +17,10 @@ export { SharedArray } from './src/shared/shared-array';
 export type { SharedArrayOptions } from './src/shared/shared-array';
 export type { Typecode, SharedTypedArray } from './src/shared/typecode';
 
-import { isMainThread } from 'node:worker_threads';
-import { mainThread } from './src/threads/thread';
-// The main thread counts in activeCount()/enumerate() from every thread.
-if (isMainThread) mainThread();
+import { registerThisThread } from './src/threads/thread';
+// The main thread, or a plain Worker's dummy thread, counts in activeCount()/enumerate() from
+// every thread.
+registerThisThread();
 export { Process, currentProcess, parentProcess, activeChildren, cpuCount } from './src/processes/process';
 export type { ProcessOptions } from './src/processes/process';
 export { Queue, JoinableQueue, EmptyError, FullError } from './src/shared/queue';

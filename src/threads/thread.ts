@@ -1,12 +1,14 @@
 // Python's threading.Thread on worker_threads. start() blocks until the new thread runs its
 // target (as Python's does); join() blocks natively on an Event the thread sets when it ends.
-import { isMainThread, MessageChannel, MessagePort, receiveMessageOnPort, SHARE_ENV, Worker } from 'node:worker_threads';
+import { isMainThread, MessageChannel, MessagePort, receiveMessageOnPort, SHARE_ENV, Worker, workerData } from 'node:worker_threads';
 import { join as joinPath } from 'node:path';
 import { coded, invalidArgType } from '../runtime/errors';
 import { Event } from '../sync/event';
 import { native } from '../runtime/native';
 import { sleep } from '../sync/sleep';
 import { ExportRef, locate } from '../targets/locate';
+import { assertNotImportingTarget } from '../targets/load';
+import { errorFromRecord, type ErrorRecord } from '../runtime/error-record';
 import { checkOptions, runTarget, TargetOptions } from '../targets/options';
 import { timeoutMs } from '../runtime/validate';
 
@@ -26,6 +28,8 @@ export interface ThreadSpec {
 }
 
 const BOOTSTRAP = joinPath(__dirname, 'bootstrap.js');
+/** The key in the workerData of a worker that Thread.start() started. */
+const STARTED_BY_THREAD = '__nativeThreadingThread';
 
 const enum State {
   New,
@@ -107,6 +111,7 @@ export class Thread {
 
   #start(wait: boolean, ports: MessagePort[]): Worker {
     if (this.#state !== State.New) throw coded(Error, 'ERR_THREAD_STARTED', 'threads can only be started once');
+    assertNotImportingTarget('Thread');
     const spec = this.#spec();
     const started = new Event();
     const done = new Event();
@@ -115,7 +120,7 @@ export class Thread {
     let worker: Worker;
     try {
       worker = new Worker(BOOTSTRAP, {
-        workerData: { spec, started, done, port: port2 },
+        workerData: { [STARTED_BY_THREAD]: true, spec, started, done, port: port2 },
         transferList: [port2, ...ports],
         env: SHARE_ENV,
         name: this.#name,
@@ -132,7 +137,7 @@ export class Thread {
         started.wait();
         const reply = receiveMessageOnPort(port1)?.message as StartReply | undefined;
         if (reply === undefined || 'error' in reply) {
-          throw reply ? rebuildError(reply.error) : new Error(`thread ${this.#name} ended before it started`);
+          throw reply ? errorFromRecord(reply.error) : new Error(`thread ${this.#name} ended before it started`);
         }
         this.#ident = reply.ident;
         this.#nativeId = reply.nativeId;
@@ -244,15 +249,7 @@ export class Thread {
 }
 
 
-type StartReply = { ident: number; nativeId: number } | { error: { name: string; message: string; code?: string; stack?: string } };
-
-function rebuildError(e: { name: string; message: string; code?: string; stack?: string }): Error {
-  const err = coded(e.name === 'TypeError' ? TypeError : Error, e.code ?? 'ERR_THREAD_START', e.message);
-  if (e.code === undefined) delete (err as Partial<typeof err>).code;
-  if (e.stack) err.stack = e.stack;
-  return err;
-}
-
+type StartReply = { ident: number; nativeId: number } | { error: ErrorRecord };
 
 /** Python's threading.current_thread(). In a Worker not started by Thread: 'Dummy-N'. */
 export function currentThread(): Thread {
@@ -264,9 +261,18 @@ export function currentThread(): Thread {
   }
   const name = `Dummy-${native.threadNumber()}`;
   const record = native.threadRegister(name, true, 2);
+  native.threadStarted(record, ident, nativeId);
   native.threadAtExit(record, Event.handleOf(new Event()));
   current = internals.view(record, name, ident, nativeId, true);
   return current;
+}
+
+/** Registers the calling JavaScript thread in the process-wide registry when the package
+ * loads: the main thread, or the dummy thread of a Worker that Thread did not start (so that
+ * enumerate() and activeCount() list it, on every thread, while it lives). */
+export function registerThisThread(): void {
+  if (isMainThread) mainThread();
+  else if ((workerData as Record<string, unknown> | null)?.[STARTED_BY_THREAD] !== true) currentThread();
 }
 
 /** Python's threading.main_thread(). */
