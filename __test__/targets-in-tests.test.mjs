@@ -19,6 +19,16 @@ function tempDir(t) {
   return dir;
 }
 
+/** A project of its own (this checkout as `native-threading`; ava and tsx) holding `files`. */
+function projectWith(t, files) {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'native-threading'), 'dir');
+  for (const dep of ['ava', 'tsx']) symlinkSync(join(ROOT, 'node_modules', dep), join(dir, 'node_modules', dep), 'dir');
+  for (const f of files) copyFileSync(join(FIXTURES, f), join(dir, f));
+  return dir;
+}
+
 function evaluationLog(t) {
   const log = join(tempDir(t), 'evaluations.log');
   writeFileSync(log, '');
@@ -46,12 +56,19 @@ for (const [file, loader, expected] of [
   });
 }
 
+test('node --test of the TypeScript file as CommonJS (.cts, through tsx): 5 tests, all passing; the file is evaluated once', async (t) => {
+  const dir = projectWith(t, ['starts.cjs']);
+  copyFileSync(join(FIXTURES, 'node-test.mts'), join(dir, 'node-test.cts'));
+  const { log, lines } = evaluationLog(t);
+  const r = await runNode(['--import', 'tsx', '--test', '--test-reporter=tap', 'node-test.cts'], { t, cwd: dir, timeout: RUN_MS, env: { NT_EVAL_LOG: log } });
+  t.false(r.killed, `the run ended by itself\n${r.stdout}\n${r.stderr}`);
+  t.deepEqual(summary(r.stdout), { tests: 5, pass: 5, fail: 0 }, r.stdout + r.stderr);
+  t.is(r.code, 0);
+  t.deepEqual(lines().map((l) => l.split(' ')[0]), ['node-test.mts'], 'evaluated once (the file logs its original name)');
+});
+
 test('an ava test file (worker threads, as ava runs by default): 4 tests, all passing; the file is evaluated once', async (t) => {
-  const dir = tempDir(t);
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(ROOT, join(dir, 'node_modules', 'native-threading'), 'dir');
-  symlinkSync(join(ROOT, 'node_modules', 'ava'), join(dir, 'node_modules', 'ava'), 'dir');
-  for (const f of ['ava-file.mjs', 'starts.cjs']) copyFileSync(join(FIXTURES, f), join(dir, f));
+  const dir = projectWith(t, ['ava-file.mjs', 'starts.cjs']);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', ava: { files: ['ava-file.mjs'], timeout: '60s' } }));
   const { log, lines } = evaluationLog(t);
   const r = await runNode([join(ROOT, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), '--tap'], { t, cwd: dir, timeout: RUN_MS, env: { NT_EVAL_LOG: log } });

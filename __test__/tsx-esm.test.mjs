@@ -1,5 +1,5 @@
-// TypeScript ES modules run by tsx: Node 20 does not give worker threads the hooks of
-// `--import tsx`, so Thread, ThreadPool and the pool's export check register tsx's hooks in
+// TypeScript run by tsx (ES modules and CommonJS): Node 20 does not give worker threads the hooks of
+// `--import tsx`, so Thread and ThreadPool register tsx's hooks in
 // each new thread (src/runtime/loader-hooks.ts). A program run both ways must work end to end.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ function project(t) {
   symlinkSync(ROOT, join(dir, 'node_modules', 'native-threading'), 'dir');
   symlinkSync(join(ROOT, 'node_modules', 'tsx'), join(dir, 'node_modules', 'tsx'), 'dir');
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
-  cpSync(join(ROOT, '__test__', 'fixtures', 'tsx-esm', 'main.mts'), join(dir, 'main.mts'));
+  for (const f of ['main.mts', 'main.cts']) cpSync(join(ROOT, '__test__', 'fixtures', 'tsx-esm', f), join(dir, f));
   return dir;
 }
 
@@ -28,9 +28,22 @@ for (const [how, args] of [
   ['node --import tsx', ['--import', 'tsx', 'main.mts']],
   ['the tsx command', [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'main.mts']],
 ]) {
-  test(`an ES-module TypeScript program run with ${how}: Thread, ThreadPool (and its export check) and Pool import its targets`, async (t) => {
+  test(`an ES-module TypeScript program run with ${how}: Thread, ThreadPool and Pool import its targets; an unexported one is refused`, async (t) => {
     const cwd = project(t);
     const { stdout, stderr } = await run(process.execPath, args, { cwd, timeout: 30_000 });
     t.is(stdout, EXPECTED, stderr);
+  });
+}
+
+const EXPECTED_CJS = ['thread+process 2000', 'threadpool [ 1, 4, 9 ]', 'hidden ERR_TARGET_NOT_EXPORTED', 'pool [ 1, 4, 9 ]', ''].join('\n');
+
+for (const [how, args] of [
+  ['node --import tsx', ['--import', 'tsx', 'main.cts']],
+  ['the tsx command', [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'main.cts']],
+]) {
+  test(`a CommonJS TypeScript program (.cts) run with ${how}: Thread, Process, ThreadPool and Pool import its targets`, async (t) => {
+    const cwd = project(t);
+    const { stdout, stderr } = await run(process.execPath, args, { cwd, timeout: 30_000 });
+    t.is(stdout, EXPECTED_CJS, stderr);
   });
 }

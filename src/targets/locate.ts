@@ -1,11 +1,12 @@
 // Finding, in the caller, the export through which another thread or process can import a
 // target function (or a Thread/Process subclass), without evaluating any module again:
-// - CommonJS: the module's live `exports` in require.cache;
+// - CommonJS: the module's live `exports` in the module cache;
 // - ES modules: V8 says where the function is defined (function-location.ts); the module's
 //   source, parsed, says which export binds that definition (module-exports.ts).
 // A function that no export binds (an arrow, a closure, a bound function, a method, a function
 // declared but not exported) is refused here, before anything starts, and so is a target
 // that lives in a file of tests.
+import Module from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { coded } from '../runtime/errors';
 import { FunctionLocation, locateFunction, scriptSource } from './function-location';
@@ -22,6 +23,10 @@ export interface ExportRef {
 }
 
 const located = new WeakMap<Function, ExportRef>();
+
+/** Loaded CommonJS modules by file. `require.cache` is this object, except that a `require`
+ * given to a module loaded through module hooks (tsx on Node 20) has no `cache`. */
+const commonJsModules = (Module as unknown as { _cache: NodeJS.Dict<NodeModule> })._cache;
 
 /** What a refused function is, for the message: 'target', 'Thread subclass', ... */
 export type TargetRole = string;
@@ -62,7 +67,7 @@ export function locate(fn: Function, what: TargetRole): ExportRef {
   if (where === 'native') throw notExported(fn, what, 'a built-in function has no module');
   if (where === 'unknown') throw notExported(fn, what, 'its module cannot be found');
   const file = where.url.startsWith('file:') ? fileURLToPath(where.url) : where.url;
-  const cjs = require.cache[file];
+  const cjs = commonJsModules[file];
   const ref = cjs ? fromCommonJs(fn, what, where, file) : fromEsModule(fn, what, where);
   located.set(fn, ref);
   return ref;
@@ -84,10 +89,10 @@ function outsideTests(ref: ExportRef, fn: Function, what: TargetRole, where: Fun
 }
 
 function fromCommonJs(fn: Function, what: TargetRole, where: FunctionLocation, file: string): ExportRef {
-  const own = exportOf(require.cache[file]?.exports, fn);
+  const own = exportOf(commonJsModules[file]?.exports, fn);
   if (own !== undefined) return outsideTests({ kind: 'cjs', url: file, exportName: own, name: nameOf(fn) }, fn, what, where, facts(fn, what, where, false));
   // Re-exported by another CommonJS module (`exports.f = require('./impl').f`).
-  for (const [other, mod] of Object.entries(require.cache)) {
+  for (const [other, mod] of Object.entries(commonJsModules)) {
     const key = exportOf(mod?.exports, fn);
     if (key !== undefined) return outsideTests({ kind: 'cjs', url: other, exportName: key, name: nameOf(fn) }, fn, what, where, facts(fn, what, where, false));
   }
