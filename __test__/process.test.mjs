@@ -4,7 +4,8 @@ import ava from 'ava';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { assertThrowsCode, delay, gone, killStrays, nt, procState, runNode, startWorker, within } from './helpers/util.mjs';
+import { join } from 'node:path';
+import { assertThrowsCode, delay, gone, killStrays, nt, procState, ROOT, runNode, startWorker, within } from './helpers/util.mjs';
 import * as targets from './fixtures/process-targets.mjs';
 
 const require = createRequire(import.meta.url);
@@ -176,6 +177,12 @@ test('an exported subclass overriding run() is rebuilt in the child with its own
   t.deepEqual(r, { sum: 42, isReporter: true, isProcess: true, name: p.name, currentIsThis: true, pid: p.pid, tags: ['a', { b: 1 }] });
   p.join(LONG);
   t.is(p.exitcode, 0);
+});
+
+test('names count from 1 without gaps in each process: Process-1, Process-2, Process-3; a child\'s children are Process-1:1, Process-1:2', async (t) => {
+  const r = await runNode([join(ROOT, '__test__', 'fixtures', 'process-names.mjs')], { t });
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, ['Process-1 Process-2 Process-3', 'Process-1: Process-1:1 Process-1:2', 'Process-2: Process-2:1 Process-2:2', 'Process-3: Process-3:1 Process-3:2', ''].join('\n'));
 });
 
 test('default names are Process-N; currentProcess() and parentProcess() in the parent and in the child', async (t) => {

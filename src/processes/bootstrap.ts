@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     args: spec.args,
     kwargs: spec.kwargs,
   };
-  const me = Reflect.construct(Process, [options], cls) as Process;
+  const me = processInternals.construct(cls, options);
   Object.assign(me, spec.fields);
   processInternals.becomeCurrent(me, spec.identity);
   try {

@@ -54,6 +54,8 @@ const enum State {
 
 interface ProcessInternals {
   view(name: string, pid: number, daemon: boolean): Process;
+  /** A Process of class `cls` that takes no number (the child's own, rebuilt from its spec). */
+  construct(cls: typeof Process, options: ProcessOptions): Process;
   becomeCurrent(p: Process, identity: number[]): void;
   /** Starts `p` without waiting for the child to confirm its target (a pool's workers, whose
    * target is the package's own); `onExit` runs on this thread when the child has ended. */
@@ -67,6 +69,8 @@ let parent: Process | null = null;
 /** Python's `_identity`: the main process is (), its children (1,), (2,)..., theirs (1, 1)...
  * The counter is process-wide (native), as Python's is. */
 let myIdentity: number[] = [];
+/** Set while processInternals.construct() builds a Process that takes no number. */
+let unnumbered = false;
 /** This thread's children by pid (activeChildren() shows other threads' as views). */
 const children = new Map<number, WeakRef<Process>>();
 const daemons = new Set<Process>();
@@ -89,7 +93,9 @@ export class Process {
     this.#target = target;
     this.#args = args;
     this.#kwargs = kwargs;
-    this.#identity = [...myIdentity, native.processNumber()];
+    // Only a process to start takes a number; a view, or the child's own Process object, is
+    // named already (so names count 1, 2, 3 in each process, as Python's do).
+    this.#identity = unnumbered ? [] : [...myIdentity, native.processNumber()];
     this.#name = name ?? `${new.target.name === 'Process' ? 'Process' : new.target.name}-${this.#identity.join(':')}`;
     this.#daemon = daemon ?? currentProcess().daemon;
   }
@@ -306,10 +312,18 @@ export class Process {
   static {
     processInternals = {
       view(name, pid, daemon) {
-        const p = Reflect.construct(Process, [{ name, daemon }], Process) as Process;
+        const p = processInternals.construct(Process, { name, daemon });
         p.#state = State.View;
         p.#pid = pid;
         return p;
+      },
+      construct(cls, options) {
+        unnumbered = true;
+        try {
+          return Reflect.construct(Process, [options], cls) as Process;
+        } finally {
+          unnumbered = false;
+        }
       },
       becomeCurrent(p, identity) {
         p.#state = State.View;
