@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { assertThrowsCode, delay, gone, killStrays, nt, procState, ROOT, runNode, startWorker, within } from './helpers/util.mjs';
+import { assertThrowsCode, delay, DIST, gone, killStrays, nt, procState, ROOT, runNode, startWorker, within } from './helpers/util.mjs';
 import * as targets from './fixtures/process-targets.mjs';
 
 const require = createRequire(import.meta.url);
@@ -178,6 +178,19 @@ test('an exported subclass overriding run() is rebuilt in the child with its own
   p.join(LONG);
   t.is(p.exitcode, 0);
 });
+
+for (const flag of ['-e', '-p', '--eval']) {
+  test(`a program run with node ${flag} starts a Process once: the child does not run the ${flag} code again`, async (t) => {
+    const code = `const { Process } = require(${JSON.stringify(DIST)});
+      const { noop } = require(${JSON.stringify(join(ROOT, '__test__', 'fixtures', 'process-targets.cjs'))});
+      const p = new Process({ target: noop }); p.start(); p.join();
+      console.log('parent', p.exitcode); 0`;
+    const r = await runNode([flag, code], { t, timeout: 20_000 });
+    t.false(r.killed, 'no chain of processes');
+    t.is(r.code, 0, r.stderr);
+    t.is(r.stdout.match(/parent 0/g)?.length, 1, r.stdout);
+  });
+}
 
 test('names count from 1 without gaps in each process: Process-1, Process-2, Process-3; a child\'s children are Process-1:1, Process-1:2', async (t) => {
   const r = await runNode([join(ROOT, '__test__', 'fixtures', 'process-names.mjs')], { t });

@@ -12,6 +12,7 @@ import { assertNoSharedMemory, EmptyError, Queue } from '../shared/queue';
 import { sleep } from '../sync/sleep';
 import { ExportRef, locate } from '../targets/locate';
 import { assertNotImportingTarget } from '../targets/load';
+import { childExecArgv } from './exec-argv';
 import { errorFromRecord, type ErrorRecord } from '../runtime/error-record';
 import { checkOptions, runTarget, TargetOptions } from '../targets/options';
 import { timeoutMs } from '../runtime/validate';
@@ -161,10 +162,7 @@ export class Process {
     const payload = native.bytesShare(serialize(spec));
     const [arenaFd, deathFd] = native.processFds();
     const meta: ChildMeta = { payload, deathFd: 4 };
-    // Children inherit execArgv (a TypeScript loader carries over), but not the inspector:
-    // its port is the parent's.
-    const execArgv = process.execArgv.filter((a) => !/^--(inspect|debug)(-brk|-port|-wait)?(=|$)/.test(a));
-    const child = spawn(process.execPath, [...execArgv, BOOTSTRAP], {
+    const child = spawn(process.execPath, [...childExecArgv(process.execArgv), BOOTSTRAP], {
       stdio: ['inherit', 'inherit', 'inherit', arenaFd, deathFd],
       env: { ...process.env, NATIVE_THREADING_ARENA_FD: '3', [CHILD_ENV]: JSON.stringify(meta) },
     });
