@@ -1,12 +1,16 @@
 // threading.Barrier and BrokenBarrierError.
 import test from 'ava';
+import { join } from 'node:path';
 import {
   assertPending,
   assertRejectsOrThrows,
   assertThrowsCode,
   assertTook,
   delay,
+  DIST,
+  HELPERS,
   nt,
+  runNode,
   sharedInts,
   since,
   startWorker,
@@ -140,7 +144,7 @@ test.serial('workers and the main thread: distinct indexes per round, one action
   t.is(Atomics.load(shared, 0), ROUNDS, 'exactly one action per round');
 });
 
-test.serial("the last thread runs ITS action: a handle from from() without an action runs none", async (t) => {
+test.serial("the last thread runs ITS action: a handle restored without one, of a barrier whose action is not exported, runs none", async (t) => {
   let mainActions = 0;
   const b = new Barrier(2, () => mainActions++);
   const flags = sharedInts(1);
@@ -426,4 +430,64 @@ test.serial('Barrier.from(): parties and state are shared; from(other) throws Ty
   t.true(b.broken);
   assertThrowsCode(t, () => Barrier.from({}), TypeError, 'ERR_INVALID_ARG_TYPE');
   assertThrowsCode(t, () => Barrier.from(structuredClone(new nt.Event())), TypeError, 'ERR_INVALID_ARG_TYPE');
+});
+
+test.serial('an exported action travels with the barrier: 4 parties in threads and processes, each restoring it without an action; it runs once per round, in whichever arrives last', async (t) => {
+  const fixture = await import('./fixtures/barrier-action.mjs');
+  const ROUNDS = 20;
+  const trips = new nt.Value('i', 0);
+  globalThis.trips = trips;
+  const b = fixture.makeBarrier(4);
+  const pool = new nt.ThreadPool(2);
+  const procs = new nt.Pool(1);
+  t.teardown(() => {
+    pool.terminate();
+    procs.terminate();
+  });
+  // Two threads and one process restore the barrier from their arguments (no action of their
+  // own); this thread's handle has the action too.
+  const runs = [
+    pool.applyAsync(fixture.party, [b, trips, ROUNDS]),
+    pool.applyAsync(fixture.party, [b, trips, ROUNDS]),
+    procs.applyAsync(fixture.party, [b, trips, ROUNDS]),
+  ];
+  const mine = [];
+  for (let r = 0; r < ROUNDS; r++) mine.push(await b.waitAsync(10_000));
+  const all = [mine, ...(await within(Promise.all(runs), 30_000, 'the parties'))];
+  for (let r = 0; r < ROUNDS; r++) t.deepEqual(sorted(all.map((p) => p[r])), [0, 1, 2, 3], `round ${r}: one index each`);
+  t.is(trips.value, ROUNDS, 'exactly one action per round, whoever arrived last');
+});
+
+test.serial('a barrier made in a thread with an exported action runs it here when restored with from(shared)', async (t) => {
+  const fixture = await import('./fixtures/barrier-action.mjs');
+  const trips = new nt.Value('i', 0);
+  globalThis.trips = trips;
+  const pool = new nt.ThreadPool(1);
+  t.teardown(() => pool.terminate());
+  const made = await pool.applyAsync(fixture.makeBarrier, [1]);
+  const b = Barrier.from(made);
+  b.wait(1000);
+  b.wait(1000);
+  t.is(trips.value, 2, 'Barrier(1): this thread is the last to arrive each time, and runs the travelled action');
+  const own = Barrier.from(made, () => {});
+  own.wait(1000);
+  t.is(trips.value, 2, 'from(shared, action) keeps its own action');
+});
+
+test.serial('a non-exported action cannot travel: restoring the barrier in a thread or a process emits WARN_BARRIER_ACTION_NOT_EXPORTED there, naming the action', async (t) => {
+  const script = `
+    const { Barrier, Thread, Process } = require(${JSON.stringify(DIST)});
+    const { threadWait } = require(${JSON.stringify(join(HELPERS, '..', 'fixtures', 'barrier-parties.cjs'))});
+    const b = new Barrier(2, function localAction() {});
+    for (const Kind of [Thread, Process]) {
+      const w = new Kind({ target: threadWait, args: [b] });
+      w.start();
+      b.wait(10000);
+      w.join(10000);
+    }
+  `;
+  const r = await runNode(['-e', script], { t });
+  t.is(r.code, 0, r.stderr);
+  const warnings = r.stderr.match(/\[WARN_BARRIER_ACTION_NOT_EXPORTED\][^\n]*localAction/g) ?? [];
+  t.is(warnings.length, 2, r.stderr);
 });

@@ -28,6 +28,7 @@ import {
 import { errorRecord } from '../runtime/error-record';
 import { assertNoSharedMemory, hasSharedMemory, type Queue } from '../shared/queue';
 import { revive } from '../runtime/handle-transfer';
+import { actionsLoading } from '../sync/barrier';
 import type { ExportRef } from '../targets/locate';
 import { load } from '../targets/load';
 
@@ -94,6 +95,8 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
       if (flags & (TASK_NUMBERS | TASK_ITEMS)) {
         // Each call has one argument.
         const items = flags & TASK_NUMBERS ? readNumbers(task, TASK_HEADER) : (decodeBody(task, TASK_HEADER) as unknown[]);
+        const loadingActions = actionsLoading();
+        if (loadingActions) await loadingActions;
         const out = single ? [] : new Array<unknown>(items.length);
         for (let i = 0; i < items.length; i++) {
           let r: unknown = fn(items[i]);
@@ -103,6 +106,8 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
         value = single ? out[0] : out;
       } else {
         const calls = flags & TASK_ARGS_ON_PORT ? fromPort(port!, taskId, early) : (decodeBody(task, TASK_HEADER) as unknown[][]);
+        const loadingActions = actionsLoading();
+        if (loadingActions) await loadingActions;
         const out = new Array<unknown>(calls.length);
         for (let i = 0; i < calls.length; i++) {
           let r: unknown = fn(...calls[i]);

@@ -8,6 +8,7 @@ import { CHILD_ENV, ChildMeta, Process, processInternals, ProcessSpec, setParent
 // since a target's arguments may hold any of them even if its module never imports the package.
 import '../../index';
 import { revive } from '../runtime/handle-transfer';
+import { actionsLoading } from '../sync/barrier';
 import { load } from '../targets/load';
 import { errorRecord } from '../runtime/error-record';
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  await actionsLoading();
   spec.ack.put({ ok: true });
   const options = {
     target,

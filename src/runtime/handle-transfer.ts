@@ -11,6 +11,8 @@ export interface Shared {
   kind: number;
   /** `[off, gen, lease, leaseGen]` (see binding/handles.rs). */
   d: number[];
+  /** What a class sends beside the handle (a Barrier: its action's export). */
+  x?: unknown;
 }
 
 /** Kinds that exist only in JavaScript, for objects whose whole state is one native primitive
@@ -23,10 +25,14 @@ export const enum JsKind {
 /** While positive, the accessors describe without leasing (see withoutLeases). */
 let trialDepth = 0;
 
-export function makeShareable(obj: object, kind: number, handle: number): void {
+export function makeShareable(obj: object, kind: number, handle: number, extra?: () => unknown): void {
   Object.defineProperty(obj, SHARED_KEY, {
     enumerable: true,
-    get: (): Shared => ({ kind, d: trialDepth > 0 ? [] : native.share(handle) }),
+    get: (): Shared => {
+      const shared: Shared = { kind, d: trialDepth > 0 ? [] : native.share(handle) };
+      if (extra !== undefined) shared.x = extra();
+      return shared;
+    },
   });
 }
 
@@ -64,8 +70,8 @@ export function sharedOf(value: unknown): Shared | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const s = (value as Record<string, unknown>)[SHARED_KEY];
   if (typeof s !== 'object' || s === null) return undefined;
-  const { kind, d } = s as Shared;
-  return typeof kind === 'number' && Array.isArray(d) ? { kind, d } : undefined;
+  const { kind, d, x } = s as Shared;
+  return typeof kind === 'number' && Array.isArray(d) ? { kind, d, x } : undefined;
 }
 
 /** `Class.from(shared)`: the descriptor for `kinds`, or ERR_INVALID_ARG_TYPE. */

@@ -1,8 +1,13 @@
-// Python's threading.Barrier. The action is a JavaScript function and cannot cross threads:
-// each handle carries its own (the constructor's, or the one given to from()).
+// Python's threading.Barrier. Each handle runs its own action (the constructor's, or the one
+// given to from()); a handle restored without one runs the action it was shared with, when
+// that action is exported: it travels as an export (like a target) and is imported where the
+// handle is restored. A non-exported action cannot travel: restoring the handle elsewhere
+// emits a warning (WARN_BARRIER_ACTION_NOT_EXPORTED).
 import { BrokenBarrierError, invalidArgType, outOfRange } from '../runtime/errors';
 import { Kind, native, Op } from '../runtime/native';
-import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from '../runtime/handle-transfer';
+import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, Shared } from '../runtime/handle-transfer';
+import { ExportRef, locate } from '../targets/locate';
+import { load, loadSync } from '../targets/load';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
 
@@ -11,14 +16,14 @@ const MAX_PARTIES = 1 << 23;
 
 export class Barrier {
   readonly #h: number;
-  readonly #action: (() => void) | undefined;
+  #action: (() => void) | undefined;
   readonly #parties: number;
 
   constructor(parties: number, action?: () => void, timeout?: number) {
     if (action !== undefined && action !== null && typeof action !== 'function') {
       throw invalidArgType('The "action" argument must be a function', action);
     }
-    this.#action = action ?? undefined;
+    this.#action = action ?? travelling;
     const existing = existingHandle(Kind.Barrier, this);
     if (existing !== undefined) {
       this.#h = existing;
@@ -30,7 +35,12 @@ export class Barrier {
       this.#h = native.create(Kind.Barrier, this, parties, timeoutMs(timeout));
     }
     this.#parties = native.barrierInfo(this.#h)[0];
-    makeShareable(this, Kind.Barrier, this.#h);
+    makeShareable(this, Kind.Barrier, this.#h, () => this.#action && actionExport(this.#action));
+    if (this.#action === undefined && pendingAction !== undefined) {
+      void pendingAction.then((fn) => {
+        this.#action ??= fn;
+      });
+    }
   }
 
   /** `undefined`: the barrier's default timeout; `null`: forever. */
@@ -95,8 +105,83 @@ export class Barrier {
       shared instanceof Barrier
         ? { kind: Kind.Barrier, d: native.share(shared.#h) }
         : expectShared(shared, 'Barrier', Kind.Barrier);
-    return buildFrom({ shared: s }, () => new Barrier(0, action));
+    return restore(s, action);
   }
 }
 
-registerReviver(Kind.Barrier, (shared) => buildFrom({ shared }, () => new Barrier(0)));
+/** The action a handle being restored takes from its descriptor (see restore()). */
+let travelling: (() => void) | undefined;
+let pendingAction: Promise<() => void> | undefined;
+
+function restore(s: Shared, action: (() => void) | undefined): Barrier {
+  travelling = action === undefined ? travelledAction(s.x) : undefined;
+  try {
+    return buildFrom({ shared: s }, () => new Barrier(0, action));
+  } finally {
+    travelling = undefined;
+    pendingAction = undefined;
+  }
+}
+
+/** What travels for `action`: its export, or the name of an action that is not exported. */
+type ActionTicket = { ref: ExportRef } | { notExported: string };
+
+const tickets = new WeakMap<Function, ActionTicket>();
+
+function actionExport(action: Function): ActionTicket {
+  let ticket = tickets.get(action);
+  if (ticket === undefined) {
+    try {
+      ticket = { ref: locate(action, 'Barrier action') };
+    } catch {
+      ticket = { notExported: action.name || '<anonymous>' };
+    }
+    tickets.set(action, ticket);
+  }
+  return ticket;
+}
+
+/** The travelled action, imported here; undefined (with a warning) when it cannot be. An ES
+ * module that cannot be required synchronously is imported: the action is set once it is
+ * (`pendingAction`), and the thread and process bootstraps wait for it (actionsLoaded()). */
+function travelledAction(x: unknown): (() => void) | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  if ('notExported' in x) {
+    process.emitWarning(
+      `the action of this Barrier (${String((x as { notExported: unknown }).notExported)}) is not exported, so it cannot run in this thread or process: ` +
+        'export it from its module (as a target is), or pass one to Barrier.from(shared, action)',
+      { code: 'WARN_BARRIER_ACTION_NOT_EXPORTED' },
+    );
+    return undefined;
+  }
+  const ref = (x as { ref: ExportRef }).ref;
+  try {
+    const fn = loadSync(ref, 'Barrier action');
+    if (fn !== undefined) return fn as () => void;
+    const pending = load(ref, 'Barrier action').then((f) => f as () => void);
+    pending.catch((e: unknown) => actionNotLoaded(ref, e));
+    loading.add(pending);
+    void pending.finally(() => loading.delete(pending)).catch(() => {});
+    pendingAction = pending;
+  } catch (e) {
+    actionNotLoaded(ref, e);
+  }
+  return undefined;
+}
+
+function actionNotLoaded(ref: ExportRef, e: unknown): void {
+  process.emitWarning(`the action of this Barrier (${ref.name}, ${ref.url}) cannot be imported here, so it will not run in this thread or process: ${(e as Error)?.message ?? String(e)}`, {
+    code: 'WARN_BARRIER_ACTION_NOT_LOADED',
+  });
+}
+
+const loading = new Set<Promise<unknown>>();
+
+/** While travelled Barrier actions are being imported in this thread: a promise of their
+ * end (the bootstraps and pool workers wait for it before calling a target). */
+export function actionsLoading(): Promise<void> | undefined {
+  if (loading.size === 0) return undefined;
+  return Promise.allSettled([...loading]).then(() => actionsLoading());
+}
+
+registerReviver(Kind.Barrier, (shared) => restore(shared, undefined));

@@ -4,6 +4,7 @@
 // guard), the start fails at once with ERR_START_DURING_IMPORT instead of starting a chain of
 // threads or processes, each importing the module again. The caller's start() (or pool call)
 // gets ERR_TARGET_MODULE_UNGUARDED with that error as its cause.
+import { fileURLToPath } from 'node:url';
 import { coded, withCause } from '../runtime/errors';
 import { ExportRef, notExported, TargetRole } from './locate';
 
@@ -47,18 +48,50 @@ function hasCode(e: unknown, code: string): boolean {
 
 /** The exported function `ref` names, its module imported (evaluated) here. */
 export async function load(ref: ExportRef, what: TargetRole): Promise<Function> {
+  return exported(ref, what, await whileImporting(ref, what, () => (ref.kind === 'cjs' ? require(ref.url) : import(ref.url))));
+}
+
+/** `load()` without waiting: an ES module is required (Node >= 20.19), else undefined when
+ * that is not possible here (top-level await, a loader that only hooks import()). */
+export function loadSync(ref: ExportRef, what: TargetRole): Function | undefined {
   let exports: unknown;
+  try {
+    exports = whileImportingSync(ref, what, () => require(ref.kind === 'cjs' ? ref.url : fileURLToPath(ref.url)));
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (ref.kind === 'esm' && (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE' || e instanceof SyntaxError)) return undefined;
+    throw e;
+  }
+  return exported(ref, what, exports);
+}
+
+function exported(ref: ExportRef, what: TargetRole, exports: unknown): Function {
+  const fn = ref.exportName === null ? exports : (exports as Record<string, unknown> | null)?.[ref.exportName];
+  if (typeof fn !== 'function') throw notExported(ref.name, what, `${ref.url} has no export ${ref.exportName ?? 'module.exports'} in this thread or process`);
+  return fn;
+}
+
+/** Runs `importIt` marked as importing a target's module (see assertNotImportingTarget). */
+async function whileImporting(ref: ExportRef, what: TargetRole, importIt: () => unknown): Promise<unknown> {
   importing++;
   importingUrl = ref.url;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    exports = ref.kind === 'cjs' ? require(ref.url) : await import(ref.url);
+    return await importIt();
   } catch (e) {
     throw hasCode(e, 'ERR_START_DURING_IMPORT') ? unguarded(ref, what, e) : e;
   } finally {
     importing--;
   }
-  const fn = ref.exportName === null ? exports : (exports as Record<string, unknown> | null)?.[ref.exportName];
-  if (typeof fn !== 'function') throw notExported(ref.name, what, `${ref.url} has no export ${ref.exportName ?? 'module.exports'} in this thread or process`);
-  return fn;
+}
+
+function whileImportingSync(ref: ExportRef, what: TargetRole, importIt: () => unknown): unknown {
+  importing++;
+  importingUrl = ref.url;
+  try {
+    return importIt();
+  } catch (e) {
+    throw hasCode(e, 'ERR_START_DURING_IMPORT') ? unguarded(ref, what, e) : e;
+  } finally {
+    importing--;
+  }
 }

@@ -8,6 +8,7 @@ import { native } from '../runtime/native';
 // since a target's arguments may hold any of them even if its module never imports the package.
 import '../../index';
 import { revive } from '../runtime/handle-transfer';
+import { actionsLoading } from '../sync/barrier';
 import { sleep } from '../sync/sleep';
 import { inheritTsx } from '../runtime/loader-hooks';
 import { load } from '../targets/load';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
     const options = { target, name: spec.name, args: revive(spec.args) as unknown[], daemon: spec.daemon, kwargs: revive(spec.kwargs) as Record<string, unknown> | undefined };
     thread = Reflect.construct(Thread, [options], cls) as Thread;
     Object.assign(thread, revive(spec.fields));
+    await actionsLoading();
   } catch (e) {
     port.postMessage({ error: errorRecord(e) });
     started.set();
