@@ -3,7 +3,7 @@
 // back-pressure), what blocks and what does not, the worker's --import allow-list and module
 // hash check, values that cannot travel, and the package entry points. The fault tests (killed
 // workers, SIGTERM, Redis restarts) are in distributed-faults.test.mjs.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -424,4 +424,31 @@ test.serial('without bullmq or ioredis installed: ERR_DISTRIBUTED_DEPENDENCY_MIS
   const cli = await runNode([join(ROOT, 'dist', 'src', 'distributed', 'cli.js'), 'nonsense'], { t });
   t.is(cli.code, 2);
   t.regex(cli.stderr, /usage: native-threading worker/);
+});
+
+test.serial("the README's Scaling out example runs as shown, with a worker command in another copy of the project", async (t) => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Scaling out'));
+  const block = (name) => {
+    const m = section.match(new RegExp('```js\\n(// ' + name.replace('.', '\\.') + ':[^]*?)```'));
+    if (!m) throw new Error(`README: no ${name} block in Scaling out`);
+    return m[1];
+  };
+  const expected = section.match(/```text\n([^]*?)```/)[1];
+  const project = (dir) => {
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'readme-example', private: true }));
+    writeFileSync(join(dir, 'tasks.mjs'), block('tasks.mjs'));
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules', 'native-threading'));
+    return dir;
+  };
+  const caller = project(mkdtempSync(join(tmpdir(), 'nt-readme-caller-')));
+  const worker = project(mkdtempSync(join(tmpdir(), 'nt-readme-worker-')));
+  writeFileSync(join(caller, 'app.mjs'), block('app.mjs'));
+  await startWorkerCommand(t, { redis: redis.url, queue: 'squares', cwd: worker, imports: ['./tasks.mjs'] });
+  const r = await runNode(['app.mjs'], { cwd: caller, env: { REDIS_URL: redis.url }, timeout: LONG, t });
+  t.is(r.code, 0, r.stderr);
+  const [got, want] = [r.stdout, expected].map((s) => s.trim().split('\n'));
+  t.deepEqual(got.slice(0, 2), want.slice(0, 2));
+  t.deepEqual(got.slice(2).sort(), want.slice(2).sort(), 'imapUnordered: the same results, in any order');
 });
