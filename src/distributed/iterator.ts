@@ -140,6 +140,7 @@ export class DistributedIterator<R> implements Iterable<R>, AsyncIterable<R> {
     this.#wake();
   }
 
+  /** `for (const r of it)`: blocking iteration. */
   [Symbol.iterator](): Iterator<R> {
     return {
       next: () => this.next(),
@@ -150,6 +151,7 @@ export class DistributedIterator<R> implements Iterable<R>, AsyncIterable<R> {
     };
   }
 
+  /** `for await (const r of it)`. */
   [Symbol.asyncIterator](): AsyncIterator<R> {
     return {
       next: () => this.nextAsync(),

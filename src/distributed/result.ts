@@ -65,6 +65,7 @@ export class DistributedResult<R> implements PromiseLike<R> {
     });
   }
 
+  /** `await result`: the value, or the task's error. */
   then<T1 = R, T2 = never>(
     onfulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
     onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
