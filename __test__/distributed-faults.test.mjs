@@ -42,8 +42,8 @@ test.serial('a worker killed (SIGKILL) mid-job: its jobs run again on another wo
   const file = runsFile();
   const victim = await startWorkerCommand(t, { redis: redis.url, queue, processes: 1 });
   const pool = makePool(t, queue);
-  const n = 24;
-  const mapped = pool.starmapAsync(tasks.record, range(n).map((x) => [x, file, 150]), 1);
+  const n = 12;
+  const mapped = pool.starmapAsync(tasks.record, range(n).map((x) => [x, file, 400]), 1);
   // Once the victim is in the middle of a task, it dies; the survivor starts after that.
   await until(() => records(file).some((r) => r.worker === victim.pid && r.phase === 'start'), 15_000, 'the victim starting a task');
   const killedAt = Date.now();

@@ -2,8 +2,9 @@
 // this runs as root, as CI does; otherwise an error that says how), and `native-threading
 // worker` commands standing in for machines. Used by the distributed pool's tests and its
 // benchmark group, so it imports nothing of the test framework.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,15 +33,20 @@ function hasRedisServer() {
 }
 
 /** Makes sure Debian's redis-server is installed: installs it as root, else fails saying how. */
-export function ensureRedisServer() {
+export async function ensureRedisServer() {
   if (hasRedisServer()) return;
   if (process.getuid?.() !== 0) {
     throw new Error('the distributed pool tests need redis-server (7.x): install it with `sudo apt-get install -y redis-server` and run the tests again');
   }
   console.log('redis-server is missing: installing it with `apt-get update && apt-get install -y redis-server`');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: 'inherit', env, timeout: 300_000 });
-  execFileSync('apt-get', ['install', '-y', 'redis-server'], { stdio: 'inherit', env, timeout: 300_000 });
+  // Test files run in parallel: one installs, the others wait for its lock, then find it there.
+  const script = 'command -v redis-server >/dev/null || { apt-get update && apt-get install -y redis-server; }';
+  const lock = join(tmpdir(), 'native-threading-tests-redis-install.lock');
+  const install = spawn('flock', [lock, 'sh', '-c', script], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  children.add(install);
+  const code = await bounded(new Promise((resolve) => install.on('exit', resolve)), 600_000, 'installing redis-server');
+  children.delete(install);
+  if (code !== 0) throw new Error(`installing redis-server failed (exit ${code}): install it with \`apt-get install -y redis-server\``);
   if (!hasRedisServer()) throw new Error('apt-get installed redis-server, but it does not run');
 }
 
@@ -58,7 +64,7 @@ export function freePort() {
 
 /** A redis-server without persistence on 127.0.0.1: { url, port, stop(), kill(), start() }. */
 export async function startRedis() {
-  ensureRedisServer();
+  await ensureRedisServer();
   const port = await freePort();
   const server = { port, url: `redis://127.0.0.1:${port}`, process: undefined };
   server.start = async () => {
