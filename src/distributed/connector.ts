@@ -209,7 +209,7 @@ function flush(queue: BullQueue): void {
 function isJobResult(v: unknown): v is JobResult {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
-  return (r.ok === true && typeof r.r === 'string') || (r.ok === false && typeof r.e === 'object' && r.e !== null);
+  return (r.ok === true && typeof r.r === 'string') || (r.ok === false && typeof r.e === 'string');
 }
 
 function deliver(id: string, value: unknown): void {
