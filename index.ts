@@ -12,10 +12,11 @@ export { Thread, currentThread, mainThread, activeCount, enumerate, getIdent } f
 export type { ThreadOptions } from './src/threads/thread';
 export { isMainModule } from './src/targets/main-module';
 export { Value } from './src/shared/value';
-export type { ValueOptions } from './src/shared/value';
+export type { ValueConstructor, ValueOptions } from './src/shared/value';
 export { SharedArray } from './src/shared/shared-array';
 export type { SharedArrayOptions } from './src/shared/shared-array';
-export type { Typecode, SharedTypedArray } from './src/shared/typecode';
+export type { BigintTypecode, ElementOf, NumberTypecode, SharedTypedArray, Typecode, ViewOf } from './src/shared/typecode';
+export type { ArgsOf, ItemOf, ResultOf } from './src/targets/types';
 
 import { registerThisThread } from './src/threads/thread';
 // The main thread, or a plain Worker's dummy thread, counts in activeCount()/enumerate() from

@@ -12,6 +12,7 @@ import { ExportRef } from '../targets/locate';
 import { locate } from '../targets/locate';
 import { assertNotImportingTarget } from '../targets/load';
 import { signalOf, WaitOptions } from '../runtime/validate';
+import type { ArgsOf, ItemOf, ResultOf, Untyped } from '../targets/types';
 
 export interface PoolOptions {
   /** Number of workers; default cpuCount(). */
@@ -82,12 +83,35 @@ export class Pool {
     this.#core = new PoolCore({ kind: this.#kind, size, initializer, initargs, maxTasks });
   }
 
-  /** Calls `fn(...args, kwargs?)` in a worker and blocks for its result. */
-  apply<R = unknown>(fn: Function, args?: unknown[], kwargs?: object): R {
-    return this.applyAsync<R>(fn, args, kwargs).get();
+  /**
+   * Python's `apply(func, args, kwds)`: calls `fn(...args)` (with `kwargs` as one last argument
+   * when given) in a worker and blocks this thread until its result is back. Argument and
+   * result types follow `fn`; `apply<R>(fn, ...)` names the result of a target typed only as
+   * `Function`.
+   * @throws the task's own error (its class, code and the worker's stack);
+   * `ERR_TARGET_NOT_EXPORTED` / `ERR_TARGET_IN_TEST_FILE` before anything runs when `fn`
+   * cannot travel; `ERR_POOL_NOT_RUNNING` after `close()`/`terminate()`; `ERR_WORKER_DIED`
+   * when its worker ends while running it.
+   */
+  apply<F extends () => unknown>(fn: F): ResultOf<F>;
+  apply<F extends Function>(fn: F, args: ArgsOf<F>, kwargs?: null): ResultOf<F>;
+  apply<F extends Function>(fn: F, args: unknown[], kwargs: object): ResultOf<F>;
+  apply<R, F extends Function = Function>(fn: F & Untyped<F>, args?: unknown[], kwargs?: object | null): R;
+  apply(fn: Function, args?: unknown[], kwargs?: object | null): unknown {
+    return this.applyAsync(fn, args ?? [], kwargs ?? null).get();
   }
 
-  applyAsync<R = unknown>(fn: Function, args: unknown[] = [], kwargs?: object, callback?: Callback<R>, errorCallback?: ErrorCallback): AsyncResult<R> {
+  /**
+   * Python's `apply_async(func, args, kwds, callback, error_callback)`: submits one call and
+   * returns its AsyncResult at once (`await` it, or `get(timeout)` to block). `callback` gets
+   * the result, `errorCallback` the error, on this thread, before `ready()` turns true.
+   * @throws at the call, as `apply()` does; the task's own error comes through the AsyncResult.
+   */
+  applyAsync<F extends () => unknown>(fn: F): AsyncResult<ResultOf<F>>;
+  applyAsync<F extends Function>(fn: F, args: ArgsOf<F>, kwargs?: null, callback?: Callback<ResultOf<F>>, errorCallback?: ErrorCallback): AsyncResult<ResultOf<F>>;
+  applyAsync<F extends Function>(fn: F, args: unknown[], kwargs: object, callback?: Callback<ResultOf<F>>, errorCallback?: ErrorCallback): AsyncResult<ResultOf<F>>;
+  applyAsync<R, F extends Function = Function>(fn: F & Untyped<F>, args?: unknown[], kwargs?: object | null, callback?: Callback<R>, errorCallback?: ErrorCallback): AsyncResult<R>;
+  applyAsync(fn: Function, args: unknown[] = [], kwargs?: object | null, callback?: Callback<unknown>, errorCallback?: ErrorCallback): AsyncResult<unknown> {
     checkFunction(fn, 'fn');
     if (!Array.isArray(args)) throw invalidArgType('The "args" argument must be an array', args);
     if (kwargs !== undefined && kwargs !== null && typeof kwargs !== 'object') throw invalidArgType('The "kwargs" argument must be an object', kwargs);
@@ -97,27 +121,47 @@ export class Pool {
     core.checkRunning();
     const target = targetOf(fn, locate(fn, 'target'));
     const calls = encodeCalls(this.#kind, [kwargs === undefined || kwargs === null ? args : [...args, kwargs]]);
-    const result = resultInternals.create<R>(core, callback ?? undefined, errorCallback ?? undefined);
+    const result = resultInternals.create<unknown>(core, callback ?? undefined, errorCallback ?? undefined);
     core.submit(makeTask(target, TASK_SINGLE, calls, (ok, value) => resultInternals.settle(result, ok, value)));
     return result;
   }
 
-  /** Python's map: `fn(item)` for every item, in chunks; blocks for the array of results. */
-  map<R = unknown>(fn: Function, iterable: Iterable<unknown>, chunksize?: number): R[] {
-    return this.mapAsync<R>(fn, iterable, chunksize).get();
+  /**
+   * Python's `map(func, iterable, chunksize)`: `fn(item)` for every item, sent to the workers
+   * in chunks (default: about four chunks per worker), and blocks for the results in input
+   * order.
+   * @throws the first failed task's error (the other results are lost, as in Python); at the
+   * call, as `apply()` does, and `ERR_INVALID_ARG_TYPE` for an input that is not iterable.
+   * @example
+   * const pool = new Pool(2);
+   * pool.map(square, [1, 2, 3]); // [1, 4, 9]
+   */
+  map<F extends Function>(fn: F, iterable: Iterable<ItemOf<F>>, chunksize?: number): ResultOf<F>[];
+  map<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown>, chunksize?: number): R[];
+  map(fn: Function, iterable: Iterable<unknown>, chunksize?: number): unknown[] {
+    return this.mapAsync(fn, iterable, chunksize).get();
   }
 
-  mapAsync<R = unknown>(fn: Function, iterable: Iterable<unknown>, chunksize?: number, callback?: Callback<R[]>, errorCallback?: ErrorCallback): AsyncResult<R[]> {
-    return this.#mapAsync<R>(fn, iterable, chunksize, false, callback, errorCallback);
+  /** Python's `map_async(...)`: `map()` without blocking; the AsyncResult gives the array. */
+  mapAsync<F extends Function>(fn: F, iterable: Iterable<ItemOf<F>>, chunksize?: number, callback?: Callback<ResultOf<F>[]>, errorCallback?: ErrorCallback): AsyncResult<ResultOf<F>[]>;
+  mapAsync<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown>, chunksize?: number, callback?: Callback<R[]>, errorCallback?: ErrorCallback): AsyncResult<R[]>;
+  mapAsync(fn: Function, iterable: Iterable<unknown>, chunksize?: number, callback?: Callback<unknown[]>, errorCallback?: ErrorCallback): AsyncResult<unknown[]> {
+    return this.#mapAsync(fn, iterable, chunksize, false, callback, errorCallback);
   }
 
-  /** Python's starmap: `fn(...item)` for every item. */
-  starmap<R = unknown>(fn: Function, iterable: Iterable<unknown[]>, chunksize?: number): R[] {
-    return this.starmapAsync<R>(fn, iterable, chunksize).get();
+  /** Python's `starmap(func, iterable, chunksize)`: `fn(...item)` for every item (an array of
+   * arguments); blocks for the results in input order. Throws as `map()` does. */
+  starmap<F extends Function>(fn: F, iterable: Iterable<ArgsOf<F>>, chunksize?: number): ResultOf<F>[];
+  starmap<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown[]>, chunksize?: number): R[];
+  starmap(fn: Function, iterable: Iterable<unknown[]>, chunksize?: number): unknown[] {
+    return this.starmapAsync(fn, iterable, chunksize).get();
   }
 
-  starmapAsync<R = unknown>(fn: Function, iterable: Iterable<unknown[]>, chunksize?: number, callback?: Callback<R[]>, errorCallback?: ErrorCallback): AsyncResult<R[]> {
-    return this.#mapAsync<R>(fn, iterable, chunksize, true, callback, errorCallback);
+  /** Python's `starmap_async(...)`: `starmap()` without blocking. */
+  starmapAsync<F extends Function>(fn: F, iterable: Iterable<ArgsOf<F>>, chunksize?: number, callback?: Callback<ResultOf<F>[]>, errorCallback?: ErrorCallback): AsyncResult<ResultOf<F>[]>;
+  starmapAsync<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown[]>, chunksize?: number, callback?: Callback<R[]>, errorCallback?: ErrorCallback): AsyncResult<R[]>;
+  starmapAsync(fn: Function, iterable: Iterable<unknown[]>, chunksize?: number, callback?: Callback<unknown[]>, errorCallback?: ErrorCallback): AsyncResult<unknown[]> {
+    return this.#mapAsync(fn, iterable, chunksize, true, callback, errorCallback);
   }
 
   #mapAsync<R>(fn: Function, iterable: Iterable<unknown>, chunksize: number | undefined, star: boolean, callback: Callback<R[]>, errorCallback: ErrorCallback): AsyncResult<R[]> {
@@ -164,14 +208,22 @@ export class Pool {
     return result;
   }
 
-  /** Python's imap: results in input order, as they come; input is read ahead lazily. */
-  imap<R = unknown>(fn: Function, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<R> {
-    return this.#imap<R>(fn, iterable, chunksize, true);
+  /**
+   * Python's `imap(func, iterable, chunksize=1)`: an iterator (sync and async) over the
+   * results in input order, as they come; the input is read ahead lazily, and leaving the loop
+   * early stops reading it. `next(timeout)` throws TimeoutError (`ERR_TIMEOUT`).
+   */
+  imap<F extends Function>(fn: F, iterable: Iterable<ItemOf<F>>, chunksize?: number): PoolIterator<ResultOf<F>>;
+  imap<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<R>;
+  imap(fn: Function, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<unknown> {
+    return this.#imap(fn, iterable, chunksize, true);
   }
 
-  /** Python's imap_unordered: results in the order they finish. */
-  imapUnordered<R = unknown>(fn: Function, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<R> {
-    return this.#imap<R>(fn, iterable, chunksize, false);
+  /** Python's `imap_unordered(...)`: as `imap()`, the results in the order they finish. */
+  imapUnordered<F extends Function>(fn: F, iterable: Iterable<ItemOf<F>>, chunksize?: number): PoolIterator<ResultOf<F>>;
+  imapUnordered<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<R>;
+  imapUnordered(fn: Function, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<unknown> {
+    return this.#imap(fn, iterable, chunksize, false);
   }
 
   #imap<R>(fn: Function, iterable: Iterable<unknown>, chunksize: number | undefined, ordered: boolean): PoolIterator<R> {

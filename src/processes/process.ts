@@ -17,7 +17,8 @@ import { errorFromRecord, type ErrorRecord } from '../runtime/error-record';
 import { checkOptions, runTarget, TargetOptions } from '../targets/options';
 import { timeoutMs } from '../runtime/validate';
 
-export type ProcessOptions = TargetOptions;
+/** The options of `new Process()`: `args` follow `target`'s parameters. */
+export type ProcessOptions<F extends Function = Function> = TargetOptions<F>;
 
 /** What the child needs to rebuild the Process and run it (see bootstrap.ts). */
 export interface ProcessSpec {
@@ -76,7 +77,7 @@ let unnumbered = false;
 const children = new Map<number, WeakRef<Process>>();
 const daemons = new Set<Process>();
 
-export class Process {
+export class Process<F extends Function = Function> {
   #target: Function | undefined;
   #args: unknown[];
   #kwargs: Record<string, unknown> | undefined;
@@ -89,7 +90,7 @@ export class Process {
   #pidfd = -1;
   #exitcode: number | null = null;
 
-  constructor(options: ProcessOptions = {}) {
+  constructor(options: ProcessOptions<F> = {} as ProcessOptions<F>) {
     const { target, name, args, kwargs, daemon } = checkOptions(options);
     this.#target = target;
     this.#args = args;

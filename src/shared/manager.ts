@@ -13,7 +13,7 @@ import { BoundedSemaphore, Semaphore } from '../sync/semaphore';
 import { SharedArray } from './shared-array';
 import { SharedDict, SharedDictInit } from './shared-dict';
 import { SharedList } from './shared-list';
-import type { Typecode } from './typecode';
+import type { BigintTypecode, NumberTypecode, Typecode } from './typecode';
 import { Value } from './value';
 
 export class Manager {
@@ -64,12 +64,17 @@ export class Manager {
     return new Barrier(parties, action, timeout);
   }
 
-  Value<T extends number | bigint = number>(typecode: Typecode, initial?: T): Value<T> {
+  /** Python's `manager.Value(typecode, value)`: a `Value` (typed as `new Value()` is). */
+  Value(typecode: BigintTypecode, initial?: bigint): Value<bigint>;
+  Value(typecode: NumberTypecode, initial?: number): Value<number>;
+  Value<C extends Typecode>(typecode: C & (Typecode extends C ? unknown : never), initial?: number | bigint): Value<number | bigint>;
+  Value(typecode: Typecode, initial?: number | bigint): Value<number | bigint> {
     this.#checkRunning();
-    return new Value<T>(typecode, initial);
+    return new Value(typecode, initial);
   }
 
-  Array(typecode: Typecode, sizeOrInit: number | ArrayLike<number | bigint> | Iterable<number | bigint>): SharedArray {
+  /** Python's `manager.Array(typecode, sequence)`: a `SharedArray` of that typecode. */
+  Array<C extends Typecode>(typecode: C, sizeOrInit: number | ArrayLike<number | bigint> | Iterable<number | bigint>): SharedArray<C> {
     this.#checkRunning();
     return new SharedArray(typecode, sizeOrInit);
   }

@@ -7,11 +7,11 @@ import { Kind } from '../runtime/native';
 import { RLock } from '../sync/rlock';
 import { buildFrom, existingHandle, expectShared, makeShareable } from '../runtime/handle-transfer';
 import { brands, createData, lockOption, MAX_BYTES, openData, registerSharedClass, requireLock, SharedData, SharedOptions } from './shared-data';
-import { checkElement, SharedTypedArray, Typecode, typeInfo } from './typecode';
+import { checkElement, ElementOf, SharedTypedArray, Typecode, typeInfo, ViewOf } from './typecode';
 
 export type SharedArrayOptions = SharedOptions;
 
-export class SharedArray {
+export class SharedArray<C extends Typecode = Typecode> {
   readonly #d: SharedData;
   readonly #view: SharedTypedArray;
   readonly #atomic: boolean;
@@ -20,7 +20,7 @@ export class SharedArray {
    * `new SharedArray('i', 10)` (ten zeros) or `new SharedArray('d', [1.5, 2.5])` (a copy of an
    * array-like or iterable, each element checked as `set()` does).
    */
-  constructor(typecode: Typecode, sizeOrInit: number | ArrayLike<number | bigint> | Iterable<number | bigint>, options?: SharedArrayOptions) {
+  constructor(typecode: C, sizeOrInit: number | ArrayLike<number | bigint> | Iterable<number | bigint>, options?: SharedArrayOptions) {
     const existing = existingHandle(Kind.Shared, this);
     if (existing !== undefined) {
       this.#d = openData(existing, true, 'SharedArray');
@@ -59,23 +59,23 @@ export class SharedArray {
     return this.#d.length;
   }
 
-  get typecode(): Typecode {
-    return this.#d.info.code;
+  get typecode(): C {
+    return this.#d.info.code as C;
   }
 
   /** A live typed array over the shared memory (Int32Array for 'i', BigInt64Array for 'q'...). */
-  get view(): SharedTypedArray {
-    return this.#view;
+  get view(): ViewOf<C> {
+    return this.#view as ViewOf<C>;
   }
 
   /** Element `i`; negative indexes count from the end, as in Python. */
-  get(i: number): number | bigint {
+  get(i: number): ElementOf<C> {
     const j = this.#index(i);
-    return this.#atomic ? Atomics.load(this.#view as Int32Array, j) : this.#view[j];
+    return (this.#atomic ? Atomics.load(this.#view as Int32Array, j) : this.#view[j]) as ElementOf<C>;
   }
 
   /** Stores `v` at `i`; integers wrap as in C, floats round to the element type. */
-  set(i: number, v: number | bigint): void {
+  set(i: number, v: ElementOf<C>): void {
     const j = this.#index(i);
     const x = checkElement(this.#d.info, v, 'value');
     if (this.#atomic) Atomics.store(this.#view as Int32Array, j, x as number);
@@ -83,11 +83,11 @@ export class SharedArray {
   }
 
   /** A copy of the elements (Python's `arr[:]`). */
-  toArray(): Array<number | bigint> {
-    return Array.from(this.#view as ArrayLike<number | bigint>);
+  toArray(): Array<ElementOf<C>> {
+    return Array.from(this.#view as ArrayLike<number | bigint>) as Array<ElementOf<C>>;
   }
 
-  *[Symbol.iterator](): IterableIterator<number | bigint> {
+  *[Symbol.iterator](): IterableIterator<ElementOf<C>> {
     for (let i = 0; i < this.#d.length; i++) yield this.get(i);
   }
 
@@ -126,11 +126,11 @@ export class SharedArray {
   }
 
   /** Restores a SharedArray received through postMessage or workerData; its lock comes along. */
-  static from(shared: unknown): SharedArray {
-    if (shared instanceof SharedArray) return shared;
+  static from<C extends Typecode = Typecode>(shared: unknown): SharedArray<C> {
+    if (shared instanceof SharedArray) return shared as SharedArray<C>;
     if (brands.has(shared as object)) throw invalidArgType('SharedArray.from() expects a SharedArray', shared);
     const s = expectShared(shared, 'SharedArray', Kind.Shared);
-    return buildFrom({ shared: s }, () => new SharedArray('b', 0));
+    return buildFrom({ shared: s }, () => new SharedArray('b', 0)) as SharedArray<Typecode> as SharedArray<C>;
   }
 }
 

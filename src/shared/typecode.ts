@@ -73,3 +73,27 @@ export function checkElement(t: TypeInfo, v: unknown, name: string): number | bi
   }
   return v;
 }
+
+/** The typecodes whose elements are bigints (64-bit integers). */
+export type BigintTypecode = 'l' | 'L' | 'q' | 'Q';
+/** The typecodes whose elements are numbers. */
+export type NumberTypecode = Exclude<Typecode, BigintTypecode>;
+/** The JavaScript type of an element of typecode `C`: bigint for l/L/q/Q, else number. */
+export type ElementOf<C extends Typecode> = C extends BigintTypecode ? bigint : number;
+
+interface Views {
+  b: Int8Array;
+  B: Uint8Array;
+  h: Int16Array;
+  H: Uint16Array;
+  i: Int32Array;
+  I: Uint32Array;
+  l: BigInt64Array;
+  L: BigUint64Array;
+  q: BigInt64Array;
+  Q: BigUint64Array;
+  f: Float32Array;
+  d: Float64Array;
+}
+/** The typed array over the memory of typecode `C` ('i': Int32Array, 'q': BigInt64Array, ...). */
+export type ViewOf<C extends Typecode> = Views[C];

@@ -7,11 +7,11 @@ import { Kind } from '../runtime/native';
 import { RLock } from '../sync/rlock';
 import { buildFrom, existingHandle, expectShared, makeShareable } from '../runtime/handle-transfer';
 import { brands, createData, lockOption, openData, registerSharedClass, requireLock, SharedData, SharedOptions } from './shared-data';
-import { checkElement, SharedTypedArray, Typecode, typeInfo } from './typecode';
+import { BigintTypecode, checkElement, NumberTypecode, SharedTypedArray, Typecode, typeInfo } from './typecode';
 
 export type ValueOptions = SharedOptions;
 
-export class Value<T extends number | bigint = number> {
+class ValueImpl<T extends number | bigint = number> {
   readonly #d: SharedData;
   readonly #view: SharedTypedArray;
   readonly #atomic: boolean;
@@ -78,11 +78,40 @@ export class Value<T extends number | bigint = number> {
 
   /** Restores a Value received through postMessage or workerData; its lock comes along. */
   static from<T extends number | bigint = number>(shared: unknown): Value<T> {
-    if (shared instanceof Value) return shared as Value<T>;
+    if (shared instanceof ValueImpl) return shared as Value<T>;
     if (brands.has(shared as object)) throw invalidArgType('Value.from() expects a Value', shared);
     const s = expectShared(shared, 'Value', Kind.Shared);
-    return buildFrom({ shared: s }, () => new Value<T>('b'));
+    return buildFrom({ shared: s }, () => new ValueImpl<T>('b')) as Value<T>;
   }
 }
+Object.defineProperty(ValueImpl, 'name', { value: 'Value' });
 
-registerSharedClass(false, (handle) => buildFrom({ handle }, () => new Value('b')));
+/** Python's `multiprocessing.Value`: one C number in shared memory with a lock that travels
+ * with it. See the constructor's overloads for how the type follows the typecode. */
+export type Value<T extends number | bigint = number> = ValueImpl<T>;
+
+/** How `new Value(...)` is typed: the element type follows the typecode (bigint for l/L/q/Q,
+ * else number) and a literal initial value widens (`new Value('i', 0)` is a `Value<number>`). */
+export interface ValueConstructor {
+  /**
+   * Python's `Value(typecode, initial, lock=True)`: `new Value('q', 5n)`; the initial value
+   * defaults to 0n. `{ lock: false }` is Python's RawValue; a Lock or RLock given is used as is.
+   * @throws `ERR_INVALID_ARG_VALUE` for an unknown typecode; `ERR_OUT_OF_RANGE`/`ERR_INVALID_ARG_TYPE` for an initial value the type cannot hold.
+   * @example
+   * const counter = new Value('i', 0);
+   * counter.withLock(() => { counter.value += 1; });
+   */
+  new (typecode: BigintTypecode, initial?: bigint, options?: ValueOptions): Value<bigint>;
+  /** `new Value('i', 5)`, `new Value('d', 0.5, { lock: false })`; the initial value defaults to 0. */
+  new (typecode: NumberTypecode, initial?: number, options?: ValueOptions): Value<number>;
+  /** A typecode known only as `Typecode` (chosen at run time): the value is `number | bigint`. */
+  new <C extends Typecode>(typecode: C & (Typecode extends C ? unknown : never), initial?: number | bigint, options?: ValueOptions): Value<number | bigint>;
+  readonly prototype: Value<number | bigint>;
+  /** Restores a Value received through postMessage, workerData or a target's arguments; its
+   * lock comes along. A Value is returned as is. */
+  from<T extends number | bigint = number>(shared: unknown): Value<T>;
+}
+
+export const Value: ValueConstructor = ValueImpl;
+
+registerSharedClass(false, (handle) => buildFrom({ handle }, () => new ValueImpl('b')));

@@ -1,14 +1,31 @@
 // What Thread and Process share: Python's (target, name, args, kwargs, daemon) options, and
 // the default run().
 import { invalidArgType } from '../runtime/errors';
+import type { ArgsOf } from './types';
 
-export interface TargetOptions {
-  target?: Function;
+/**
+ * Python's `(target, name, args, kwargs, daemon)`. `args` follows the target's parameters
+ * (required when the target has required parameters); with `kwargs`, which the target gets as
+ * one last argument, `args` is not checked.
+ */
+export type TargetOptions<F extends Function = Function> = {
+  /** Python's `name`: default `Thread-N (target)` / `Process-N`. */
   name?: string;
-  args?: unknown[];
-  kwargs?: Record<string, unknown>;
+  /** Python's `daemon`: default the creating thread's or process's. */
   daemon?: boolean;
-}
+} & (
+  | ({
+      /** The exported function to run (see "Targets must be exported" in the README). */
+      target?: F | null;
+      kwargs?: undefined;
+    } & ([] extends ArgsOf<F> ? { args?: NoInfer<ArgsOf<F>> } : { args: NoInfer<ArgsOf<F>> }))
+  | {
+      target?: F | null;
+      args?: unknown[];
+      /** Python's `kwargs`: passed as one last argument. */
+      kwargs: Record<string, unknown>;
+    }
+);
 
 /** The options, checked: `daemon` and `name` stay undefined when not given. */
 export function checkOptions(options: unknown): {
@@ -19,7 +36,7 @@ export function checkOptions(options: unknown): {
   daemon: boolean | undefined;
 } {
   if (typeof options !== 'object' || options === null) throw invalidArgType('The "options" argument must be of type object', options);
-  const { target, name, args, kwargs, daemon } = options as TargetOptions;
+  const { target, name, args, kwargs, daemon } = options as { target?: unknown; name?: unknown; args?: unknown; kwargs?: unknown; daemon?: unknown };
   if (target !== undefined && target !== null && typeof target !== 'function') {
     throw invalidArgType('The "options.target" property must be a function', target);
   }
@@ -31,7 +48,13 @@ export function checkOptions(options: unknown): {
   if (daemon !== undefined && daemon !== null && typeof daemon !== 'boolean') {
     throw invalidArgType('The "options.daemon" property must be a boolean', daemon);
   }
-  return { target: target ?? undefined, name, args: args ?? [], kwargs, daemon: daemon ?? undefined };
+  return {
+    target: (target ?? undefined) as Function | undefined,
+    name: name as string | undefined,
+    args: (args ?? []) as unknown[],
+    kwargs: kwargs as Record<string, unknown> | undefined,
+    daemon: (daemon ?? undefined) as boolean | undefined,
+  };
 }
 
 /** Python's default run(): the target with args, and kwargs as one last argument. */

@@ -12,7 +12,8 @@ import { errorFromRecord, type ErrorRecord } from '../runtime/error-record';
 import { checkOptions, runTarget, TargetOptions } from '../targets/options';
 import { timeoutMs } from '../runtime/validate';
 
-export type ThreadOptions = TargetOptions;
+/** The options of `new Thread()`: `args` follow `target`'s parameters. */
+export type ThreadOptions<F extends Function = Function> = TargetOptions<F>;
 
 /** What the new thread needs to rebuild the Thread and run it (see bootstrap.ts). */
 export interface ThreadSpec {
@@ -57,7 +58,7 @@ let current: Thread | undefined;
 /** Thread objects of this JavaScript thread by registry record id. */
 const known = new Map<number, WeakRef<Thread>>();
 
-export class Thread {
+export class Thread<F extends Function = Function> {
   #target: Function | undefined;
   #args: unknown[];
   #kwargs: Record<string, unknown> | undefined;
@@ -70,7 +71,7 @@ export class Thread {
   #nativeId: number | undefined;
   #worker: Worker | undefined;
 
-  constructor(options: ThreadOptions = {}) {
+  constructor(options: ThreadOptions<F> = {} as ThreadOptions<F>) {
     const { target, name, args, kwargs, daemon } = checkOptions(options);
     this.#target = target;
     this.#args = args;
