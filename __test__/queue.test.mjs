@@ -347,10 +347,11 @@ const putHere = ava.macro({
     const q = new Queue(1);
     const out = new Queue();
     q.put('a');
-    const c = startChild(t, kind, T.getSeq, q, out, 1, 300);
+    // Taken before the child starts: its get() comes at least 300 ms after this.
     const t0 = performance.now();
+    const c = startChild(t, kind, T.getSeq, q, out, 1, 300);
     q.put('b', true, 10_000);
-    t.true(since(t0) >= 280, `put() returned after ${since(t0)} ms, before the child's get`);
+    t.true(since(t0) >= 299, `put() returned after ${since(t0)} ms, before the child's get`);
     t.is(recvSync(out), 'a');
     t.is(q.get(false), 'b');
     await ended(t, c);
