@@ -8,6 +8,7 @@ import { Kind, memory, native, Op, wordOf } from '../runtime/native';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive, SHARED_KEY } from '../runtime/handle-transfer';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
+import { invalidThis } from '../runtime/receiver';
 
 /** Python's queue.Empty. */
 export class EmptyError extends Error {
@@ -132,6 +133,11 @@ function validBlock(block: unknown): boolean {
 }
 
 export class Queue<T = unknown> {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is Queue<unknown> {
+    return typeof x === 'object' && x !== null && #h in x;
+  }
+
   readonly #h: number;
   readonly #w: number;
   #closed = false;
@@ -154,6 +160,7 @@ export class Queue<T = unknown> {
 
   /** Python's `put(item, block=True, timeout=None)`; FullError when full. */
   put(item: T, block?: boolean, timeout?: number): void {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'put');
     const blocking = validBlock(block);
     const t = blocking ? timeoutMs(timeout) : (timeoutMs(timeout), 0);
     this.#checkOpen();
@@ -175,6 +182,7 @@ export class Queue<T = unknown> {
 
   /** Python's `get(block=True, timeout=None)`; EmptyError when empty. */
   get(block?: boolean, timeout?: number): T {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'get');
     const blocking = validBlock(block);
     const t = blocking ? timeoutMs(timeout) : (timeoutMs(timeout), 0);
     const h = this.#h;
@@ -193,14 +201,17 @@ export class Queue<T = unknown> {
   }
 
   putNowait(item: T): void {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'putNowait');
     this.put(item, false);
   }
 
   getNowait(): T {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'getNowait');
     return this.get(false);
   }
 
   async putAsync(item: T, timeout?: number, options?: WaitOptions): Promise<void> {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'putAsync');
     const t = timeoutMs(timeout);
     const signal = signalOf(options);
     this.#checkOpen();
@@ -218,6 +229,7 @@ export class Queue<T = unknown> {
   }
 
   async getAsync(timeout?: number, options?: WaitOptions): Promise<T> {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'getAsync');
     const t = timeoutMs(timeout);
     const signal = signalOf(options);
     if (signal?.aborted) throw signal.reason;
@@ -235,22 +247,26 @@ export class Queue<T = unknown> {
 
   /** The number of items (approximate while others put and get, as in Python). */
   qsize(): number {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'qsize');
     const w = this.#w;
     const inRing = (Atomics.load(memory, w + TAIL) - Atomics.load(memory, w + HEAD)) | 0;
     return Math.max(0, inRing) + Atomics.load(memory, w + OVERFLOW_COUNT);
   }
 
   empty(): boolean {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'empty');
     return this.qsize() === 0;
   }
 
   full(): boolean {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'full');
     const max = Atomics.load(memory, this.#w + MAXSIZE);
     return max > 0 && this.qsize() >= max;
   }
 
   /** This handle puts no more (ERR_QUEUE_CLOSED); items already put stay gettable. */
   close(): void {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'close');
     this.#closed = true;
   }
 
@@ -273,8 +289,9 @@ export class Queue<T = unknown> {
     return native.waitAsync(Op.QueueChange, q.#h, -1, NOT_EMPTY, seen);
   }
 
-  /** @internal */
-  protected static handleOf(q: Queue): number {
+  /** @internal The handle of `q` for JoinableQueue's `method`: ERR_INVALID_THIS unless `q` is a JoinableQueue. */
+  protected static joinableHandleOf(q: unknown, method: string): number {
+    if (!Queue.#is(q) || !(q instanceof JoinableQueue)) throw invalidThis(q, 'JoinableQueue', method);
     return q.#h;
   }
 
@@ -292,12 +309,12 @@ function isJoinable(h: number | undefined): boolean {
 export class JoinableQueue<T = unknown> extends Queue<T> {
   /** One item is processed; more calls than items throw ERR_TASK_DONE_TOO_MANY. */
   taskDone(): void {
-    native.queueTaskDone(Queue.handleOf(this));
+    native.queueTaskDone(Queue.joinableHandleOf(this, 'taskDone'));
   }
 
   /** Blocks until every item put has been marked done. */
   join(): void {
-    const h = Queue.handleOf(this);
+    const h = Queue.joinableHandleOf(this, 'join');
     for (;;) {
       const seen = Atomics.load(memory, wordOf(h, ALL_DONE)) >>> 0;
       if (Atomics.load(memory, wordOf(h, UNFINISHED)) === 0) return;
@@ -306,7 +323,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
 
   async joinAsync(): Promise<void> {
-    const h = Queue.handleOf(this);
+    const h = Queue.joinableHandleOf(this, 'joinAsync');
     for (;;) {
       const seen = Atomics.load(memory, wordOf(h, ALL_DONE)) >>> 0;
       if (Atomics.load(memory, wordOf(h, UNFINISHED)) === 0) return;

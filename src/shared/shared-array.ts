@@ -8,10 +8,16 @@ import { RLock } from '../sync/rlock';
 import { buildFrom, existingHandle, expectShared, makeShareable } from '../runtime/handle-transfer';
 import { brands, createData, lockOption, MAX_BYTES, openData, registerSharedClass, requireLock, SharedData, SharedOptions } from './shared-data';
 import { checkElement, ElementOf, SharedTypedArray, Typecode, typeInfo, ViewOf } from './typecode';
+import { invalidThis } from '../runtime/receiver';
 
 export type SharedArrayOptions = SharedOptions;
 
 export class SharedArray<C extends Typecode = Typecode> {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is SharedArray<Typecode> {
+    return typeof x === 'object' && x !== null && #d in x;
+  }
+
   readonly #d: SharedData;
   readonly #view: SharedTypedArray;
   readonly #atomic: boolean;
@@ -56,26 +62,31 @@ export class SharedArray<C extends Typecode = Typecode> {
   }
 
   get length(): number {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'length');
     return this.#d.length;
   }
 
   get typecode(): C {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'typecode');
     return this.#d.info.code as C;
   }
 
   /** A live typed array over the shared memory (Int32Array for 'i', BigInt64Array for 'q'...). */
   get view(): ViewOf<C> {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'view');
     return this.#view as ViewOf<C>;
   }
 
   /** Element `i`; negative indexes count from the end, as in Python. */
   get(i: number): ElementOf<C> {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'get');
     const j = this.#index(i);
     return (this.#atomic ? Atomics.load(this.#view as Int32Array, j) : this.#view[j]) as ElementOf<C>;
   }
 
   /** Stores `v` at `i`; integers wrap as in C, floats round to the element type. */
   set(i: number, v: ElementOf<C>): void {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'set');
     const j = this.#index(i);
     const x = checkElement(this.#d.info, v, 'value');
     if (this.#atomic) Atomics.store(this.#view as Int32Array, j, x as number);
@@ -84,33 +95,44 @@ export class SharedArray<C extends Typecode = Typecode> {
 
   /** A copy of the elements (Python's `arr[:]`). */
   toArray(): Array<ElementOf<C>> {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'toArray');
     return Array.from(this.#view as ArrayLike<number | bigint>) as Array<ElementOf<C>>;
   }
 
-  *[Symbol.iterator](): IterableIterator<ElementOf<C>> {
+  [Symbol.iterator](): IterableIterator<ElementOf<C>> {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', '[Symbol.iterator]');
+    return this.#elements();
+  }
+
+  *#elements(): IterableIterator<ElementOf<C>> {
     for (let i = 0; i < this.#d.length; i++) yield this.get(i);
   }
 
   /** The lock that guards the array; ERR_NO_LOCK when created with `{ lock: false }`. */
   getLock(): Lock | RLock {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'getLock');
     return requireLock(this.#d, 'SharedArray');
   }
 
   /** Python's `arr.acquire()`: acquires the array's lock. */
   acquire(blocking?: boolean, timeout?: number): boolean {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'acquire');
     return requireLock(this.#d, 'SharedArray').acquire(blocking, timeout);
   }
 
   release(): void {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'release');
     requireLock(this.#d, 'SharedArray').release();
   }
 
   /** `using _ = arr.hold();` holds the array's lock to the end of the block (Python's `with arr:`). */
   hold(): Disposable {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'hold');
     return hold(requireLock(this.#d, 'SharedArray'));
   }
 
   withLock<R>(fn: () => R): R {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'withLock');
     if (typeof fn !== 'function') throw invalidArgType('The "fn" argument must be a function', fn);
     return withLock(requireLock(this.#d, 'SharedArray'), fn);
   }

@@ -6,6 +6,7 @@
 import { invalidArgType } from '../runtime/errors';
 import { expectShared, isLiveShareable, JsKind, makeShareableOver, registerReviver } from '../runtime/handle-transfer';
 import { adoptedState, buildOver, checkStorable, SharedState } from './shared-state';
+import { invalidThis } from '../runtime/receiver';
 
 /** What `new SharedDict(init)` and `Manager.dict(init)` take: an object's own enumerable string
  * keys, or `[key, value]` pairs (a Map, an array of pairs, another SharedDict). */
@@ -29,6 +30,11 @@ function initialEntries<V>(init: unknown): Map<string, V> {
 }
 
 export class SharedDict<V = unknown> implements Iterable<[string, V]> {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is SharedDict<unknown> {
+    return typeof x === 'object' && x !== null && #state in x;
+  }
+
   readonly #state: SharedState<Map<string, V>>;
 
   constructor(init?: SharedDictInit<V>) {
@@ -47,23 +53,27 @@ export class SharedDict<V = unknown> implements Iterable<[string, V]> {
   get(key: string): V | undefined;
   get<D>(key: string, defaultValue: D): V | D;
   get<D>(key: string, defaultValue?: D): V | D | undefined {
+    if (!SharedDict.#is(this)) throw invalidThis(this, 'SharedDict', 'get');
     checkKey(key);
     return this.#state.read((m) => (m.has(key) ? (m.get(key) as V) : defaultValue));
   }
 
   set(key: string, value: V): void {
+    if (!SharedDict.#is(this)) throw invalidThis(this, 'SharedDict', 'set');
     checkKey(key);
     checkStorable(value, 'the value', 'SharedDict');
     this.#state.apply((m) => ({ result: undefined, next: new Map(m).set(key, value) }));
   }
 
   has(key: string): boolean {
+    if (!SharedDict.#is(this)) throw invalidThis(this, 'SharedDict', 'has');
     checkKey(key);
     return this.#state.read((m) => m.has(key));
   }
 
   /** Removes `key`; false when there was none (where Python's `del` raises KeyError). */
   delete(key: string): boolean {
+    if (!SharedDict.#is(this)) throw invalidThis(this, 'SharedDict', 'delete');
     checkKey(key);
     return this.#state.apply((m) => {
       if (!m.has(key)) return { result: false };
@@ -75,28 +85,34 @@ export class SharedDict<V = unknown> implements Iterable<[string, V]> {
 
   /** A snapshot of the keys, in insertion order. */
   keys(): string[] {
+    if (!SharedDict.#is(this)) throw invalidThis(this, 'SharedDict', 'keys');
     return this.#state.read((m) => [...m.keys()]);
   }
 
   values(): V[] {
+    if (!SharedDict.#is(this)) throw invalidThis(this, 'SharedDict', 'values');
     return this.#state.read((m) => [...m.values()]);
   }
 
   entries(): Array<[string, V]> {
+    if (!SharedDict.#is(this)) throw invalidThis(this, 'SharedDict', 'entries');
     return this.#state.read((m) => [...m.entries()]);
   }
 
   /** A snapshot as a plain object (every key an own property, `'__proto__'` included). */
   toObject(): Record<string, V> {
+    if (!SharedDict.#is(this)) throw invalidThis(this, 'SharedDict', 'toObject');
     return Object.fromEntries(this.entries()) as Record<string, V>;
   }
 
   get size(): number {
+    if (!SharedDict.#is(this)) throw invalidThis(this, 'SharedDict', 'size');
     return this.#state.read((m) => m.size);
   }
 
   /** Iterates over a snapshot of the entries, as a Map does (Python iterates over the keys). */
   [Symbol.iterator](): IterableIterator<[string, V]> {
+    if (!SharedDict.#is(this)) throw invalidThis(this, 'SharedDict', '[Symbol.iterator]');
     return this.entries()[Symbol.iterator]();
   }
 

@@ -4,6 +4,7 @@
 import { coded, invalidArgType, outOfRange } from '../runtime/errors';
 import { expectShared, isLiveShareable, JsKind, makeShareableOver, registerReviver } from '../runtime/handle-transfer';
 import { adoptedState, buildOver, checkStorable, SharedState } from './shared-state';
+import { invalidThis } from '../runtime/receiver';
 
 function items<V>(values: unknown, name: string): V[] {
   const iterable = values !== null && values !== undefined && typeof (values as Iterable<V>)[Symbol.iterator] === 'function';
@@ -28,6 +29,11 @@ function position(index: number, length: number): number {
 }
 
 export class SharedList<V = unknown> implements Iterable<V> {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is SharedList<unknown> {
+    return typeof x === 'object' && x !== null && #state in x;
+  }
+
   readonly #state: SharedState<V[]>;
 
   /** A list of the items of `init` (any iterable), or an empty one. */
@@ -45,11 +51,13 @@ export class SharedList<V = unknown> implements Iterable<V> {
 
   /** The item at `index` (negative: from the end). */
   get(index: number): V {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'get');
     checkIndex(index);
     return this.#state.read((list) => list[position(index, list.length)] as V);
   }
 
   set(index: number, value: V): void {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'set');
     checkIndex(index);
     checkStorable(value, 'the value', 'SharedList');
     this.#state.apply((list) => {
@@ -60,12 +68,14 @@ export class SharedList<V = unknown> implements Iterable<V> {
   }
 
   append(value: V): void {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'append');
     checkStorable(value, 'the value', 'SharedList');
     this.#state.apply((list) => ({ result: undefined, next: [...list, value] }));
   }
 
   /** Appends every item of `values` (any iterable, read before the list is touched). */
   extend(values: Iterable<V>): void {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'extend');
     const added = items<V>(values, 'values');
     checkStorable(added, 'the values', 'SharedList');
     this.#state.apply((list) => ({ result: undefined, next: [...list, ...added] }));
@@ -73,6 +83,7 @@ export class SharedList<V = unknown> implements Iterable<V> {
 
   /** Removes and returns the item at `index` (default the last). */
   pop(index: number = -1): V {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'pop');
     checkIndex(index);
     return this.#state.apply((list) => {
       if (list.length === 0) throw coded(RangeError, 'ERR_OUT_OF_RANGE', 'pop from empty list');
@@ -85,6 +96,7 @@ export class SharedList<V = unknown> implements Iterable<V> {
 
   /** Inserts `value` before `index`; as in Python, an index past either end means that end. */
   insert(index: number, value: V): void {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'insert');
     checkIndex(index);
     checkStorable(value, 'the value', 'SharedList');
     this.#state.apply((list) => {
@@ -97,15 +109,18 @@ export class SharedList<V = unknown> implements Iterable<V> {
 
   /** A snapshot of the items. */
   toArray(): V[] {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'toArray');
     return this.#state.read((list) => list);
   }
 
   get length(): number {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'length');
     return this.#state.read((list) => list.length);
   }
 
   /** Iterates over a snapshot of the items. */
   [Symbol.iterator](): IterableIterator<V> {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', '[Symbol.iterator]');
     return this.toArray()[Symbol.iterator]();
   }
 

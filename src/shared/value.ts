@@ -8,10 +8,16 @@ import { RLock } from '../sync/rlock';
 import { buildFrom, existingHandle, expectShared, makeShareable } from '../runtime/handle-transfer';
 import { brands, createData, lockOption, openData, registerSharedClass, requireLock, SharedData, SharedOptions } from './shared-data';
 import { BigintTypecode, checkElement, NumberTypecode, SharedTypedArray, Typecode, typeInfo } from './typecode';
+import { invalidThis } from '../runtime/receiver';
 
 export type ValueOptions = SharedOptions;
 
 class ValueImpl<T extends number | bigint = number> {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is ValueImpl<number | bigint> {
+    return typeof x === 'object' && x !== null && #d in x;
+  }
+
   readonly #d: SharedData;
   readonly #view: SharedTypedArray;
   readonly #atomic: boolean;
@@ -39,39 +45,47 @@ class ValueImpl<T extends number | bigint = number> {
 
   /** The number in shared memory (a bigint for 'l', 'L', 'q', 'Q'). Integers wrap as in C. */
   get value(): T {
+    if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'value');
     return (this.#atomic ? Atomics.load(this.#view as Int32Array, 0) : this.#view[0]) as T;
   }
 
   set value(v: T) {
+    if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'value');
     const x = checkElement(this.#d.info, v, 'value');
     if (this.#atomic) Atomics.store(this.#view as Int32Array, 0, x as number);
     else this.#view[0] = x;
   }
 
   get typecode(): Typecode {
+    if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'typecode');
     return this.#d.info.code;
   }
 
   /** The lock that guards the value; ERR_NO_LOCK when created with `{ lock: false }`. */
   getLock(): Lock | RLock {
+    if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'getLock');
     return requireLock(this.#d, 'Value');
   }
 
   /** Python's `v.acquire()`: acquires the value's lock. */
   acquire(blocking?: boolean, timeout?: number): boolean {
+    if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'acquire');
     return requireLock(this.#d, 'Value').acquire(blocking, timeout);
   }
 
   release(): void {
+    if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'release');
     requireLock(this.#d, 'Value').release();
   }
 
   /** `using _ = v.hold();` holds the value's lock to the end of the block (Python's `with v:`). */
   hold(): Disposable {
+    if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'hold');
     return hold(requireLock(this.#d, 'Value'));
   }
 
   withLock<R>(fn: () => R): R {
+    if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'withLock');
     if (typeof fn !== 'function') throw invalidArgType('The "fn" argument must be a function', fn);
     return withLock(requireLock(this.#d, 'Value'), fn);
   }

@@ -10,11 +10,17 @@ import { ExportRef, locate } from '../targets/locate';
 import { load, loadSync } from '../targets/load';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
+import { invalidThis } from '../runtime/receiver';
 
 /** Bitmaps of arrival indexes are one arena block (core/barrier.rs). */
 const MAX_PARTIES = 1 << 23;
 
 export class Barrier {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is Barrier {
+    return typeof x === 'object' && x !== null && #h in x;
+  }
+
   readonly #h: number;
   #action: (() => void) | undefined;
   readonly #parties: number;
@@ -65,10 +71,12 @@ export class Barrier {
 
   /** Waits for all parties; returns this waiter's index in 0 .. parties-1. */
   wait(timeout?: number | null): number {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'wait');
     return this.#settle(native.block(Op.Barrier, this.#h, this.#timeout(timeout)));
   }
 
   waitAsync(timeout?: number | null, options?: WaitOptions): Promise<number> {
+    if (!Barrier.#is(this)) return Promise.reject(invalidThis(this, 'Barrier', 'waitAsync'));
     try {
       const t = this.#timeout(timeout);
       return waitAsync(Op.Barrier, this.#h, t, signalOf(options)).then((r) => this.#settle(r));
@@ -78,24 +86,29 @@ export class Barrier {
   }
 
   get parties(): number {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'parties');
     return this.#parties;
   }
 
   get nWaiting(): number {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'nWaiting');
     return native.barrierInfo(this.#h)[1];
   }
 
   get broken(): boolean {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'broken');
     return native.barrierInfo(this.#h)[2] === 1;
   }
 
   /** Breaks the barrier: current and future waiters get BrokenBarrierError until reset(). */
   abort(): void {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'abort');
     native.barrierAbort(this.#h);
   }
 
   /** Back to the empty state; threads waiting now get BrokenBarrierError. */
   reset(): void {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'reset');
     native.barrierReset(this.#h);
   }
 

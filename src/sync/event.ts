@@ -5,8 +5,14 @@ import { asyncWaitersOf, Kind, memory, native, Op, wordOf } from '../runtime/nat
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from '../runtime/handle-transfer';
 import { timeoutMs, WaitOptions } from '../runtime/validate';
 import { tryThenWaitAsync } from '../runtime/wait-async';
+import { invalidThis } from '../runtime/receiver';
 
 export class Event {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is Event {
+    return typeof x === 'object' && x !== null && #w in x;
+  }
+
   readonly #h: number;
   readonly #w: number;
 
@@ -17,11 +23,13 @@ export class Event {
   }
 
   isSet(): boolean {
+    if (!Event.#is(this)) throw invalidThis(this, 'Event', 'isSet');
     return (Atomics.load(memory, this.#w) & 1) !== 0;
   }
 
   /** Sets the flag and wakes every waiter, in any thread or process. */
   set(): void {
+    if (!Event.#is(this)) throw invalidThis(this, 'Event', 'set');
     // One CAS raises the flag and counts the set(), so no waiter can see one without the other.
     let word = Atomics.load(memory, this.#w);
     for (;;) {
@@ -36,11 +44,13 @@ export class Event {
   }
 
   clear(): void {
+    if (!Event.#is(this)) throw invalidThis(this, 'Event', 'clear');
     Atomics.and(memory, this.#w, ~1);
   }
 
   /** True once set; false when `timeout` ms pass first. */
   wait(timeout?: number): boolean {
+    if (!Event.#is(this)) throw invalidThis(this, 'Event', 'wait');
     const t = timeoutMs(timeout);
     if ((Atomics.load(memory, this.#w) & 1) !== 0) return true;
     if (t === 0) return false;
@@ -48,6 +58,7 @@ export class Event {
   }
 
   waitAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    if (!Event.#is(this)) return Promise.reject(invalidThis(this, 'Event', 'waitAsync'));
     return tryThenWaitAsync(() => timeoutMs(timeout), options, () => (Atomics.load(memory, this.#w) & 1) !== 0, Op.Event, this.#h);
   }
 

@@ -6,8 +6,14 @@ import { Kind, memory, native, Op, wordOf } from '../runtime/native';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from '../runtime/handle-transfer';
 import { acquireArgs, lockTimeoutMs, WaitOptions } from '../runtime/validate';
 import { tryThenWaitAsync } from '../runtime/wait-async';
+import { invalidThis } from '../runtime/receiver';
 
 export class Lock {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is Lock {
+    return typeof x === 'object' && x !== null && #w in x;
+  }
+
   readonly #h: number;
   readonly #w: number;
 
@@ -19,6 +25,7 @@ export class Lock {
 
   /** Python's `acquire(blocking=True, timeout=-1)`, timeout in milliseconds. */
   acquire(blocking?: boolean, timeout?: number): boolean {
+    if (!Lock.#is(this)) throw invalidThis(this, 'Lock', 'acquire');
     const t = blocking === undefined && timeout === undefined ? -1 : acquireArgs(blocking, timeout);
     if (Atomics.compareExchange(memory, this.#w, 0, 1) === 0) return true;
     if (t === 0) return false;
@@ -26,11 +33,13 @@ export class Lock {
   }
 
   acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    if (!Lock.#is(this)) return Promise.reject(invalidThis(this, 'Lock', 'acquireAsync'));
     return tryThenWaitAsync(() => lockTimeoutMs(timeout), options, () => Atomics.compareExchange(memory, this.#w, 0, 1) === 0, Op.Lock, this.#h);
   }
 
   /** Any thread may release; releasing an unlocked lock throws ERR_LOCK_NOT_HELD. */
   release(): void {
+    if (!Lock.#is(this)) throw invalidThis(this, 'Lock', 'release');
     const was = Atomics.compareExchange(memory, this.#w, 1, 0);
     if (was === 1) return;
     if (was === 0) throw coded(Error, 'ERR_LOCK_NOT_HELD', 'release unlocked lock');
@@ -38,14 +47,17 @@ export class Lock {
   }
 
   locked(): boolean {
+    if (!Lock.#is(this)) throw invalidThis(this, 'Lock', 'locked');
     return Atomics.load(memory, this.#w) !== 0;
   }
 
   hold(): Disposable {
+    if (!Lock.#is(this)) throw invalidThis(this, 'Lock', 'hold');
     return hold(this);
   }
 
   withLock<T>(fn: () => T): T {
+    if (!Lock.#is(this)) throw invalidThis(this, 'Lock', 'withLock');
     return withLock(this, fn);
   }
 

@@ -6,10 +6,16 @@ import { agentId, asyncWaitersOf, Kind, memory, native, Op, wordOf } from '../ru
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from '../runtime/handle-transfer';
 import { acquireArgs, lockTimeoutMs, WaitOptions } from '../runtime/validate';
 import { tryThenWaitAsync } from '../runtime/wait-async';
+import { invalidThis } from '../runtime/receiver';
 
 const MAX_DEPTH = 0x7fffffff;
 
 export class RLock {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is RLock {
+    return typeof x === 'object' && x !== null && #w in x;
+  }
+
   readonly #h: number;
   readonly #w: number;
 
@@ -36,6 +42,7 @@ export class RLock {
   }
 
   acquire(blocking?: boolean, timeout?: number): boolean {
+    if (!RLock.#is(this)) throw invalidThis(this, 'RLock', 'acquire');
     const t = blocking === undefined && timeout === undefined ? -1 : acquireArgs(blocking, timeout);
     if (this.#try()) return true;
     if (t === 0) return false;
@@ -43,11 +50,13 @@ export class RLock {
   }
 
   acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    if (!RLock.#is(this)) return Promise.reject(invalidThis(this, 'RLock', 'acquireAsync'));
     return tryThenWaitAsync(() => lockTimeoutMs(timeout), options, () => this.#try(), Op.RLock, this.#h);
   }
 
   /** Only the owning thread may release: otherwise ERR_LOCK_NOT_OWNED. */
   release(): void {
+    if (!RLock.#is(this)) throw invalidThis(this, 'RLock', 'release');
     const w = this.#w;
     if (Atomics.load(memory, w) !== agentId) {
       throw coded(Error, 'ERR_LOCK_NOT_OWNED', 'cannot release un-acquired lock');
@@ -63,14 +72,17 @@ export class RLock {
 
   /** Held by any thread (Python 3.14). */
   locked(): boolean {
+    if (!RLock.#is(this)) throw invalidThis(this, 'RLock', 'locked');
     return Atomics.load(memory, this.#w) !== 0;
   }
 
   hold(): Disposable {
+    if (!RLock.#is(this)) throw invalidThis(this, 'RLock', 'hold');
     return hold(this);
   }
 
   withLock<T>(fn: () => T): T {
+    if (!RLock.#is(this)) throw invalidThis(this, 'RLock', 'withLock');
     return withLock(this, fn);
   }
 

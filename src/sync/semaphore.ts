@@ -4,8 +4,14 @@ import { Kind, memory, native, Op, wordOf } from '../runtime/native';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from '../runtime/handle-transfer';
 import { count, semaphoreAcquireArgs, timeoutMs, WaitOptions } from '../runtime/validate';
 import { tryThenWaitAsync } from '../runtime/wait-async';
+import { invalidThis } from '../runtime/receiver';
 
 export class Semaphore {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is Semaphore {
+    return typeof x === 'object' && x !== null && #w in x;
+  }
+
   readonly #h: number;
   readonly #w: number;
 
@@ -29,6 +35,7 @@ export class Semaphore {
 
   /** Python's `acquire(blocking=True, timeout=None)`, timeout in milliseconds. */
   acquire(blocking?: boolean, timeout?: number): boolean {
+    if (!Semaphore.#is(this)) throw invalidThis(this, 'Semaphore', 'acquire');
     const t = blocking === undefined && timeout === undefined ? -1 : semaphoreAcquireArgs(blocking, timeout);
     if (this.#try()) return true;
     if (t === 0) return false;
@@ -36,24 +43,29 @@ export class Semaphore {
   }
 
   acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    if (!Semaphore.#is(this)) return Promise.reject(invalidThis(this, 'Semaphore', 'acquireAsync'));
     return tryThenWaitAsync(() => timeoutMs(timeout), options, () => this.#try(), Op.Semaphore, this.#h);
   }
 
   /** Adds `n` (default 1) and wakes up to `n` waiters. */
   release(n: number = 1): void {
+    if (!Semaphore.#is(this)) throw invalidThis(this, 'Semaphore', 'release');
     native.semRelease(this.#h, count(n, 'n', 1));
   }
 
   /** The current value (Python's private `_value`, exposed for inspection). */
   get value(): number {
+    if (!Semaphore.#is(this)) throw invalidThis(this, 'Semaphore', 'value');
     return Atomics.load(memory, this.#w);
   }
 
   hold(): Disposable {
+    if (!Semaphore.#is(this)) throw invalidThis(this, 'Semaphore', 'hold');
     return hold(this);
   }
 
   withLock<T>(fn: () => T): T {
+    if (!Semaphore.#is(this)) throw invalidThis(this, 'Semaphore', 'withLock');
     return withLock(this, fn);
   }
 
