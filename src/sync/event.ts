@@ -7,6 +7,14 @@ import { timeoutMs, WaitOptions } from '../runtime/validate';
 import { tryThenWaitAsync } from '../runtime/wait-async';
 import { invalidThis } from '../runtime/receiver';
 
+/**
+ * Python's `threading.Event` (also `multiprocessing.Event`): a flag that threads and processes wait
+ * for.
+ * @example
+ * const done = new Event();
+ * // in another thread or process: done.set();
+ * await done.waitAsync(1000); // true once set, false after 1 s
+ */
 export class Event {
   /** Whether `x` is an instance (a structured clone or another object is not). */
   static #is(x: unknown): x is Event {
@@ -16,18 +24,20 @@ export class Event {
   readonly #h: number;
   readonly #w: number;
 
+  /** A new Event, not set (Python's `Event()`). */
   constructor() {
     this.#h = existingHandle(Kind.Event, this) ?? native.create(Kind.Event, this);
     this.#w = wordOf(this.#h);
     makeShareable(this, Kind.Event, this.#h);
   }
 
+  /** Python's `is_set()`: whether the flag is set. */
   isSet(): boolean {
     if (!Event.#is(this)) throw invalidThis(this, 'Event', 'isSet');
     return (Atomics.load(memory, this.#w) & 1) !== 0;
   }
 
-  /** Sets the flag and wakes every waiter, in any thread or process. */
+  /** Python's `set()`: raises the flag and wakes every waiter, in any thread or process. */
   set(): void {
     if (!Event.#is(this)) throw invalidThis(this, 'Event', 'set');
     // One CAS raises the flag and counts the set(), so no waiter can see one without the other.
@@ -43,12 +53,18 @@ export class Event {
     }
   }
 
+  /** Python's `clear()`: lowers the flag; later waits block until the next `set()`. */
   clear(): void {
     if (!Event.#is(this)) throw invalidThis(this, 'Event', 'clear');
     Atomics.and(memory, this.#w, ~1);
   }
 
-  /** True once set; false when `timeout` ms pass first. */
+  /**
+   * Python's `wait(timeout=None)`: blocks until the flag is set or `timeout` ms pass. `timeout`
+   * undefined, null or Infinity waits forever; 0 or negative only checks.
+   * @returns true once set (even if cleared again at once), false on timeout.
+   * @throws `ERR_OUT_OF_RANGE` for NaN; `ERR_INVALID_ARG_TYPE` for a non-number.
+   */
   wait(timeout?: number): boolean {
     if (!Event.#is(this)) throw invalidThis(this, 'Event', 'wait');
     const t = timeoutMs(timeout);
@@ -57,6 +73,10 @@ export class Event {
     return native.block(Op.Event, this.#h, t) === 1;
   }
 
+  /**
+   * The Promise form of `wait(timeout)`: resolves true once set, false on timeout; aborting
+   * `options.signal` rejects with its reason. Bad arguments reject with the codes `wait()` throws.
+   */
   waitAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
     if (!Event.#is(this)) return Promise.reject(invalidThis(this, 'Event', 'waitAsync'));
     return tryThenWaitAsync(() => timeoutMs(timeout), options, () => (Atomics.load(memory, this.#w) & 1) !== 0, Op.Event, this.#h);
@@ -67,6 +87,10 @@ export class Event {
     return e.#h;
   }
 
+  /**
+   * Restores an Event received through `postMessage` or `workerData`; an Event is returned as is.
+   * @throws `ERR_INVALID_ARG_TYPE` for anything that is not a (clone of an) Event.
+   */
   static from(shared: unknown): Event {
     if (shared instanceof Event) return shared;
     const s = expectShared(shared, 'Event', Kind.Event);
