@@ -28,6 +28,16 @@ function position(index: number, length: number): number {
   return p;
 }
 
+/**
+ * Python's `Manager().list()`: a list shared by threads and processes. Each call is atomic (it
+ * waits while another thread or process is in a call, without a timeout); items are copies in and
+ * out. Shared as an argument, or with `SharedList.from()` for a `postMessage`/`workerData` clone.
+ * @example
+ * const log = new SharedList<string>();
+ * log.append('started');
+ * log.get(-1); // 'started'
+ * log.length; // 1
+ */
 export class SharedList<V = unknown> implements Iterable<V> {
   /** Whether `x` is an instance (a structured clone or another object is not). */
   static #is(x: unknown): x is SharedList<unknown> {
@@ -36,7 +46,11 @@ export class SharedList<V = unknown> implements Iterable<V> {
 
   readonly #state: SharedState<V[]>;
 
-  /** A list of the items of `init` (any iterable), or an empty one. */
+  /**
+   * A list of the items of `init` (any iterable), or an empty one.
+   * @throws `ERR_INVALID_ARG_TYPE` when `init` is not iterable; `ERR_INVALID_ARG_VALUE` /
+   * `ERR_NOT_SHAREABLE` for an item that cannot be stored (as `set()`).
+   */
   constructor(init?: Iterable<V>) {
     const adopted = adoptedState<V[]>();
     if (adopted !== undefined) {
@@ -56,6 +70,13 @@ export class SharedList<V = unknown> implements Iterable<V> {
     return this.#state.read((list) => list[position(index, list.length)] as V);
   }
 
+  /**
+   * Python's `l[index] = value`: replaces the item at `index` (negative: from the end) with a copy
+   * of `value`.
+   * @throws `ERR_OUT_OF_RANGE` for an index outside the list or not an integer;
+   * `ERR_INVALID_ARG_TYPE` for a non-number index; `ERR_INVALID_ARG_VALUE` for a value that cannot
+   * be cloned; `ERR_NOT_SHAREABLE` for a SharedArrayBuffer inside it.
+   */
   set(index: number, value: V): void {
     if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'set');
     checkIndex(index);
@@ -67,6 +88,11 @@ export class SharedList<V = unknown> implements Iterable<V> {
     });
   }
 
+  /**
+   * Python's `l.append(value)`: adds a copy of `value` at the end.
+   * @throws `ERR_INVALID_ARG_VALUE` for a value that cannot be cloned; `ERR_NOT_SHAREABLE` for a
+   * SharedArrayBuffer inside it.
+   */
   append(value: V): void {
     if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'append');
     checkStorable(value, 'the value', 'SharedList');
@@ -113,6 +139,7 @@ export class SharedList<V = unknown> implements Iterable<V> {
     return this.#state.read((list) => list);
   }
 
+  /** Python's `len(l)`: the number of items. */
   get length(): number {
     if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'length');
     return this.#state.read((list) => list.length);

@@ -10,6 +10,7 @@ import { brands, createData, lockOption, openData, registerSharedClass, requireL
 import { BigintTypecode, checkElement, NumberTypecode, SharedTypedArray, Typecode, typeInfo } from './typecode';
 import { invalidThis } from '../runtime/receiver';
 
+/** The options of `new Value()`: `{ lock }`: true or omitted a new RLock, false none (RawValue), or a Lock or RLock to use. */
 export type ValueOptions = SharedOptions;
 
 class ValueImpl<T extends number | bigint = number> {
@@ -56,6 +57,7 @@ class ValueImpl<T extends number | bigint = number> {
     else this.#view[0] = x;
   }
 
+  /** The typecode given to the constructor (`'i'`, `'d'`, `'q'`...). */
   get typecode(): Typecode {
     if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'typecode');
     return this.#d.info.code;
@@ -67,23 +69,40 @@ class ValueImpl<T extends number | bigint = number> {
     return requireLock(this.#d, 'Value');
   }
 
-  /** Python's `v.acquire()`: acquires the value's lock. */
+  /**
+   * Python's `v.acquire()`: the value's lock's `acquire(blocking, timeout)`, with its timeout rule.
+   * @throws `ERR_NO_LOCK` for a Value made with `{ lock: false }`; what the lock's `acquire()` throws.
+   */
   acquire(blocking?: boolean, timeout?: number): boolean {
     if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'acquire');
     return requireLock(this.#d, 'Value').acquire(blocking, timeout);
   }
 
+  /**
+   * Python's `v.release()`: releases the value's lock.
+   * @throws `ERR_NO_LOCK` for a Value made with `{ lock: false }`; `ERR_LOCK_NOT_OWNED` (an RLock,
+   * the default) or `ERR_LOCK_NOT_HELD` (a Lock) when not held.
+   */
   release(): void {
     if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'release');
     requireLock(this.#d, 'Value').release();
   }
 
-  /** `using _ = v.hold();` holds the value's lock to the end of the block (Python's `with v:`). */
+  /**
+   * `using _ = v.hold();` holds the value's lock (waiting forever) to the end of the block (Python's
+   * `with v:`); `ERR_NO_LOCK` for a Value made with `{ lock: false }`.
+   */
   hold(): Disposable {
     if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'hold');
     return hold(requireLock(this.#d, 'Value'));
   }
 
+  /**
+   * Python's `with v:` as a call: runs `fn` holding the value's lock (waiting forever for it) and
+   * returns its result.
+   * @throws `ERR_INVALID_ARG_TYPE` when `fn` is not a function; `ERR_NO_LOCK` for a Value made with
+   * `{ lock: false }`.
+   */
   withLock<R>(fn: () => R): R {
     if (!ValueImpl.#is(this)) throw invalidThis(this, 'Value', 'withLock');
     if (typeof fn !== 'function') throw invalidArgType('The "fn" argument must be a function', fn);
@@ -100,8 +119,17 @@ class ValueImpl<T extends number | bigint = number> {
 }
 Object.defineProperty(ValueImpl, 'name', { value: 'Value' });
 
-/** Python's `multiprocessing.Value`: one C number in shared memory with a lock that travels
- * with it. See the constructor's overloads for how the type follows the typecode. */
+/**
+ * Python's `multiprocessing.Value`: one C number in shared memory, with a lock that travels with
+ * it (default a new RLock; `{ lock: false }` is Python's RawValue). Reads and writes of `value` do
+ * not take the lock, as in Python. Shared as an argument, or with `Value.from()` for a
+ * `postMessage`/`workerData` clone; methods called on anything else throw `ERR_INVALID_THIS`.
+ * @example
+ * const counter = new Value('i', 0);
+ * counter.withLock(() => {
+ *   counter.value += 1;
+ * });
+ */
 export type Value<T extends number | bigint = number> = ValueImpl<T>;
 
 /** How `new Value(...)` is typed: the element type follows the typecode (bigint for l/L/q/Q,
@@ -120,12 +148,17 @@ export interface ValueConstructor {
   new (typecode: NumberTypecode, initial?: number, options?: ValueOptions): Value<number>;
   /** A typecode known only as `Typecode` (chosen at run time): the value is `number | bigint`. */
   new <C extends Typecode>(typecode: C & (Typecode extends C ? unknown : never), initial?: number | bigint, options?: ValueOptions): Value<number | bigint>;
+  /** The prototype of every Value (`v instanceof Value`). */
   readonly prototype: Value<number | bigint>;
   /** Restores a Value received through postMessage, workerData or a target's arguments; its
    * lock comes along. A Value is returned as is. */
   from<T extends number | bigint = number>(shared: unknown): Value<T>;
 }
 
+/**
+ * The Value class: `new Value(typecode, initial?, options?)` and `Value.from(shared)` (see
+ * ValueConstructor).
+ */
 export const Value: ValueConstructor = ValueImpl;
 
 registerSharedClass(false, (handle) => buildFrom({ handle }, () => new ValueImpl('b')));
