@@ -33,23 +33,29 @@ export class Event {
 
   /** Python's `is_set()`: whether the flag is set. */
   isSet(): boolean {
-    if (!Event.#is(this)) throw invalidThis(this, 'Event', 'isSet');
-    return (Atomics.load(memory, this.#w) & 1) !== 0;
+    try {
+      return (Atomics.load(memory, this.#w) & 1) !== 0;
+    } catch (e) {
+      throw Event.#is(this) ? e : invalidThis(this, 'Event', 'isSet');
+    }
   }
 
   /** Python's `set()`: raises the flag and wakes every waiter, in any thread or process. */
   set(): void {
-    if (!Event.#is(this)) throw invalidThis(this, 'Event', 'set');
-    // One CAS raises the flag and counts the set(), so no waiter can see one without the other.
-    let word = Atomics.load(memory, this.#w);
-    for (;;) {
-      if ((word & 1) !== 0) return;
-      const seen = Atomics.compareExchange(memory, this.#w, word, word + 3);
-      if (seen === word) break;
-      word = seen;
-    }
-    if (Atomics.load(memory, this.#w + 1) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
-      native.eventWake(this.#h);
+    try {
+      // One CAS raises the flag and counts the set(), so no waiter can see one without the other.
+      let word = Atomics.load(memory, this.#w);
+      for (;;) {
+        if ((word & 1) !== 0) return;
+        const seen = Atomics.compareExchange(memory, this.#w, word, word + 3);
+        if (seen === word) break;
+        word = seen;
+      }
+      if (Atomics.load(memory, this.#w + 1) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
+        native.eventWake(this.#h);
+      }
+    } catch (e) {
+      throw Event.#is(this) ? e : invalidThis(this, 'Event', 'set');
     }
   }
 

@@ -62,11 +62,14 @@ export class RLock {
    * arguments of the wrong type.
    */
   acquire(blocking?: boolean, timeout?: number): boolean {
-    if (!RLock.#is(this)) throw invalidThis(this, 'RLock', 'acquire');
-    const t = blocking === undefined && timeout === undefined ? -1 : acquireArgs(blocking, timeout);
-    if (this.#try()) return true;
-    if (t === 0) return false;
-    return native.block(Op.RLock, this.#h, t) === 1;
+    try {
+      const t = blocking === undefined && timeout === undefined ? -1 : acquireArgs(blocking, timeout);
+      if (this.#try()) return true;
+      if (t === 0) return false;
+      return native.block(Op.RLock, this.#h, t) === 1;
+    } catch (e) {
+      throw RLock.#is(this) ? e : invalidThis(this, 'RLock', 'acquire');
+    }
   }
 
   /**
@@ -84,17 +87,20 @@ export class RLock {
    * @throws `ERR_LOCK_NOT_OWNED` when this thread does not own the lock.
    */
   release(): void {
-    if (!RLock.#is(this)) throw invalidThis(this, 'RLock', 'release');
-    const w = this.#w;
-    if (Atomics.load(memory, w) !== agentId) {
-      throw coded(Error, 'ERR_LOCK_NOT_OWNED', 'cannot release un-acquired lock');
-    }
-    const depth = memory[w + 1] - 1;
-    memory[w + 1] = depth;
-    if (depth !== 0) return;
-    Atomics.store(memory, w, 0);
-    if (Atomics.load(memory, w + 2) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
-      native.rlockWake(this.#h);
+    try {
+      const w = this.#w;
+      if (Atomics.load(memory, w) !== agentId) {
+        throw coded(Error, 'ERR_LOCK_NOT_OWNED', 'cannot release un-acquired lock');
+      }
+      const depth = memory[w + 1] - 1;
+      memory[w + 1] = depth;
+      if (depth !== 0) return;
+      Atomics.store(memory, w, 0);
+      if (Atomics.load(memory, w + 2) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
+        native.rlockWake(this.#h);
+      }
+    } catch (e) {
+      throw RLock.#is(this) ? e : invalidThis(this, 'RLock', 'release');
     }
   }
 

@@ -56,11 +56,14 @@ export class Semaphore {
    * `ERR_INVALID_ARG_TYPE` for arguments of the wrong type.
    */
   acquire(blocking?: boolean, timeout?: number): boolean {
-    if (!Semaphore.#is(this)) throw invalidThis(this, 'Semaphore', 'acquire');
-    const t = blocking === undefined && timeout === undefined ? -1 : semaphoreAcquireArgs(blocking, timeout);
-    if (this.#try()) return true;
-    if (t === 0) return false;
-    return native.block(Op.Semaphore, this.#h, t) === 1;
+    try {
+      const t = blocking === undefined && timeout === undefined ? -1 : semaphoreAcquireArgs(blocking, timeout);
+      if (this.#try()) return true;
+      if (t === 0) return false;
+      return native.block(Op.Semaphore, this.#h, t) === 1;
+    } catch (e) {
+      throw Semaphore.#is(this) ? e : invalidThis(this, 'Semaphore', 'acquire');
+    }
   }
 
   /**
