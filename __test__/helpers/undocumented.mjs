@@ -32,6 +32,25 @@ function memberName(m) {
   return m.name?.getText() ?? '?';
 }
 
+/** Appends to `missing` the public members of class or interface `decl` without a doc. */
+function checkMembers(decl, where, missing) {
+  // A setter shares its getter's doc; one doc covers a group of overloads only if each has its own.
+  const getters = new Set(decl.members.filter((m) => ts.isGetAccessor(m) && hasDoc(m)).map((m) => m.name.getText()));
+  for (const m of decl.members) {
+    if (!isPublicMember(m)) continue;
+    if (ts.isSetAccessor(m) && getters.has(m.name.getText())) continue;
+    // The implementation signature of overloads is not part of the public type.
+    if ((ts.isMethodDeclaration(m) || ts.isConstructorDeclaration(m)) && m.body) continue;
+    if (!hasDoc(m)) missing.push(`${where}.${memberName(m)}`);
+  }
+}
+
+/** The class declaration a type alias names (`type Value<T> = ValueImpl<T>`), if any. */
+function aliasedClass(checker, alias) {
+  const symbol = checker.getTypeFromTypeNode(alias.type).getSymbol();
+  return symbol?.declarations?.find((d) => ts.isClassDeclaration(d));
+}
+
 /** `["Class.member", ...]` of what has no doc comment in the declarations reachable from `entry`. */
 export function undocumented(entry) {
   const program = ts.createProgram([entry], { strict: true, skipLibCheck: true, noEmit: true });
@@ -46,18 +65,17 @@ export function undocumented(entry) {
       if (ts.isClassDeclaration(decl) || ts.isInterfaceDeclaration(decl)) {
         if (!hasDoc(decl) && !(ts.isInterfaceDeclaration(decl) && exported.declarations.some((d) => d !== decl && hasDoc(d)))) missing.push(where);
         if (ts.isClassDeclaration(decl) && !hasExample(decl)) missing.push(`${where} (@example)`);
-        // A setter shares its getter's doc; one doc covers a group of overloads only if each has its own.
-        const getters = new Set(decl.members.filter((m) => ts.isGetAccessor(m) && hasDoc(m)).map((m) => m.name.getText()));
-        for (const m of decl.members) {
-          if (!isPublicMember(m)) continue;
-          if (ts.isSetAccessor(m) && getters.has(m.name.getText())) continue;
-          // The implementation signature of overloads is not part of the public type.
-          if ((ts.isMethodDeclaration(m) || ts.isConstructorDeclaration(m)) && m.body) continue;
-          if (!hasDoc(m)) missing.push(`${where}.${memberName(m)}`);
-        }
+        checkMembers(decl, where, missing);
       } else if (ts.isFunctionDeclaration(decl) || ts.isTypeAliasDeclaration(decl) || ts.isVariableDeclaration(decl) || ts.isEnumDeclaration(decl)) {
         const node = ts.isVariableDeclaration(decl) ? decl.parent.parent : decl;
         if (!hasDoc(node)) missing.push(where);
+        // An exported alias of an internal class is that class to its users: its members and
+        // an @example (on the alias or the class) count as the class's.
+        const cls = ts.isTypeAliasDeclaration(decl) ? aliasedClass(checker, decl) : undefined;
+        if (cls !== undefined) {
+          if (!hasExample(decl) && !hasExample(cls)) missing.push(`${where} (@example)`);
+          checkMembers(cls, where, missing);
+        }
       }
     }
   }

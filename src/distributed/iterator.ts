@@ -19,6 +19,13 @@ interface Chunk {
   value: unknown;
 }
 
+/**
+ * What a DistributedPool's `imap()` and `imapUnordered()` return, as Pool's PoolIterator: a
+ * blocking `next(timeout)` and `for...of`, or `nextAsync()` and `for await...of`; a failed chunk
+ * throws its error at its place.
+ * @example
+ * for await (const r of pool.imapUnordered(square, [1, 2, 3])) console.log(r);
+ */
 export class DistributedIterator<R> implements Iterable<R>, AsyncIterable<R> {
   readonly #link: ConnectorLink;
   readonly #ordered: boolean;

@@ -13,6 +13,10 @@ import { DistributedResult } from './result';
 import { DEFAULT_CONNECTION_TIMEOUT_MS } from './settings';
 import { decodeError, decodeValue, JobData, JobKind, JobResult } from './wire';
 
+/**
+ * The options of `new DistributedPool()`: where Redis is, the BullMQ queue the workers
+ * (`native-threading worker`) take jobs from, and the task modules both sides import.
+ */
 export interface DistributedPoolOptions {
   /** The Redis server: `redis://host:port` (or `rediss://`, with a password: `redis://:secret@host:port/db`). */
   redis: string;
@@ -57,8 +61,17 @@ type State = 'running' | 'closed' | 'terminated';
 
 const notRunning = (): Error => codedError(Error, 'ERR_POOL_NOT_RUNNING', 'the pool is not running (close() or terminate() was called)');
 
-/** Python's `ray.util.multiprocessing.Pool`, on BullMQ: `Pool`'s API, with the work done by
- * `native-threading worker` processes on any machine that reaches the same Redis. */
+/**
+ * Python's `ray.util.multiprocessing.Pool`, on BullMQ: `Pool`'s API, with the work done by
+ * `native-threading worker` processes on any machine that reaches the same Redis.
+ * @example
+ * import { DistributedPool } from 'native-threading/distributed';
+ * import { square } from './tasks.mjs';
+ * const pool = new DistributedPool({ redis: 'redis://127.0.0.1:6379', queue: 'squares', import: ['./tasks.mjs'] });
+ * pool.map(square, [1, 2, 3]); // [1, 4, 9]
+ * pool.close();
+ * await pool.joinAsync();
+ */
 export class DistributedPool {
   readonly #link: ConnectorLink;
   readonly #modules: TaskModule[];

@@ -10,6 +10,13 @@ interface Waiter {
   reject(reason: unknown): void;
 }
 
+/**
+ * The outcome of a DistributedPool's `applyAsync()`, `mapAsync()` or `starmapAsync()`, as Pool's
+ * AsyncResult: block with `get(timeout)` (TimeoutError, `ERR_TIMEOUT`), or `await` it.
+ * @example
+ * const r = pool.applyAsync(square, [3]);
+ * await r; // 9
+ */
 export class DistributedResult<R> implements PromiseLike<R> {
   readonly #link: ConnectorLink;
   readonly #callback: ((value: R) => void) | undefined;

@@ -2,9 +2,20 @@
 import { coded } from '../runtime/errors';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 
-/** Python's multiprocessing.TimeoutError: AsyncResult.get() gave up waiting. */
+/**
+ * Python's `multiprocessing.TimeoutError`: `AsyncResult.get(timeout)` / `getAsync(timeout)` or an
+ * imap iterator's `next(timeout)` gave up waiting (the task goes on).
+ * @example
+ * try {
+ *   pool.applyAsync(slow).get(100);
+ * } catch (e) {
+ *   if (e instanceof TimeoutError) console.log(e.code); // 'ERR_TIMEOUT'
+ * }
+ */
 export class TimeoutError extends Error {
+  /** Always `'ERR_TIMEOUT'`. */
   readonly code = 'ERR_TIMEOUT';
+  /** An error with `message`, named `'TimeoutError'`. */
   constructor(message = 'the result is not ready') {
     super(message);
     this.name = 'TimeoutError';
@@ -41,6 +52,14 @@ interface Internals {
 /** @internal */
 export let resultInternals: Internals;
 
+/**
+ * Python's `multiprocessing.pool.AsyncResult`: the outcome of `applyAsync()`, `mapAsync()` or
+ * `starmapAsync()`. Block with `get(timeout)`, or `await` it (it is a PromiseLike).
+ * @example
+ * const r = pool.applyAsync(square, [3]);
+ * r.get(1000); // 9, or TimeoutError after 1 s
+ * await r; // 9
+ */
 export class AsyncResult<R> implements PromiseLike<R> {
   #pump: ResultPump;
   #state = State.Pending;
@@ -118,6 +137,10 @@ export class AsyncResult<R> implements PromiseLike<R> {
     });
   }
 
+  /**
+   * `await result`: resolves with the result or rejects with the task's error (`ERR_POOL_TERMINATED`
+   * when the pool was terminated first); no timeout.
+   */
   then<T1 = R, T2 = never>(
     onfulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
     onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,

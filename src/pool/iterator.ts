@@ -8,6 +8,15 @@ interface Chunk {
   value: unknown;
 }
 
+/**
+ * What `imap()` and `imapUnordered()` return (Python's `IMapIterator`): the results, with a blocking
+ * `next(timeout)` and `for...of`, or `nextAsync()` and `for await...of`. A failed chunk throws its
+ * error at its place; iteration may go on after it. Leaving a loop early stops reading the input.
+ * @example
+ * for await (const r of pool.imap(square, [1, 2, 3])) console.log(r); // 1, 4, 9
+ * const it = pool.imapUnordered(square, [4, 5]);
+ * it.next(1000); // { value: 16 or 25, done: false }, or TimeoutError after 1 s
+ */
 export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
   readonly #pump: ResultPump;
   readonly #ordered: boolean;
@@ -114,6 +123,10 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
     return r;
   }
 
+  /**
+   * The Promise form of `next()`: the next result (`{ done: true }` after the last), without a
+   * timeout; rejects with a failed chunk's error, or `ERR_POOL_TERMINATED` when the pool ended first.
+   */
   async nextAsync(): Promise<IteratorResult<R>> {
     for (;;) {
       this.#pump.poll();
@@ -126,6 +139,7 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
     }
   }
 
+  /** `for...of`: blocks for each result (no timeout); `break` stops reading the input. */
   [Symbol.iterator](): Iterator<R> {
     return {
       next: () => this.next(),
@@ -136,6 +150,7 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
     };
   }
 
+  /** `for await...of`: awaits each result; `break` stops reading the input. */
   [Symbol.asyncIterator](): AsyncIterator<R> {
     return {
       next: () => this.nextAsync(),

@@ -14,11 +14,16 @@ import { assertNotImportingTarget } from '../targets/load';
 import { signalOf, WaitOptions } from '../runtime/validate';
 import type { ArgsOf, ItemOf, ResultOf, Untyped } from '../targets/types';
 
+/**
+ * The options of `new Pool()` and `new ThreadPool()` (Python's `Pool(processes, initializer,
+ * initargs, maxtasksperchild)`).
+ */
 export interface PoolOptions {
   /** Number of workers; default cpuCount(). */
   processes?: number;
   /** Exported function each worker calls once, with `initargs`, before its first task. */
   initializer?: Function;
+  /** The arguments of `initializer` (default none); they travel as task arguments do. */
   initargs?: unknown[];
   /** A worker ends after this many tasks (chunks) and a new one replaces it; default no limit. */
   maxTasksPerChild?: number;
@@ -63,10 +68,31 @@ function callOf(item: unknown, star: boolean): unknown[] {
   throw invalidArgType('Each item of a starmap iterable must be an array of arguments', item);
 }
 
+/**
+ * Python's `multiprocessing.Pool`: a pool of child processes running exported functions. Every
+ * blocking call has an Async form returning an AsyncResult (awaitable) or a PoolIterator.
+ * `using pool = new Pool()` terminates it at the end of the block.
+ * @example
+ * // main.mjs
+ * export const square = (x) => x * x;
+ * if (isMainModule(import.meta)) {
+ *   using pool = new Pool(2);
+ *   console.log(pool.map(square, [1, 2, 3])); // [1, 4, 9]
+ *   console.log(await pool.applyAsync(square, [4])); // 16
+ * }
+ */
 export class Pool {
   readonly #core: PoolCore;
   readonly #kind: WorkerKind;
 
+  /**
+   * Python's `Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None)`: a number
+   * is `processes` (default `cpuCount()`). Returns once the workers run.
+   * @throws `ERR_OUT_OF_RANGE` for a count below 1 or not an integer; `ERR_INVALID_ARG_TYPE` for
+   * options of the wrong type; `ERR_TARGET_NOT_EXPORTED` for an initializer that is not exported;
+   * `ERR_NOT_SHAREABLE` for a SharedArrayBuffer in `initargs` (Pool); `ERR_WORKER_START` when a
+   * worker ends before it starts; `ERR_START_DURING_IMPORT` while this thread imports its target.
+   */
   constructor(options?: number | PoolOptions) {
     this.#kind = new.target === ThreadPool || Object.prototype.isPrototypeOf.call(ThreadPool.prototype, new.target.prototype) ? 'thread' : 'process';
     assertNotImportingTarget(new.target.name);
@@ -94,8 +120,11 @@ export class Pool {
    * when its worker ends while running it.
    */
   apply<F extends () => unknown>(fn: F): ResultOf<F>;
+  /** `apply(fn, args)`: as above, with `args` typed by `fn`'s parameters. */
   apply<F extends Function>(fn: F, args: ArgsOf<F>, kwargs?: null): ResultOf<F>;
+  /** `apply(fn, args, kwargs)`: as above; `kwargs` is passed as one last argument. */
   apply<F extends Function>(fn: F, args: unknown[], kwargs: object): ResultOf<F>;
+  /** `apply<R>(fn, ...)`: as above, for a `fn` typed only as `Function`; `R` names its result. */
   apply<R, F extends Function = Function>(fn: F & Untyped<F>, args?: unknown[], kwargs?: object | null): R;
   apply(fn: Function, args?: unknown[], kwargs?: object | null): unknown {
     return this.applyAsync(fn, args ?? [], kwargs ?? null).get();
@@ -108,8 +137,11 @@ export class Pool {
    * @throws at the call, as `apply()` does; the task's own error comes through the AsyncResult.
    */
   applyAsync<F extends () => unknown>(fn: F): AsyncResult<ResultOf<F>>;
+  /** `applyAsync(fn, args, null, callback?, errorCallback?)`: as above, `args` typed by `fn`. */
   applyAsync<F extends Function>(fn: F, args: ArgsOf<F>, kwargs?: null, callback?: Callback<ResultOf<F>>, errorCallback?: ErrorCallback): AsyncResult<ResultOf<F>>;
+  /** `applyAsync(fn, args, kwargs, ...)`: as above; `kwargs` is passed as one last argument. */
   applyAsync<F extends Function>(fn: F, args: unknown[], kwargs: object, callback?: Callback<ResultOf<F>>, errorCallback?: ErrorCallback): AsyncResult<ResultOf<F>>;
+  /** `applyAsync<R>(fn, ...)`: as above, for a `fn` typed only as `Function`. */
   applyAsync<R, F extends Function = Function>(fn: F & Untyped<F>, args?: unknown[], kwargs?: object | null, callback?: Callback<R>, errorCallback?: ErrorCallback): AsyncResult<R>;
   applyAsync(fn: Function, args: unknown[] = [], kwargs?: object | null, callback?: Callback<unknown>, errorCallback?: ErrorCallback): AsyncResult<unknown> {
     checkFunction(fn, 'fn');
@@ -137,6 +169,7 @@ export class Pool {
    * pool.map(square, [1, 2, 3]); // [1, 4, 9]
    */
   map<F extends Function>(fn: F, iterable: Iterable<ItemOf<F>>, chunksize?: number): ResultOf<F>[];
+  /** `map<R>(fn, ...)`: as above, for a `fn` typed only as `Function`. */
   map<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown>, chunksize?: number): R[];
   map(fn: Function, iterable: Iterable<unknown>, chunksize?: number): unknown[] {
     return this.mapAsync(fn, iterable, chunksize).get();
@@ -144,6 +177,7 @@ export class Pool {
 
   /** Python's `map_async(...)`: `map()` without blocking; the AsyncResult gives the array. */
   mapAsync<F extends Function>(fn: F, iterable: Iterable<ItemOf<F>>, chunksize?: number, callback?: Callback<ResultOf<F>[]>, errorCallback?: ErrorCallback): AsyncResult<ResultOf<F>[]>;
+  /** `mapAsync<R>(fn, ...)`: as above, for a `fn` typed only as `Function`. */
   mapAsync<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown>, chunksize?: number, callback?: Callback<R[]>, errorCallback?: ErrorCallback): AsyncResult<R[]>;
   mapAsync(fn: Function, iterable: Iterable<unknown>, chunksize?: number, callback?: Callback<unknown[]>, errorCallback?: ErrorCallback): AsyncResult<unknown[]> {
     return this.#mapAsync(fn, iterable, chunksize, false, callback, errorCallback);
@@ -152,6 +186,7 @@ export class Pool {
   /** Python's `starmap(func, iterable, chunksize)`: `fn(...item)` for every item (an array of
    * arguments); blocks for the results in input order. Throws as `map()` does. */
   starmap<F extends Function>(fn: F, iterable: Iterable<ArgsOf<F>>, chunksize?: number): ResultOf<F>[];
+  /** `starmap<R>(fn, ...)`: as above, for a `fn` typed only as `Function`. */
   starmap<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown[]>, chunksize?: number): R[];
   starmap(fn: Function, iterable: Iterable<unknown[]>, chunksize?: number): unknown[] {
     return this.starmapAsync(fn, iterable, chunksize).get();
@@ -159,6 +194,7 @@ export class Pool {
 
   /** Python's `starmap_async(...)`: `starmap()` without blocking. */
   starmapAsync<F extends Function>(fn: F, iterable: Iterable<ArgsOf<F>>, chunksize?: number, callback?: Callback<ResultOf<F>[]>, errorCallback?: ErrorCallback): AsyncResult<ResultOf<F>[]>;
+  /** `starmapAsync<R>(fn, ...)`: as above, for a `fn` typed only as `Function`. */
   starmapAsync<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown[]>, chunksize?: number, callback?: Callback<R[]>, errorCallback?: ErrorCallback): AsyncResult<R[]>;
   starmapAsync(fn: Function, iterable: Iterable<unknown[]>, chunksize?: number, callback?: Callback<unknown[]>, errorCallback?: ErrorCallback): AsyncResult<unknown[]> {
     return this.#mapAsync(fn, iterable, chunksize, true, callback, errorCallback);
@@ -214,6 +250,7 @@ export class Pool {
    * early stops reading it. `next(timeout)` throws TimeoutError (`ERR_TIMEOUT`).
    */
   imap<F extends Function>(fn: F, iterable: Iterable<ItemOf<F>>, chunksize?: number): PoolIterator<ResultOf<F>>;
+  /** `imap<R>(fn, ...)`: as above, for a `fn` typed only as `Function`. */
   imap<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<R>;
   imap(fn: Function, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<unknown> {
     return this.#imap(fn, iterable, chunksize, true);
@@ -221,6 +258,7 @@ export class Pool {
 
   /** Python's `imap_unordered(...)`: as `imap()`, the results in the order they finish. */
   imapUnordered<F extends Function>(fn: F, iterable: Iterable<ItemOf<F>>, chunksize?: number): PoolIterator<ResultOf<F>>;
+  /** `imapUnordered<R>(fn, ...)`: as above, for a `fn` typed only as `Function`. */
   imapUnordered<R, F extends Function = Function>(fn: F & Untyped<F>, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<R>;
   imapUnordered(fn: Function, iterable: Iterable<unknown>, chunksize?: number): PoolIterator<unknown> {
     return this.#imap(fn, iterable, chunksize, false);
@@ -335,11 +373,25 @@ export class Pool {
     this.terminate();
   }
 
+  /**
+   * `await using pool = new Pool()`: `terminate()`, then waits for the workers to end
+   * (`joinAsync()`).
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     this.terminate();
     await this.joinAsync();
   }
 }
 
-/** The same API on worker threads (Python's multiprocessing.pool.ThreadPool). */
+/**
+ * Python's `multiprocessing.pool.ThreadPool`: the Pool API on worker threads, whose arguments and
+ * results travel by structured clone (a SharedArrayBuffer stays shared).
+ * @example
+ * // main.mjs
+ * export const square = (x) => x * x;
+ * if (isMainModule(import.meta)) {
+ *   using pool = new ThreadPool(2);
+ *   console.log(pool.map(square, [1, 2, 3])); // [1, 4, 9]
+ * }
+ */
 export class ThreadPool extends Pool {}

@@ -77,6 +77,20 @@ let unnumbered = false;
 const children = new Map<number, WeakRef<Process>>();
 const daemons = new Set<Process>();
 
+/**
+ * Python's `multiprocessing.Process`: runs an exported `target` (or the `run()` of an exported
+ * subclass) in a child `node` process, with `args` serialized (shared objects arrive working).
+ * `start()` returns once the child has found its target; `join()` blocks until it exits.
+ * @example
+ * // main.mjs
+ * export function work(n) {}
+ * if (isMainModule(import.meta)) {
+ *   const p = new Process({ target: work, args: [1] });
+ *   p.start();
+ *   p.join();
+ *   console.log(p.exitcode); // 0
+ * }
+ */
 export class Process<F extends Function = Function> {
   #target: Function | undefined;
   #args: unknown[];
@@ -90,6 +104,11 @@ export class Process<F extends Function = Function> {
   #pidfd = -1;
   #exitcode: number | null = null;
 
+  /**
+   * Python's `Process(target=None, name=None, args=(), kwargs={}, daemon=None)`, as one options
+   * object. The target is checked for an export at `start()`.
+   * @throws `ERR_INVALID_ARG_TYPE` for options of the wrong type.
+   */
   constructor(options: ProcessOptions<F> = {} as ProcessOptions<F>) {
     const { target, name, args, kwargs, daemon } = checkOptions(options);
     this.#target = target;
@@ -102,6 +121,7 @@ export class Process<F extends Function = Function> {
     this.#daemon = daemon ?? currentProcess().daemon;
   }
 
+  /** Python's `name`: default `Process-N`. Setting a non-string throws `ERR_INVALID_ARG_TYPE`. */
   get name(): string {
     return this.#name;
   }
@@ -110,6 +130,10 @@ export class Process<F extends Function = Function> {
     this.#name = value;
   }
 
+  /**
+   * Python's `daemon`: a daemon child is killed when this process exits. Default: this process's.
+   * Setting it after `start()` throws `ERR_PROCESS_STARTED`; a non-boolean `ERR_INVALID_ARG_TYPE`.
+   */
   get daemon(): boolean {
     return this.#daemon;
   }
@@ -119,6 +143,7 @@ export class Process<F extends Function = Function> {
     this.#daemon = value;
   }
 
+  /** Python's `pid`: the child's process id; undefined before `start()`. */
   get pid(): number | undefined {
     return this.#pid;
   }
@@ -227,6 +252,11 @@ export class Process<F extends Function = Function> {
     this.#exitcode = native.processWait(this.#pidfd, t) ?? this.#poll();
   }
 
+  /**
+   * The Promise form of `join(timeout)`: resolves when the child exits or after `timeout` ms
+   * (undefined, null or Infinity: no limit); check `exitcode` after. Rejects with
+   * `ERR_PROCESS_NOT_STARTED`, `ERR_PROCESS_JOIN_SELF` or `ERR_PROCESS_CLOSED` as `join()` throws.
+   */
   async joinAsync(timeout?: number): Promise<void> {
     const t = timeoutMs(timeout);
     this.#checkJoin();
@@ -262,6 +292,10 @@ export class Process<F extends Function = Function> {
     if (this.#state === State.Closed) throw coded(Error, 'ERR_PROCESS_CLOSED', 'process object is closed');
   }
 
+  /**
+   * Python's `is_alive()`: true from `start()` until the child exits.
+   * @throws `ERR_PROCESS_CLOSED` after `close()`.
+   */
   isAlive(): boolean {
     this.#checkNotClosed();
     if (this.#state === State.View) {
@@ -302,6 +336,7 @@ export class Process<F extends Function = Function> {
     this.#state = State.Closed;
   }
 
+  /** Python's `repr()`: `<Process name='...' started daemon>`, `stopped exitcode=N`, ... */
   toString(): string {
     const status =
       this.#state === State.New ? 'initial' : this.#state === State.Closed ? 'closed' : this.exitcode === null ? 'started' : `stopped exitcode=${this.#exitcode}`;

@@ -29,9 +29,20 @@ function describe(v: unknown): string {
   return String(v);
 }
 
-/** Python's `threading.BrokenBarrierError`. */
+/**
+ * Python's `threading.BrokenBarrierError`: a wait on a broken Barrier (timed out, aborted, reset
+ * while waited on, or its action threw).
+ * @example
+ * try {
+ *   barrier.wait(1000);
+ * } catch (e) {
+ *   if (e instanceof BrokenBarrierError) console.log(e.code); // 'ERR_BROKEN_BARRIER'
+ * }
+ */
 export class BrokenBarrierError extends Error {
+  /** Always `'ERR_BROKEN_BARRIER'`. */
   readonly code = 'ERR_BROKEN_BARRIER';
+  /** An error with `message`, named `'BrokenBarrierError'`. */
   constructor(message = 'the barrier is broken') {
     super(message);
     this.name = 'BrokenBarrierError';

@@ -67,7 +67,12 @@ export function count(n: unknown, name: string, min: number): number {
   return n;
 }
 
+/** The last argument of every `...Async` wait. */
 export interface WaitOptions {
+  /**
+   * Aborting it rejects the wait with the signal's reason and leaves the primitive as if the wait had
+   * not happened (nothing acquired, no arrival counted).
+   */
   signal?: AbortSignal;
 }
 

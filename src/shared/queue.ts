@@ -8,19 +8,42 @@ import { Kind, memory, native, Op, wordOf } from '../runtime/native';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive, SHARED_KEY } from '../runtime/handle-transfer';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
+import { invalidThis } from '../runtime/receiver';
 
-/** Python's queue.Empty. */
+/**
+ * Python's `queue.Empty`: `get()` of an empty queue without blocking, or after its timeout.
+ * @example
+ * try {
+ *   queue.getNowait();
+ * } catch (e) {
+ *   if (e instanceof EmptyError) console.log(e.code); // 'ERR_QUEUE_EMPTY'
+ * }
+ */
 export class EmptyError extends Error {
+  /** Always `'ERR_QUEUE_EMPTY'`. */
   readonly code = 'ERR_QUEUE_EMPTY';
+  /** An error with `message`, named `'EmptyError'`. */
   constructor(message = 'the queue is empty') {
     super(message);
     this.name = 'EmptyError';
   }
 }
 
-/** Python's queue.Full. */
+/**
+ * Python's `queue.Full`: `put()` to a full queue without blocking, or after its timeout.
+ * @example
+ * const queue = new Queue(1);
+ * queue.put('a');
+ * try {
+ *   queue.putNowait('b');
+ * } catch (e) {
+ *   if (e instanceof FullError) console.log(e.code); // 'ERR_QUEUE_FULL'
+ * }
+ */
 export class FullError extends Error {
+  /** Always `'ERR_QUEUE_FULL'`. */
   readonly code = 'ERR_QUEUE_FULL';
+  /** An error with `message`, named `'FullError'`. */
   constructor(message = 'the queue is full') {
     super(message);
     this.name = 'FullError';
@@ -131,11 +154,30 @@ function validBlock(block: unknown): boolean {
   return block !== false;
 }
 
+/**
+ * Python's `multiprocessing.Queue`: a FIFO queue in shared memory for threads and processes. Items
+ * are copied in and out (structured clone; shared objects inside arrive working).
+ * @example
+ * const queue = new Queue<string>();
+ * queue.put('job');
+ * queue.get(); // 'job'
+ * await queue.getAsync(100); // rejects with EmptyError after 100 ms
+ */
 export class Queue<T = unknown> {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is Queue<unknown> {
+    return typeof x === 'object' && x !== null && #h in x;
+  }
+
   readonly #h: number;
   readonly #w: number;
   #closed = false;
 
+  /**
+   * Python's `Queue(maxsize=0)`: holds at most `maxsize` items; 0 or negative: no limit.
+   * @throws `ERR_OUT_OF_RANGE` for NaN, a fraction or more than 2^31-1; `ERR_INVALID_ARG_TYPE` for
+   * a non-number.
+   */
   constructor(maxsize: number = 0) {
     const joinable = new.target === JoinableQueue || Object.prototype.isPrototypeOf.call(JoinableQueue, new.target);
     const existing = existingHandle(Kind.Queue, this);
@@ -152,8 +194,16 @@ export class Queue<T = unknown> {
     makeShareable(this, Kind.Queue, this.#h);
   }
 
-  /** Python's `put(item, block=True, timeout=None)`; FullError when full. */
+  /**
+   * Python's `put(item, block=True, timeout=None)`: adds `item`, blocking while the queue is full.
+   * `timeout` undefined, null or Infinity waits forever; 0 or negative, or `block` false, does not
+   * wait.
+   * @throws FullError (`ERR_QUEUE_FULL`) when still full; `ERR_QUEUE_CLOSED` after `close()`;
+   * `ERR_INVALID_ARG_VALUE` for an item that cannot be cloned (a function...); `ERR_NOT_SHAREABLE`
+   * for a SharedArrayBuffer inside it; `ERR_MEMORY_ALLOCATION_FAILED` when shared memory is full.
+   */
   put(item: T, block?: boolean, timeout?: number): void {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'put');
     const blocking = validBlock(block);
     const t = blocking ? timeoutMs(timeout) : (timeoutMs(timeout), 0);
     this.#checkOpen();
@@ -173,8 +223,14 @@ export class Queue<T = unknown> {
     }
   }
 
-  /** Python's `get(block=True, timeout=None)`; EmptyError when empty. */
+  /**
+   * Python's `get(block=True, timeout=None)`: removes and returns the oldest item, blocking while the
+   * queue is empty. `timeout` undefined, null or Infinity waits forever; 0 or negative, or `block`
+   * false, does not wait.
+   * @throws EmptyError (`ERR_QUEUE_EMPTY`) when still empty.
+   */
   get(block?: boolean, timeout?: number): T {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'get');
     const blocking = validBlock(block);
     const t = blocking ? timeoutMs(timeout) : (timeoutMs(timeout), 0);
     const h = this.#h;
@@ -192,15 +248,25 @@ export class Queue<T = unknown> {
     }
   }
 
+  /** Python's `put_nowait(item)`: `put(item, false)`; FullError when full. */
   putNowait(item: T): void {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'putNowait');
     this.put(item, false);
   }
 
+  /** Python's `get_nowait()`: `get(false)`; EmptyError when empty. */
   getNowait(): T {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'getNowait');
     return this.get(false);
   }
 
+  /**
+   * The Promise form of `put(item, true, timeout)`: resolves once queued; rejects with FullError
+   * after `timeout` ms (undefined, null or Infinity: no limit; 0: one try), with the codes `put()`
+   * throws, or with the reason of an aborted `options.signal` (nothing queued).
+   */
   async putAsync(item: T, timeout?: number, options?: WaitOptions): Promise<void> {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'putAsync');
     const t = timeoutMs(timeout);
     const signal = signalOf(options);
     this.#checkOpen();
@@ -217,7 +283,13 @@ export class Queue<T = unknown> {
     }
   }
 
+  /**
+   * The Promise form of `get(true, timeout)`: resolves with the oldest item; rejects with EmptyError
+   * after `timeout` ms (0: one try), or with the reason of an aborted `options.signal` (nothing
+   * taken).
+   */
   async getAsync(timeout?: number, options?: WaitOptions): Promise<T> {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'getAsync');
     const t = timeoutMs(timeout);
     const signal = signalOf(options);
     if (signal?.aborted) throw signal.reason;
@@ -233,24 +305,33 @@ export class Queue<T = unknown> {
     }
   }
 
-  /** The number of items (approximate while others put and get, as in Python). */
+  /** Python's `qsize()`: the number of items (approximate while others put and get). */
   qsize(): number {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'qsize');
     const w = this.#w;
     const inRing = (Atomics.load(memory, w + TAIL) - Atomics.load(memory, w + HEAD)) | 0;
     return Math.max(0, inRing) + Atomics.load(memory, w + OVERFLOW_COUNT);
   }
 
+  /** Python's `empty()`: whether `qsize()` is 0 (approximate while others put and get). */
   empty(): boolean {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'empty');
     return this.qsize() === 0;
   }
 
+  /** Python's `full()`: whether the queue holds `maxsize` items (approximate; never for no limit). */
   full(): boolean {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'full');
     const max = Atomics.load(memory, this.#w + MAXSIZE);
     return max > 0 && this.qsize() >= max;
   }
 
-  /** This handle puts no more (ERR_QUEUE_CLOSED); items already put stay gettable. */
+  /**
+   * Python's `close()`: this handle puts no more (`ERR_QUEUE_CLOSED`); other handles, and `get()`,
+   * work on.
+   */
   close(): void {
+    if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'close');
     this.#closed = true;
   }
 
@@ -273,11 +354,17 @@ export class Queue<T = unknown> {
     return native.waitAsync(Op.QueueChange, q.#h, -1, NOT_EMPTY, seen);
   }
 
-  /** @internal */
-  protected static handleOf(q: Queue): number {
+  /** @internal The handle of `q` for JoinableQueue's `method`: ERR_INVALID_THIS unless `q` is a JoinableQueue. */
+  protected static joinableHandleOf(q: unknown, method: string): number {
+    if (!Queue.#is(q) || !(q instanceof JoinableQueue)) throw invalidThis(q, 'JoinableQueue', method);
     return q.#h;
   }
 
+  /**
+   * Restores a Queue (a JoinableQueue when it is one) received through `postMessage` or
+   * `workerData`; a Queue is returned as is.
+   * @throws `ERR_INVALID_ARG_TYPE` for anything that is not a (clone of a) Queue.
+   */
   static from<T = unknown>(shared: unknown): Queue<T> {
     if (shared instanceof Queue) return shared as Queue<T>;
     const s = expectShared(shared, 'Queue', Kind.Queue);
@@ -289,15 +376,30 @@ function isJoinable(h: number | undefined): boolean {
   return h !== undefined && Atomics.load(memory, wordOf(h, JOINABLE)) !== 0;
 }
 
+/**
+ * Python's `multiprocessing.JoinableQueue`: a Queue that counts unfinished items; `taskDone()`
+ * marks one done, `join()` waits until all are.
+ * @example
+ * const jobs = new JoinableQueue<number>();
+ * jobs.put(1);
+ * // a consumer: jobs.get(); ...; jobs.taskDone();
+ * await jobs.joinAsync(); // once every item put is done
+ */
 export class JoinableQueue<T = unknown> extends Queue<T> {
-  /** One item is processed; more calls than items throw ERR_TASK_DONE_TOO_MANY. */
+  /**
+   * Python's `task_done()`: one item got with `get()` is processed.
+   * @throws `ERR_TASK_DONE_TOO_MANY` when called more times than items were put.
+   */
   taskDone(): void {
-    native.queueTaskDone(Queue.handleOf(this));
+    native.queueTaskDone(Queue.joinableHandleOf(this, 'taskDone'));
   }
 
-  /** Blocks until every item put has been marked done. */
+  /**
+   * Python's `join()`: blocks the calling thread until every item put has been marked done (no
+   * timeout, as in Python).
+   */
   join(): void {
-    const h = Queue.handleOf(this);
+    const h = Queue.joinableHandleOf(this, 'join');
     for (;;) {
       const seen = Atomics.load(memory, wordOf(h, ALL_DONE)) >>> 0;
       if (Atomics.load(memory, wordOf(h, UNFINISHED)) === 0) return;
@@ -305,8 +407,9 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
   }
 
+  /** The Promise form of `join()`: resolves once every item put has been marked done. */
   async joinAsync(): Promise<void> {
-    const h = Queue.handleOf(this);
+    const h = Queue.joinableHandleOf(this, 'joinAsync');
     for (;;) {
       const seen = Atomics.load(memory, wordOf(h, ALL_DONE)) >>> 0;
       if (Atomics.load(memory, wordOf(h, UNFINISHED)) === 0) return;
@@ -314,6 +417,11 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
   }
 
+  /**
+   * Restores a JoinableQueue received through `postMessage` or `workerData`; a JoinableQueue is
+   * returned as is.
+   * @throws `ERR_INVALID_ARG_TYPE` for anything else, a plain Queue's clone included.
+   */
   static override from<T = unknown>(shared: unknown): JoinableQueue<T> {
     if (shared instanceof JoinableQueue) return shared as JoinableQueue<T>;
     const s = expectShared(shared, 'JoinableQueue', Kind.Queue);

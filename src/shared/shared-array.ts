@@ -8,10 +8,29 @@ import { RLock } from '../sync/rlock';
 import { buildFrom, existingHandle, expectShared, makeShareable } from '../runtime/handle-transfer';
 import { brands, createData, lockOption, MAX_BYTES, openData, registerSharedClass, requireLock, SharedData, SharedOptions } from './shared-data';
 import { checkElement, ElementOf, SharedTypedArray, Typecode, typeInfo, ViewOf } from './typecode';
+import { invalidThis } from '../runtime/receiver';
 
+/** The options of `new SharedArray()`: `{ lock }`: true or omitted a new RLock, false none (RawArray), or a Lock or RLock to use. */
 export type SharedArrayOptions = SharedOptions;
 
+/**
+ * Python's `multiprocessing.Array`: a fixed-length array of C numbers in shared memory, with a lock
+ * that travels with it (default a new RLock; `{ lock: false }` is Python's RawArray). Element
+ * reads and writes do not take the lock. Shared as an argument, or with `SharedArray.from()` for a
+ * `postMessage`/`workerData` clone.
+ * @example
+ * const squares = new SharedArray('i', 4);
+ * squares.withLock(() => {
+ *   for (let i = 0; i < squares.length; i++) squares.set(i, i * i);
+ * });
+ * squares.toArray(); // [0, 1, 4, 9]
+ */
 export class SharedArray<C extends Typecode = Typecode> {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is SharedArray<Typecode> {
+    return typeof x === 'object' && x !== null && #d in x;
+  }
+
   readonly #d: SharedData;
   readonly #view: SharedTypedArray;
   readonly #atomic: boolean;
@@ -55,27 +74,34 @@ export class SharedArray<C extends Typecode = Typecode> {
     makeShareable(this, Kind.Shared, this.#d.handle);
   }
 
+  /** The number of elements (fixed at creation). */
   get length(): number {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'length');
     return this.#d.length;
   }
 
+  /** The typecode given to the constructor (`'i'`, `'d'`, `'q'`...). */
   get typecode(): C {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'typecode');
     return this.#d.info.code as C;
   }
 
   /** A live typed array over the shared memory (Int32Array for 'i', BigInt64Array for 'q'...). */
   get view(): ViewOf<C> {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'view');
     return this.#view as ViewOf<C>;
   }
 
   /** Element `i`; negative indexes count from the end, as in Python. */
   get(i: number): ElementOf<C> {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'get');
     const j = this.#index(i);
     return (this.#atomic ? Atomics.load(this.#view as Int32Array, j) : this.#view[j]) as ElementOf<C>;
   }
 
   /** Stores `v` at `i`; integers wrap as in C, floats round to the element type. */
   set(i: number, v: ElementOf<C>): void {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'set');
     const j = this.#index(i);
     const x = checkElement(this.#d.info, v, 'value');
     if (this.#atomic) Atomics.store(this.#view as Int32Array, j, x as number);
@@ -84,33 +110,63 @@ export class SharedArray<C extends Typecode = Typecode> {
 
   /** A copy of the elements (Python's `arr[:]`). */
   toArray(): Array<ElementOf<C>> {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'toArray');
     return Array.from(this.#view as ArrayLike<number | bigint>) as Array<ElementOf<C>>;
   }
 
-  *[Symbol.iterator](): IterableIterator<ElementOf<C>> {
+  /** Iterates over the elements, reading each from shared memory as the loop reaches it. */
+  [Symbol.iterator](): IterableIterator<ElementOf<C>> {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', '[Symbol.iterator]');
+    return this.#elements();
+  }
+
+  *#elements(): IterableIterator<ElementOf<C>> {
     for (let i = 0; i < this.#d.length; i++) yield this.get(i);
   }
 
   /** The lock that guards the array; ERR_NO_LOCK when created with `{ lock: false }`. */
   getLock(): Lock | RLock {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'getLock');
     return requireLock(this.#d, 'SharedArray');
   }
 
-  /** Python's `arr.acquire()`: acquires the array's lock. */
+  /**
+   * Python's `arr.acquire()`: the array's lock's `acquire(blocking, timeout)`, with its timeout rule.
+   * @throws `ERR_NO_LOCK` for an array made with `{ lock: false }`; what the lock's `acquire()`
+   * throws.
+   */
   acquire(blocking?: boolean, timeout?: number): boolean {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'acquire');
     return requireLock(this.#d, 'SharedArray').acquire(blocking, timeout);
   }
 
+  /**
+   * Python's `arr.release()`: releases the array's lock.
+   * @throws `ERR_NO_LOCK` for an array made with `{ lock: false }`; `ERR_LOCK_NOT_OWNED` (an RLock,
+   * the default) or `ERR_LOCK_NOT_HELD` (a Lock) when not held.
+   */
   release(): void {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'release');
     requireLock(this.#d, 'SharedArray').release();
   }
 
-  /** `using _ = arr.hold();` holds the array's lock to the end of the block (Python's `with arr:`). */
+  /**
+   * `using _ = arr.hold();` holds the array's lock (waiting forever) to the end of the block
+   * (Python's `with arr:`); `ERR_NO_LOCK` for an array made with `{ lock: false }`.
+   */
   hold(): Disposable {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'hold');
     return hold(requireLock(this.#d, 'SharedArray'));
   }
 
+  /**
+   * Python's `with arr:` as a call: runs `fn` holding the array's lock (waiting forever for it) and
+   * returns its result.
+   * @throws `ERR_INVALID_ARG_TYPE` when `fn` is not a function; `ERR_NO_LOCK` for an array made
+   * with `{ lock: false }`.
+   */
   withLock<R>(fn: () => R): R {
+    if (!SharedArray.#is(this)) throw invalidThis(this, 'SharedArray', 'withLock');
     if (typeof fn !== 'function') throw invalidArgType('The "fn" argument must be a function', fn);
     return withLock(requireLock(this.#d, 'SharedArray'), fn);
   }

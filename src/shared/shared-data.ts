@@ -17,6 +17,7 @@ import { Lock } from '../sync/lock';
 import { Kind, native } from '../runtime/native';
 import { RLock } from '../sync/rlock';
 import { registerReviver } from '../runtime/handle-transfer';
+import { invalidInstanceArg } from '../runtime/receiver';
 import { SharedTypedArray, TYPECODES, TypeInfo } from './typecode';
 
 const HEADER_BYTES = 16;
@@ -48,7 +49,7 @@ export function lockOption(options: unknown): boolean | Lock | RLock {
   const lock = (options as SharedOptions).lock;
   if (lock === undefined || lock === null || lock === true) return true;
   if (lock === false || lock instanceof Lock || lock instanceof RLock) return lock;
-  throw invalidArgType('The "options.lock" property must be a boolean, a Lock or an RLock', lock);
+  throw invalidInstanceArg('The "options.lock" property must be a boolean, a Lock or an RLock', lock, ['Lock', 'RLock']);
 }
 
 /** A new block for `length` elements of `info`, owned by `owner`. */

@@ -4,6 +4,7 @@
 import { coded, invalidArgType, outOfRange } from '../runtime/errors';
 import { expectShared, isLiveShareable, JsKind, makeShareableOver, registerReviver } from '../runtime/handle-transfer';
 import { adoptedState, buildOver, checkStorable, SharedState } from './shared-state';
+import { invalidThis } from '../runtime/receiver';
 
 function items<V>(values: unknown, name: string): V[] {
   const iterable = values !== null && values !== undefined && typeof (values as Iterable<V>)[Symbol.iterator] === 'function';
@@ -27,10 +28,29 @@ function position(index: number, length: number): number {
   return p;
 }
 
+/**
+ * Python's `Manager().list()`: a list shared by threads and processes. Each call is atomic (it
+ * waits while another thread or process is in a call, without a timeout); items are copies in and
+ * out. Shared as an argument, or with `SharedList.from()` for a `postMessage`/`workerData` clone.
+ * @example
+ * const log = new SharedList<string>();
+ * log.append('started');
+ * log.get(-1); // 'started'
+ * log.length; // 1
+ */
 export class SharedList<V = unknown> implements Iterable<V> {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is SharedList<unknown> {
+    return typeof x === 'object' && x !== null && #state in x;
+  }
+
   readonly #state: SharedState<V[]>;
 
-  /** A list of the items of `init` (any iterable), or an empty one. */
+  /**
+   * A list of the items of `init` (any iterable), or an empty one.
+   * @throws `ERR_INVALID_ARG_TYPE` when `init` is not iterable; `ERR_INVALID_ARG_VALUE` /
+   * `ERR_NOT_SHAREABLE` for an item that cannot be stored (as `set()`).
+   */
   constructor(init?: Iterable<V>) {
     const adopted = adoptedState<V[]>();
     if (adopted !== undefined) {
@@ -45,11 +65,20 @@ export class SharedList<V = unknown> implements Iterable<V> {
 
   /** The item at `index` (negative: from the end). */
   get(index: number): V {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'get');
     checkIndex(index);
     return this.#state.read((list) => list[position(index, list.length)] as V);
   }
 
+  /**
+   * Python's `l[index] = value`: replaces the item at `index` (negative: from the end) with a copy
+   * of `value`.
+   * @throws `ERR_OUT_OF_RANGE` for an index outside the list or not an integer;
+   * `ERR_INVALID_ARG_TYPE` for a non-number index; `ERR_INVALID_ARG_VALUE` for a value that cannot
+   * be cloned; `ERR_NOT_SHAREABLE` for a SharedArrayBuffer inside it.
+   */
   set(index: number, value: V): void {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'set');
     checkIndex(index);
     checkStorable(value, 'the value', 'SharedList');
     this.#state.apply((list) => {
@@ -59,13 +88,20 @@ export class SharedList<V = unknown> implements Iterable<V> {
     });
   }
 
+  /**
+   * Python's `l.append(value)`: adds a copy of `value` at the end.
+   * @throws `ERR_INVALID_ARG_VALUE` for a value that cannot be cloned; `ERR_NOT_SHAREABLE` for a
+   * SharedArrayBuffer inside it.
+   */
   append(value: V): void {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'append');
     checkStorable(value, 'the value', 'SharedList');
     this.#state.apply((list) => ({ result: undefined, next: [...list, value] }));
   }
 
   /** Appends every item of `values` (any iterable, read before the list is touched). */
   extend(values: Iterable<V>): void {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'extend');
     const added = items<V>(values, 'values');
     checkStorable(added, 'the values', 'SharedList');
     this.#state.apply((list) => ({ result: undefined, next: [...list, ...added] }));
@@ -73,6 +109,7 @@ export class SharedList<V = unknown> implements Iterable<V> {
 
   /** Removes and returns the item at `index` (default the last). */
   pop(index: number = -1): V {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'pop');
     checkIndex(index);
     return this.#state.apply((list) => {
       if (list.length === 0) throw coded(RangeError, 'ERR_OUT_OF_RANGE', 'pop from empty list');
@@ -85,6 +122,7 @@ export class SharedList<V = unknown> implements Iterable<V> {
 
   /** Inserts `value` before `index`; as in Python, an index past either end means that end. */
   insert(index: number, value: V): void {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'insert');
     checkIndex(index);
     checkStorable(value, 'the value', 'SharedList');
     this.#state.apply((list) => {
@@ -97,15 +135,19 @@ export class SharedList<V = unknown> implements Iterable<V> {
 
   /** A snapshot of the items. */
   toArray(): V[] {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'toArray');
     return this.#state.read((list) => list);
   }
 
+  /** Python's `len(l)`: the number of items. */
   get length(): number {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', 'length');
     return this.#state.read((list) => list.length);
   }
 
   /** Iterates over a snapshot of the items. */
   [Symbol.iterator](): IterableIterator<V> {
+    if (!SharedList.#is(this)) throw invalidThis(this, 'SharedList', '[Symbol.iterator]');
     return this.toArray()[Symbol.iterator]();
   }
 

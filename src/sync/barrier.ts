@@ -10,15 +10,37 @@ import { ExportRef, locate } from '../targets/locate';
 import { load, loadSync } from '../targets/load';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
+import { invalidThis } from '../runtime/receiver';
 
 /** Bitmaps of arrival indexes are one arena block (core/barrier.rs). */
 const MAX_PARTIES = 1 << 23;
 
+/**
+ * Python's `threading.Barrier` (also `multiprocessing.Barrier`): `parties` threads or processes
+ * wait until all have arrived, then all go on; the last to arrive runs the action first. A timeout
+ * or `abort()` breaks the barrier: waiters then get BrokenBarrierError (`ERR_BROKEN_BARRIER`).
+ * @example
+ * const barrier = new Barrier(2);
+ * // in each of two threads or processes:
+ * const index = barrier.wait(5000); // 0 or 1
+ */
 export class Barrier {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is Barrier {
+    return typeof x === 'object' && x !== null && #h in x;
+  }
+
   readonly #h: number;
   #action: (() => void) | undefined;
   readonly #parties: number;
 
+  /**
+   * Python's `Barrier(parties, action=None, timeout=None)`. `action` runs in the last thread to
+   * arrive, once per round; exported, it also runs where the barrier is restored in another thread
+   * or process. `timeout` (ms) is the default of `wait()`; undefined, null or Infinity: none.
+   * @throws `ERR_OUT_OF_RANGE` unless `parties` is an integer in 1 .. 2^23;
+   * `ERR_INVALID_ARG_TYPE` for a non-number `parties` or a non-function `action`.
+   */
   constructor(parties: number, action?: () => void, timeout?: number) {
     if (action !== undefined && action !== null && typeof action !== 'function') {
       throw invalidArgType('The "action" argument must be a function', action);
@@ -63,12 +85,27 @@ export class Barrier {
     return index;
   }
 
-  /** Waits for all parties; returns this waiter's index in 0 .. parties-1. */
+  /**
+   * Python's `wait(timeout=None)`: blocks until all parties have arrived. `timeout` in ms: undefined
+   * means the barrier's default, null or Infinity forever; 0 or negative times out at once unless
+   * this arrival is the last. A timeout breaks the barrier for everyone, as in Python.
+   * @returns this waiter's arrival index, 0 .. parties-1.
+   * @throws BrokenBarrierError (`ERR_BROKEN_BARRIER`) when the barrier is or becomes broken (timed
+   * out, aborted, reset while waited on); the action's own error in the thread that ran it (the
+   * barrier then breaks); `ERR_OUT_OF_RANGE` for NaN.
+   */
   wait(timeout?: number | null): number {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'wait');
     return this.#settle(native.block(Op.Barrier, this.#h, this.#timeout(timeout)));
   }
 
+  /**
+   * The Promise form of `wait(timeout)`: resolves with the arrival index; rejects with
+   * BrokenBarrierError as `wait()` throws it; aborting `options.signal` rejects with its reason and
+   * withdraws this arrival.
+   */
   waitAsync(timeout?: number | null, options?: WaitOptions): Promise<number> {
+    if (!Barrier.#is(this)) return Promise.reject(invalidThis(this, 'Barrier', 'waitAsync'));
     try {
       const t = this.#timeout(timeout);
       return waitAsync(Op.Barrier, this.#h, t, signalOf(options)).then((r) => this.#settle(r));
@@ -77,28 +114,48 @@ export class Barrier {
     }
   }
 
+  /** Python's `parties`: the number of parties. */
   get parties(): number {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'parties');
     return this.#parties;
   }
 
+  /** Python's `n_waiting`: how many wait now. */
   get nWaiting(): number {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'nWaiting');
     return native.barrierInfo(this.#h)[1];
   }
 
+  /** Python's `broken`: whether the barrier is broken. */
   get broken(): boolean {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'broken');
     return native.barrierInfo(this.#h)[2] === 1;
   }
 
-  /** Breaks the barrier: current and future waiters get BrokenBarrierError until reset(). */
+  /**
+   * Python's `abort()`: breaks the barrier; current and later waiters get BrokenBarrierError until
+   * `reset()`.
+   */
   abort(): void {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'abort');
     native.barrierAbort(this.#h);
   }
 
-  /** Back to the empty state; threads waiting now get BrokenBarrierError. */
+  /**
+   * Python's `reset()`: back to the empty, unbroken state; threads waiting now get
+   * BrokenBarrierError.
+   */
   reset(): void {
+    if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'reset');
     native.barrierReset(this.#h);
   }
 
+  /**
+   * Restores a Barrier received through `postMessage` or `workerData`. `action`, when given, is this
+   * handle's action; without one it runs the exported action the barrier was shared with. A Barrier
+   * is returned as is (a new handle over it when `action` is given).
+   * @throws `ERR_INVALID_ARG_TYPE` for anything that is not a (clone of a) Barrier.
+   */
   static from(shared: unknown, action?: () => void): Barrier {
     if (shared instanceof Barrier && action === undefined) return shared;
     const s =

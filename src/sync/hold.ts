@@ -1,4 +1,5 @@
 // Python's `with lock:` for every lock-like class: `using _ = x.hold()` and `x.withLock(fn)`.
+import { invalidArgType } from '../runtime/errors';
 
 export interface Acquirable {
   acquire(): boolean;
@@ -26,6 +27,7 @@ export function hold(x: Acquirable): Disposable {
 }
 
 export function withLock<T>(x: Acquirable, fn: () => T): T {
+  if (typeof fn !== 'function') throw invalidArgType('The "fn" argument must be a function', fn);
   x.acquire();
   try {
     return fn();

@@ -6,13 +6,30 @@ import { agentId, asyncWaitersOf, Kind, memory, native, Op, wordOf } from '../ru
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from '../runtime/handle-transfer';
 import { acquireArgs, lockTimeoutMs, WaitOptions } from '../runtime/validate';
 import { tryThenWaitAsync } from '../runtime/wait-async';
+import { invalidThis } from '../runtime/receiver';
 
 const MAX_DEPTH = 0x7fffffff;
 
+/**
+ * Python's `threading.RLock` (also `multiprocessing.RLock`): a re-entrant lock, owned by one thread
+ * of one process, which may acquire it again and must release it as many times. Shared as a `Lock`
+ * is; a `postMessage`/`workerData` clone needs `RLock.from()`.
+ * @example
+ * const rlock = new RLock();
+ * rlock.withLock(() => {
+ *   rlock.withLock(() => {}); // the owner may take it again
+ * });
+ */
 export class RLock {
+  /** Whether `x` is an instance (a structured clone or another object is not). */
+  static #is(x: unknown): x is RLock {
+    return typeof x === 'object' && x !== null && #w in x;
+  }
+
   readonly #h: number;
   readonly #w: number;
 
+  /** A new, unowned re-entrant lock (Python's `RLock()`). */
   constructor() {
     this.#h = existingHandle(Kind.RLock, this) ?? native.create(Kind.RLock, this);
     this.#w = wordOf(this.#h);
@@ -35,45 +52,84 @@ export class RLock {
     return false;
   }
 
+  /**
+   * Python's `acquire(blocking=True, timeout=-1)`, timeout in milliseconds: takes the lock, or one
+   * more level of it when this thread owns it already. `timeout` undefined, null, -1 or Infinity
+   * waits forever; `acquire(false)` or 0 only tries.
+   * @returns true once acquired; false when another thread owns it (after `timeout` ms, if given).
+   * @throws `ERR_OUT_OF_RANGE` for a negative timeout other than -1, NaN, or a recursion deeper than
+   * 2^31-1; `ERR_INVALID_ARG_VALUE` for a timeout with `blocking` false; `ERR_INVALID_ARG_TYPE` for
+   * arguments of the wrong type.
+   */
   acquire(blocking?: boolean, timeout?: number): boolean {
-    const t = blocking === undefined && timeout === undefined ? -1 : acquireArgs(blocking, timeout);
-    if (this.#try()) return true;
-    if (t === 0) return false;
-    return native.block(Op.RLock, this.#h, t) === 1;
+    try {
+      const t = blocking === undefined && timeout === undefined ? -1 : acquireArgs(blocking, timeout);
+      if (this.#try()) return true;
+      if (t === 0) return false;
+      return native.block(Op.RLock, this.#h, t) === 1;
+    } catch (e) {
+      throw RLock.#is(this) ? e : invalidThis(this, 'RLock', 'acquire');
+    }
   }
 
+  /**
+   * The Promise form of `acquire(true, timeout)`: resolves true once acquired, false after `timeout`
+   * ms (same rule as `acquire()`); aborting `options.signal` rejects with its reason. Bad arguments
+   * reject with the codes `acquire()` throws.
+   */
   acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    if (!RLock.#is(this)) return Promise.reject(invalidThis(this, 'RLock', 'acquireAsync'));
     return tryThenWaitAsync(() => lockTimeoutMs(timeout), options, () => this.#try(), Op.RLock, this.#h);
   }
 
-  /** Only the owning thread may release: otherwise ERR_LOCK_NOT_OWNED. */
+  /**
+   * Python's `release()`: drops one level; the last frees the lock and wakes a waiter.
+   * @throws `ERR_LOCK_NOT_OWNED` when this thread does not own the lock.
+   */
   release(): void {
-    const w = this.#w;
-    if (Atomics.load(memory, w) !== agentId) {
-      throw coded(Error, 'ERR_LOCK_NOT_OWNED', 'cannot release un-acquired lock');
-    }
-    const depth = memory[w + 1] - 1;
-    memory[w + 1] = depth;
-    if (depth !== 0) return;
-    Atomics.store(memory, w, 0);
-    if (Atomics.load(memory, w + 2) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
-      native.rlockWake(this.#h);
+    try {
+      const w = this.#w;
+      if (Atomics.load(memory, w) !== agentId) {
+        throw coded(Error, 'ERR_LOCK_NOT_OWNED', 'cannot release un-acquired lock');
+      }
+      const depth = memory[w + 1] - 1;
+      memory[w + 1] = depth;
+      if (depth !== 0) return;
+      Atomics.store(memory, w, 0);
+      if (Atomics.load(memory, w + 2) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
+        native.rlockWake(this.#h);
+      }
+    } catch (e) {
+      throw RLock.#is(this) ? e : invalidThis(this, 'RLock', 'release');
     }
   }
 
-  /** Held by any thread (Python 3.14). */
+  /** Python's `locked()` (3.14): whether any thread or process holds the lock now. */
   locked(): boolean {
+    if (!RLock.#is(this)) throw invalidThis(this, 'RLock', 'locked');
     return Atomics.load(memory, this.#w) !== 0;
   }
 
+  /** Python's `with rlock:`: acquires (waiting forever) and returns a Disposable that releases once. */
   hold(): Disposable {
+    if (!RLock.#is(this)) throw invalidThis(this, 'RLock', 'hold');
     return hold(this);
   }
 
+  /**
+   * Python's `with rlock:` as a call: acquires (waiting forever), runs `fn`, releases even when it
+   * throws, and returns its result.
+   * @throws `ERR_INVALID_ARG_TYPE` (before acquiring) when `fn` is not a function.
+   */
   withLock<T>(fn: () => T): T {
+    if (!RLock.#is(this)) throw invalidThis(this, 'RLock', 'withLock');
     return withLock(this, fn);
   }
 
+  /**
+   * Restores an RLock received through `postMessage` or `workerData`; an RLock is returned as is.
+   * @throws `ERR_INVALID_ARG_TYPE` for anything that is not a (clone of an) RLock.
+   */
   static from(shared: unknown): RLock {
     if (shared instanceof RLock) return shared;
     const s = expectShared(shared, 'RLock', Kind.RLock);

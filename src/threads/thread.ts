@@ -58,6 +58,18 @@ let current: Thread | undefined;
 /** Thread objects of this JavaScript thread by registry record id. */
 const known = new Map<number, WeakRef<Thread>>();
 
+/**
+ * Python's `threading.Thread`, on a worker thread: runs an exported `target` (or the `run()` of an
+ * exported subclass) with `args`, which travel by structured clone (shared objects arrive
+ * working). `start()` returns once the thread runs; `join()` blocks until it ends.
+ * @example
+ * // worker.ts
+ * export function work(n: number): void {}
+ * // main.ts
+ * const t = new Thread({ target: work, args: [1] });
+ * t.start();
+ * t.join();
+ */
 export class Thread<F extends Function = Function> {
   #target: Function | undefined;
   #args: unknown[];
@@ -71,6 +83,11 @@ export class Thread<F extends Function = Function> {
   #nativeId: number | undefined;
   #worker: Worker | undefined;
 
+  /**
+   * Python's `Thread(target=None, name=None, args=(), kwargs={}, daemon=None)`, as one options
+   * object. The target is checked for an export at `start()`.
+   * @throws `ERR_INVALID_ARG_TYPE` for options of the wrong type.
+   */
   constructor(options: ThreadOptions<F> = {} as ThreadOptions<F>) {
     const { target, name, args, kwargs, daemon } = checkOptions(options);
     this.#target = target;
@@ -80,6 +97,7 @@ export class Thread<F extends Function = Function> {
     this.#daemon = daemon ?? currentThread().daemon;
   }
 
+  /** Python's `name`: default `Thread-N (target)`. Setting a non-string throws `ERR_INVALID_ARG_TYPE`. */
   get name(): string {
     return this.#name;
   }
@@ -89,6 +107,11 @@ export class Thread<F extends Function = Function> {
     if (this.#record !== 0) native.threadUpdate(this.#record, value, this.#daemon);
   }
 
+  /**
+   * Python's `daemon`: a daemon thread does not keep the program alive. Default: the creating
+   * thread's. Setting it after `start()` throws `ERR_THREAD_STARTED`; a non-boolean
+   * `ERR_INVALID_ARG_TYPE`.
+   */
   get daemon(): boolean {
     return this.#daemon;
   }
@@ -98,9 +121,14 @@ export class Thread<F extends Function = Function> {
     this.#daemon = value;
   }
 
+  /**
+   * Python's `ident`: the thread's identifier (as `getIdent()` returns in it); undefined before
+   * `start()`.
+   */
   get ident(): number | undefined {
     return this.#ident;
   }
+  /** Python's `native_id`: the operating system's thread id; undefined before `start()`. */
   get nativeId(): number | undefined {
     return this.#nativeId;
   }
@@ -191,6 +219,11 @@ export class Thread<F extends Function = Function> {
     while (this.isAlive() && performance.now() < end) sleep(Math.min(5, end - performance.now()));
   }
 
+  /**
+   * The Promise form of `join(timeout)`: resolves when the thread ends or after `timeout` ms
+   * (undefined, null or Infinity: no limit); check `isAlive()` after. Rejects with
+   * `ERR_THREAD_NOT_STARTED` or `ERR_THREAD_JOIN_SELF` as `join()` throws them.
+   */
   async joinAsync(timeout?: number): Promise<void> {
     const t = timeoutMs(timeout);
     this.#checkJoin();
@@ -209,12 +242,14 @@ export class Thread<F extends Function = Function> {
     if (this.#record === currentThread().#record) throw coded(Error, 'ERR_THREAD_JOIN_SELF', 'cannot join current thread');
   }
 
+  /** Python's `is_alive()`: true from `start()` until the thread ends. */
   isAlive(): boolean {
     if (this.#state === State.New) return false;
     if (this.#done) return !this.#done.isSet();
     return native.threadList().some((r) => r[0] === this.#record);
   }
 
+  /** Python's `repr()`: `<Thread(name, started daemon ident)>`. */
   toString(): string {
     const status = this.#state === State.New ? 'initial' : this.isAlive() ? 'started' : 'stopped';
     return `<${this.constructor.name}(${this.#name}, ${status}${this.#daemon ? ' daemon' : ''} ${this.#ident ?? ''})>`;
