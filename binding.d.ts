@@ -16,6 +16,9 @@ declare module 'native-threading/binding' {
 
   export interface NativeBinding {
     init(isWorker: boolean): NativeInit;
+    /** The shared-memory layout table (src-rs/layout.rs): `{ [group]: { [name]: value } }`,
+     * the groups and names of src/runtime/layout.ts. */
+    layout(): Record<string, Record<string, number>>;
     /** A new primitive; `owner` holds its reference (released when `owner` is collected). */
     create(kind: number, owner: object, a?: number, b?: number | boolean): number;
     /** `[off, gen, lease, leaseGen]`: owns one reference until adopted. */

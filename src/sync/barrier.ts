@@ -2,12 +2,13 @@
 // each handle carries its own (the constructor's, or the one given to from()).
 import { BrokenBarrierError, invalidArgType, outOfRange } from '../runtime/errors';
 import { Kind, native, Op } from '../runtime/native';
+import { BarrierResult, Limit } from '../runtime/layout';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from '../runtime/handle-transfer';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
 
 /** Bitmaps of arrival indexes are one arena block (core/barrier.rs). */
-const MAX_PARTIES = 1 << 23;
+const MAX_PARTIES = Limit.BarrierParties;
 
 export class Barrier {
   readonly #h: number;
@@ -41,8 +42,8 @@ export class Barrier {
   /** After an arrival: the index, BrokenBarrierError, or (for the last) run the action. */
   #settle(result: number): number {
     if (result >= 0) return result;
-    if (result === -1) throw new BrokenBarrierError();
-    const index = -2 - result;
+    if (result === BarrierResult.Broken) throw new BrokenBarrierError();
+    const index = BarrierResult.Last - result;
     try {
       this.#action?.();
     } catch (e) {
