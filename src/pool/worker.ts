@@ -26,7 +26,8 @@ import {
   unsendable,
   writeResultHeader,
 } from './protocol';
-import { assertNoSharedMemory, hasSharedMemory, type Queue } from '../shared/queue';
+import type { Queue } from '../shared/queue';
+import { assertNoSharedMemory, hasSharedMemory } from '../runtime/serialize';
 import { revive } from '../runtime/handle-transfer';
 import { ExportRef, load } from '../targets/locate';
 

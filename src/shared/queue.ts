@@ -2,11 +2,12 @@
 // copied into shared memory: numbers, strings, Buffers, Uint8Arrays, booleans, null and
 // undefined directly; anything else the structured-clone algorithm takes through
 // v8.serialize (primitives inside are leased, and restored on get()).
-import { deserialize, serialize } from 'node:v8';
-import { coded, invalidArgType, invalidArgValue, outOfRange, withCause } from '../runtime/errors';
+import { deserialize } from 'node:v8';
+import { coded, invalidArgType, outOfRange } from '../runtime/errors';
 import { QueueTag, QueueWord } from '../runtime/layout';
 import { Kind, memory, native, Op, wordOf } from '../runtime/native';
-import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive, SHARED_KEY } from '../runtime/handle-transfer';
+import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive } from '../runtime/handle-transfer';
+import { serializeItem } from '../runtime/serialize';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
 
@@ -27,6 +28,9 @@ export class FullError extends Error {
     this.name = 'FullError';
   }
 }
+
+// Moved to runtime/serialize.ts; re-exported for the modules that still import them from here.
+export { assertNoSharedMemory, hasSharedMemory, serializeItem } from '../runtime/serialize';
 
 /** What queueGet returns when the queue is empty. */
 const EMPTY = Object.freeze({});
@@ -52,51 +56,6 @@ function putItem(h: number, item: unknown): number {
       }
   }
   return native.queuePut(h, QueueTag.V8, serializeItem(item));
-}
-
-/** The encoded form of a value with no fast path; fails before the queue is touched. */
-export function serializeItem(item: unknown): Buffer {
-  assertNoSharedMemory(item, 'a queue item');
-  try {
-    return serialize(item);
-  } catch (e) {
-    throw withCause(invalidArgValue(`the item cannot be put in a queue: ${(e as Error).message} (items must be structured-cloneable)`), e);
-  }
-}
-
-/** SharedArrayBuffers cannot be copied to another process: point to Value/SharedArray. */
-export function assertNoSharedMemory(value: unknown, what: string, seen = new Set<object>()): void {
-  if (typeof value !== 'object' || value === null || seen.has(value)) return;
-  seen.add(value);
-  const sab = value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer);
-  if (sab) {
-    throw coded(
-      TypeError,
-      'ERR_NOT_SHAREABLE',
-      `${what} contains a SharedArrayBuffer, which cannot be copied to another process: use Value or SharedArray for shared memory`,
-    );
-  }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
-  // Not Object.values(): reading a shared instance's SHARED_KEY accessor takes a reference.
-  const children =
-    value instanceof Map
-      ? [...value.keys(), ...value.values()]
-      : value instanceof Set
-        ? [...value]
-        : Object.keys(value)
-            .filter((k) => k !== SHARED_KEY)
-            .map((k) => (value as Record<string, unknown>)[k]);
-  for (const v of children) assertNoSharedMemory(v, what, seen);
-}
-
-/** Whether `value` holds a SharedArrayBuffer or a view of one, anywhere inside. */
-export function hasSharedMemory(value: unknown): boolean {
-  try {
-    assertNoSharedMemory(value, '');
-    return false;
-  } catch {
-    return true;
-  }
 }
 
 /** Whether `putItem` would serialize `item` (done once, before the first attempt). */
