@@ -8,10 +8,6 @@ declare module 'native-threading/binding' {
     /** This thread's owner id (RLock owners), unique across threads and processes. */
     agent: number;
     pid: number;
-    /** Byte offset of a block's body from its start. */
-    body: number;
-    /** Bytes per block index: block `h` starts at byte `h * block`. */
-    block: number;
   }
 
   export interface NativeBinding {

@@ -5,7 +5,7 @@ use super::Agent;
 use super::{
     barrier, block_index, condition, event, handle, lock, queue, rlock, semaphore, shared,
 };
-use crate::core::arena::{arena, BlockIndex, Descriptor, Kind, BLOCK, BODY, SMALL_END};
+use crate::core::arena::{arena, BlockIndex, Descriptor, Kind, SMALL_END};
 use crate::core::handle::{AnyBlock, AnyVisibleBlock, BlockKind, Handle};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 
@@ -25,8 +25,6 @@ pub fn init(env: Env, args: &Args) -> JsResult<Value> {
     env.set(o, "memory", env.static_arraybuffer(a.base(), SMALL_END)?)?;
     env.set(o, "agent", env.number(agent.id as f64))?;
     env.set(o, "pid", env.number(crate::sys::pid() as f64))?;
-    env.set(o, "body", env.number(BODY as f64))?;
-    env.set(o, "block", env.number(BLOCK as f64))?;
     Ok(o)
 }
 

@@ -349,7 +349,8 @@ impl Arena {
     }
 
     /// Bytes of body block `off` has room for.
-    pub fn capacity(&self, off: BlockIndex) -> usize {
+    #[cfg(test)]
+    fn capacity(&self, off: BlockIndex) -> usize {
         (BLOCK << ((self.block(off).meta.load(Acquire) >> 8) & 0xff)) - BODY
     }
 
