@@ -3,7 +3,8 @@
 
 use super::Agent;
 use super::{
-    barrier, block_index, condition, event, handle, lock, queue, rlock, semaphore, shared,
+    barrier, block_index, condition, event, handle, index_from_js, lock, queue, rlock, semaphore,
+    shared,
 };
 use crate::core::arena::{arena, BlockIndex, Descriptor, Kind, SMALL_END};
 use crate::core::handle::{AnyBlock, AnyVisibleBlock, BlockKind, Handle};
@@ -92,7 +93,9 @@ pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsR
             .filter(|v| *v >= 0.0 && *v <= u32::MAX as f64 && v.fract() == 0.0)
             .map(|v| v as u32)
     };
-    let (Some(off), Some(gen), Some(lease), Some(lease_gen)) = (n(0), n(1), n(2), n(3)) else {
+    let index = |i: usize| n(i).and_then(index_from_js);
+    let (Some(off), Some(gen), Some(lease), Some(lease_gen)) = (index(0), n(1), index(2), n(3))
+    else {
         return Err(gone());
     };
     let d = Descriptor {

@@ -24,10 +24,15 @@ use crate::core::Error;
 use crate::napi::{ffi, Args, JsError, JsResult, Method};
 pub use agent::Agent;
 
-/// Argument `i` as a block index inside the arena. Every handle JavaScript passes is read
-/// here first.
+/// A number from JavaScript as a block index inside the arena. Every handle, and every index
+/// in a descriptor, that JavaScript passes is read here first.
+fn index_from_js(n: u32) -> Option<BlockIndex> {
+    Arena::is_block(n).then_some(n)
+}
+
+/// Argument `i` as a block index (see `index_from_js`).
 fn block_index(args: &Args, i: usize) -> Option<BlockIndex> {
-    args.u32(i).ok().filter(|&off| Arena::is_block(off))
+    args.u32(i).ok().and_then(index_from_js)
 }
 
 /// Argument `i` as a handle of type `K`: a live block of its kind. The only way the binding
