@@ -61,6 +61,8 @@ async function main() {
     const [ma, mb] = [median(A), median(B)];
     say(`| ${row.benchmark} | ${row.unit} | ${ma.toFixed(2)} | ${mb.toFixed(2)} | ${(mb / ma).toFixed(3)} |`);
   }
+  say('\nper round (A; B):');
+  for (const { row, A, B } of values.values()) say(`  ${row.id}: ${A.map((v) => v.toFixed(2)).join(' ')}; ${B.map((v) => v.toFixed(2)).join(' ')}`);
 }
 
 await main();
