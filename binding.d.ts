@@ -8,14 +8,13 @@ declare module 'native-threading/binding' {
     /** This thread's owner id (RLock owners), unique across threads and processes. */
     agent: number;
     pid: number;
-    /** Byte offset of a block's body from its start. */
-    body: number;
-    /** Bytes per block index: block `h` starts at byte `h * block`. */
-    block: number;
   }
 
   export interface NativeBinding {
     init(isWorker: boolean): NativeInit;
+    /** The shared-memory layout table (src-rs/layout.rs): `{ [group]: { [name]: value } }`,
+     * the groups and names of src/runtime/layout.ts. */
+    layout(): Record<string, Record<string, number>>;
     /** A new primitive; `owner` holds its reference (released when `owner` is collected). */
     create(kind: number, owner: object, a?: number, b?: number | boolean): number;
     /** `[off, gen, lease, leaseGen]`: owns one reference until adopted. */

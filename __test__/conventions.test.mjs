@@ -1,4 +1,4 @@
-// API.md "Conventions (all classes)": names, timeouts and their validation, async forms and
+// README "Python -> TypeScript" (the rules for all classes): names, timeouts and their validation, async forms and
 // AbortSignal, keeping the process alive, error codes, sharing with from().
 import { createRequire } from 'node:module';
 import test from 'ava';

@@ -1,4 +1,4 @@
-// threading.Lock (API.md, "threading" and "Conventions").
+// threading.Lock (README, "Python -> TypeScript": its rules and the threading table).
 import test from 'ava';
 import {
   assertPending,

@@ -1,5 +1,5 @@
-// Manager, SharedDict and SharedList (API.md "multiprocessing", the Manager block, and
-// "Conventions"): every method and error code, atomicity across child processes and worker
+// Manager, SharedDict and SharedList (README "Python -> TypeScript": its rules and the Manager
+// rows of the multiprocessing table; "Manager, SharedDict and SharedList"): every method and error code, atomicity across child processes and worker
 // threads, sharing as target arguments and through postMessage. Targets live in
 // fixtures/manager-targets.mjs. Every wait is bounded; child processes are joined, and killed in
 // t.teardown whatever the outcome.

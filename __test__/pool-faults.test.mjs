@@ -1,6 +1,6 @@
 // Pool and ThreadPool workers that die while running a task (they exit, are killed, run out of
 // memory), terminate() after a worker was replaced, and how pools affect the end of the program
-// (API.md, "Pool rules" and "Children are Python's children"). The blocking forms are met with
+// (README, "Exit behaviour": Pools, and no child outliving its parent). The blocking forms are met with
 // deaths in child scripts (fixtures/pool-sync-faults.mjs, fixtures/pool-oom.mjs), so that a call
 // that never returns fails its test by a timeout instead of hanging this process; the async
 // forms run here, bounded by within(). Every pool is terminated and joined in t.teardown, and

@@ -1,5 +1,6 @@
-// Pool (child processes), ThreadPool (worker threads), AsyncResult and TimeoutError (API.md,
-// "multiprocessing": the Pool block, "Pool rules" and "Conventions"). Both kinds run through one
+// Pool (child processes), ThreadPool (worker threads), AsyncResult and TimeoutError (README,
+// "Python -> TypeScript": its rules and the Pool rows of the multiprocessing table; "Exit
+// behaviour": Pools). Both kinds run through one
 // table of cases where they behave alike. Targets live in fixtures/pool-targets.mjs (ES module)
 // and fixtures/pool-targets.cjs (CommonJS). Worker deaths, terminate() and the end of the
 // program are in pool-faults.test.mjs. Every wait is bounded (tasks wait with timeouts, awaits

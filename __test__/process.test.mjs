@@ -1,5 +1,5 @@
 // Process, currentProcess, parentProcess, activeChildren, cpuCount, isMainModule in children,
-// and every shared primitive used across processes (API.md, "multiprocessing").
+// and every shared primitive used across processes (README, "Python -> TypeScript", multiprocessing).
 import ava from 'ava';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';

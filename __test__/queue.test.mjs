@@ -1,4 +1,4 @@
-// Queue, JoinableQueue, EmptyError, FullError (API.md "multiprocessing" and "Conventions"),
+// Queue, JoinableQueue, EmptyError, FullError (README "Python -> TypeScript": its rules and the multiprocessing table),
 // in one thread, across worker threads and across child processes. Targets live in
 // fixtures/queue-targets.mjs; children report through queues. Every wait is bounded, and child
 // processes are killed in t.teardown whatever the outcome.
@@ -237,7 +237,7 @@ test('timeout and block arguments: NaN -> RangeError, wrong types -> TypeError, 
 });
 
 test('arguments are validated also when the call would not block: get(false, NaN) and put(x, false, NaN) throw', (t) => {
-  // API.md, Conventions: "... also when the call would not have blocked (e.g. ... get(false, NaN) throw)".
+  // README, "Python -> TypeScript" (timeouts): "Arguments are checked before anything else happens", so also when the call would not block.
   const q = new Queue();
   q.put('keep');
   assertThrowsCode(t, () => q.get(false, NaN), RangeError, 'ERR_OUT_OF_RANGE', 'get(false, NaN) with an item available');

@@ -95,7 +95,7 @@ test.serial('acquire(false, t) with a timeout is TypeError ERR_INVALID_ARG_VALUE
   s.release();
   t.true(s.acquire(false, null));
   s.release();
-  // API.md: "a timeout other than -1/undefined/null given to a non-blocking acquire(false, t)".
+  // README, "Error codes" (ERR_INVALID_ARG_VALUE): a timeout given to a non-blocking acquire(false, t); -1, undefined and null are no timeout.
   t.notThrows(() => t.true(s.acquire(false, -1)), 'acquire(false, -1) is a plain non-blocking acquire');
 });
 

@@ -4,6 +4,7 @@
 //! layer; `binding` exposes the core to JavaScript through `napi` only.
 
 pub mod core;
+pub mod layout;
 pub mod sys;
 
 #[cfg(not(test))]

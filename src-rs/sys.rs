@@ -75,7 +75,6 @@ extern "C" {
     fn pipe2(fds: *mut c_int, flags: c_int) -> c_int;
     fn read(fd: c_int, buf: *mut c_void, n: usize) -> isize;
     fn kill(pid: c_int, sig: c_int) -> c_int;
-    fn getppid() -> c_int;
     #[link_name = "close"]
     fn close_fd(fd: c_int) -> c_int;
     fn fstat(fd: c_int, st: *mut [u64; 18]) -> c_int;
@@ -302,11 +301,6 @@ pub fn read_until_eof(fd: c_int) {
 pub fn kill_self(sig: c_int) {
     // SAFETY: signals this process.
     unsafe { kill(pid() as c_int, sig) };
-}
-
-pub fn parent_pid() -> u32 {
-    // SAFETY: getppid takes no arguments and cannot fail.
-    unsafe { getppid() as u32 }
 }
 
 pub fn close(fd: c_int) {

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { registerCompletionHandler } from 'ava';
 
 // A failed test can leave an async wait pending, and a pending wait keeps the process alive
-// (as API.md requires); end the test process once AVA is done instead of waiting for its
+// (README, "What blocks and what is async"); end the test process once AVA is done instead of waiting for its
 // "failed to exit" timeout. Keeping-alive itself is tested in child processes.
 registerCompletionHandler(() => process.exit());
 

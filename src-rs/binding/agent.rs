@@ -24,8 +24,8 @@ pub struct Agent {
 #[derive(Default)]
 pub struct AtExit {
     pub records: Vec<u32>,
-    /// Event blocks (one reference each) to set.
-    pub events: Vec<u32>,
+    /// Events (one reference each) to set.
+    pub events: Vec<crate::core::event::Event>,
 }
 
 /// What an aborted wait resolves with; the JavaScript side then rejects with the signal's
@@ -101,7 +101,7 @@ impl Agent {
             }
             for e in at_exit.events {
                 crate::core::event::set(e);
-                arena().release(e);
+                arena().release(e.index());
             }
         }));
         env.set_instance_data(Agent {

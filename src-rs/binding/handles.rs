@@ -1,8 +1,13 @@
-//! Creating primitives, and handing them between threads and processes.
+//! Creating primitives, and handing them between threads and processes: a JavaScript object
+//! owns one reference to its block, and a descriptor (a lease) carries one across.
 
-use super::{handle, Agent};
-use crate::core::arena::{arena, Arena, Descriptor, Kind, BLOCK, BODY, SMALL_END};
-use crate::core::{barrier, condition, event, lock, queue, rlock, semaphore, shared};
+use super::Agent;
+use super::{
+    barrier, block_index, condition, event, handle, index_from_js, lock, queue, rlock, semaphore,
+    shared,
+};
+use crate::core::arena::{arena, BlockIndex, Descriptor, Kind, SMALL_END};
+use crate::core::handle::{AnyBlock, AnyVisibleBlock, BlockKind, Handle};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 
 fn kind_arg(args: &Args, i: usize) -> JsResult<Kind> {
@@ -21,13 +26,11 @@ pub fn init(env: Env, args: &Args) -> JsResult<Value> {
     env.set(o, "memory", env.static_arraybuffer(a.base(), SMALL_END)?)?;
     env.set(o, "agent", env.number(agent.id as f64))?;
     env.set(o, "pid", env.number(crate::sys::pid() as f64))?;
-    env.set(o, "body", env.number(BODY as f64))?;
-    env.set(o, "block", env.number(BLOCK as f64))?;
     Ok(o)
 }
 
 /// Ties one reference of block `off` to the life of `owner`.
-fn attach(env: Env, owner: Value, off: u32) -> JsResult<Value> {
+fn attach(env: Env, owner: Value, off: BlockIndex) -> JsResult<Value> {
     env.add_finalizer(owner, off, |off| arena().release(off))?;
     Ok(env.number(off as f64))
 }
@@ -36,34 +39,15 @@ fn attach(env: Env, owner: Value, off: u32) -> JsResult<Value> {
 pub fn create(env: Env, args: &Args) -> JsResult<Value> {
     let kind = kind_arg(args, 0)?;
     let off = match kind {
-        Kind::Lock => lock::new(),
-        Kind::RLock => rlock::new(),
-        Kind::Event => event::new(),
-        Kind::Semaphore | Kind::BoundedSemaphore => {
-            semaphore::new(args.u32(2)?, kind == Kind::BoundedSemaphore)
-        }
-        Kind::Condition => {
-            let lock_kind = if arena().check(args.u32(2)?, Kind::RLock) {
-                Kind::RLock
-            } else {
-                Kind::Lock
-            };
-            condition::new(handle(args, 2, lock_kind)?, lock_kind)
-        }
-        Kind::Barrier => barrier::new(args.u32(2)?, args.number(3)?),
-        Kind::Queue => queue::new(args.u32(2)?, args.boolean(3)?),
-        Kind::Shared => {
-            let lock = args.u32(3)?;
-            let lock_kind = if lock == 0 {
-                Kind::Free
-            } else if arena().check(lock, Kind::RLock) {
-                Kind::RLock
-            } else {
-                handle(args, 3, Kind::Lock)?;
-                Kind::Lock
-            };
-            shared::new(args.u32(2)?, lock, lock_kind)
-        }
+        Kind::Lock => lock::create(),
+        Kind::RLock => rlock::create(),
+        Kind::Event => event::create(),
+        Kind::Semaphore => semaphore::create(args, false)?,
+        Kind::BoundedSemaphore => semaphore::create(args, true)?,
+        Kind::Condition => condition::create(args)?,
+        Kind::Barrier => barrier::create(args)?,
+        Kind::Queue => queue::create(args)?,
+        Kind::Shared => shared::create(args)?,
         _ => {
             return Err(JsError::type_error(
                 "ERR_INVALID_ARG_TYPE",
@@ -77,15 +61,13 @@ pub fn create(env: Env, args: &Args) -> JsResult<Value> {
 /// `share(handle)`: a descriptor `[off, gen, lease, leaseGen]` that owns one reference until
 /// `adopt` takes it over in the receiving thread or process.
 pub fn share(env: Env, args: &Args) -> JsResult<Value> {
-    let off = args.u32(0)?;
-    let a = arena();
-    if !Arena::is_block(off) || a.refs(off) == 0 {
-        return Err(JsError::type_error(
-            "ERR_INVALID_ARG_TYPE",
-            "not a live handle",
-        ));
-    }
-    let d = a.lease(off);
+    let h = handle::<AnyBlock>(args, 0)
+        .map_err(|_| JsError::type_error("ERR_INVALID_ARG_TYPE", "not a live handle"))?;
+    descriptor(env, arena().lease(h.index()))
+}
+
+/// A descriptor as JavaScript carries it.
+pub fn descriptor(env: Env, d: Descriptor) -> JsResult<Value> {
     env.numbers(&[
         d.off as f64,
         d.gen as f64,
@@ -95,8 +77,9 @@ pub fn share(env: Env, args: &Args) -> JsResult<Value> {
 }
 
 /// Takes over the reference a descriptor `[off, gen, lease, leaseGen]` (from `share` or
-/// `bytesShare`) owns, for a block of `kind`. The error when it is not one, or gone.
-pub fn adopt_descriptor(env: Env, value: Value, kind: Kind) -> JsResult<u32> {
+/// `bytesShare`) owns, for a block of a kind `K` accepts. The error when it is not one, or
+/// gone.
+pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsResult<Handle<K>> {
     let gone = || {
         JsError::type_error(
             "ERR_INVALID_ARG_TYPE",
@@ -110,75 +93,56 @@ pub fn adopt_descriptor(env: Env, value: Value, kind: Kind) -> JsResult<u32> {
             .filter(|v| *v >= 0.0 && *v <= u32::MAX as f64 && v.fract() == 0.0)
             .map(|v| v as u32)
     };
-    let (Some(off), Some(gen), Some(lease), Some(lease_gen)) = (n(0), n(1), n(2), n(3)) else {
+    let index = |i: usize| n(i).and_then(index_from_js);
+    let (Some(off), Some(gen), Some(lease), Some(lease_gen)) = (index(0), n(1), index(2), n(3))
+    else {
         return Err(gone());
     };
-    if arena().adopt(
-        Descriptor {
-            off,
-            gen,
-            lease,
-            lease_gen,
-        },
-        kind,
-    ) {
-        Ok(off)
-    } else {
-        Err(gone())
+    let d = Descriptor {
+        off,
+        gen,
+        lease,
+        lease_gen,
+    };
+    if !arena().adopt(d, |k| k == kind) {
+        return Err(gone());
     }
+    // The reference just taken keeps the block alive and of this kind: the check passes.
+    Handle::check(off).ok_or_else(|| {
+        arena().release(off);
+        gone()
+    })
 }
 
 /// `adopt(kind, owner, descriptor)`: the handle of a shared primitive, its reference held by
 /// `owner`.
 pub fn adopt(env: Env, args: &Args) -> JsResult<Value> {
-    let off = adopt_descriptor(env, args.get(2), kind_arg(args, 0)?)?;
+    let kind = kind_arg(args, 0)?;
+    let off = adopt_descriptor::<AnyBlock>(env, args.get(2), kind)?.index();
     attach(env, args.get(1), off).inspect_err(|_| arena().release(off))
 }
 
 /// `retainInto(kind, owner, handle)`: one more reference to a live block, held by `owner`.
 pub fn retain_into(env: Env, args: &Args) -> JsResult<Value> {
     let kind = kind_arg(args, 0)?;
-    let off = handle(args, 2, kind)?;
+    let off = handle::<AnyVisibleBlock>(args, 2)
+        .ok()
+        .filter(|h| arena().kind_of(h.index()) == Some(kind))
+        .ok_or_else(|| {
+            JsError::type_error(
+                "ERR_INVALID_ARG_TYPE",
+                format!("not a live {kind:?} handle"),
+            )
+        })?
+        .index();
     arena().retain(off);
     attach(env, args.get(1), off).inspect_err(|_| arena().release(off))
 }
 
-/// `refs(handle)`: the reference count (for tests of lifetimes).
+/// `refs(index)`: the reference count of the block at a block index, live or not (for tests
+/// of lifetimes).
 pub fn refs(env: Env, args: &Args) -> JsResult<Value> {
-    let off = args.u32(0)?;
-    if !Arena::is_block(off) {
-        return Err(JsError::range_error("ERR_OUT_OF_RANGE", "not a handle"));
-    }
+    let off = block_index(args, 0)
+        .ok_or_else(|| JsError::range_error("ERR_OUT_OF_RANGE", "not a handle"))?;
     Ok(env.number(arena().refs(off) as f64))
-}
-
-/// A Value's or SharedArray's block (which may live past the part JavaScript sees).
-fn shared_handle(args: &Args) -> JsResult<u32> {
-    let off = args.u32(0)?;
-    if arena().check_any(off, Kind::Shared) {
-        Ok(off)
-    } else {
-        Err(JsError::type_error(
-            "ERR_INVALID_ARG_TYPE",
-            "not a live shared value",
-        ))
-    }
-}
-
-/// `sharedView(handle)`: an ArrayBuffer over a Value's or SharedArray's data; it holds a
-/// reference to the block until it is collected.
-pub fn shared_view(env: Env, args: &Args) -> JsResult<Value> {
-    let off = shared_handle(args)?;
-    let (data, len) = shared::data(off);
-    arena().retain(off);
-    env.external_arraybuffer(data, len, off, |off| arena().release(off))
-}
-
-/// `sharedLock(handle)`: `[lockHandle, isRLock]`, or `[0, 0]` when created without a lock.
-pub fn shared_lock(env: Env, args: &Args) -> JsResult<Value> {
-    let off = shared_handle(args)?;
-    let h = shared::header(off);
-    let lock = h.lock.load(std::sync::atomic::Ordering::Acquire);
-    let is_rlock = h.lock_kind.load(std::sync::atomic::Ordering::Acquire) == Kind::RLock as u32;
-    env.numbers(&[lock as f64, if is_rlock { 1.0 } else { 0.0 }])
 }

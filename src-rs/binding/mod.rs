@@ -1,34 +1,58 @@
 //! The functions JavaScript calls, built on `napi` and `core` only. The TypeScript classes wrap
 //! them; fast paths (uncontended acquire/release, flags) run in JavaScript on the same memory.
+//! One file per primitive holds all of its native functions (creating it, its slow paths, its
+//! blocking and asynchronous waits); `waits` dispatches `block` and `waitAsync` to them.
 
 mod agent;
-pub(crate) mod handles;
-mod primitives;
+mod barrier;
+mod condition;
+mod event;
+mod handles;
+mod layout;
+mod lock;
 mod process;
 mod queue;
+mod rlock;
+mod semaphore;
+mod shared;
 mod threads;
 mod waits;
 
-use crate::core::arena::{arena, Kind, Off};
+use crate::core::arena::{Arena, BlockIndex};
+use crate::core::handle::{BlockKind, Handle, LockHandle};
 use crate::core::Error;
 use crate::napi::{ffi, Args, JsError, JsResult, Method};
 pub use agent::Agent;
 
-/// A handle argument that must name a live block of `kind`.
-pub fn handle(args: &Args, i: usize, kind: Kind) -> JsResult<Off> {
-    let off = args.u32(i).map_err(|_| bad_handle(kind))?;
-    if arena().check(off, kind) {
-        Ok(off)
-    } else {
-        Err(bad_handle(kind))
-    }
+/// A number from JavaScript as a block index inside the arena. Every handle, and every index
+/// in a descriptor, that JavaScript passes is read here first.
+fn index_from_js(n: u32) -> Option<BlockIndex> {
+    Arena::is_block(n).then_some(n)
 }
 
-fn bad_handle(kind: Kind) -> JsError {
-    JsError::type_error(
-        "ERR_INVALID_ARG_TYPE",
-        format!("not a live {kind:?} handle"),
-    )
+/// Argument `i` as a block index (see `index_from_js`).
+fn block_index(args: &Args, i: usize) -> Option<BlockIndex> {
+    args.u32(i).ok().and_then(index_from_js)
+}
+
+/// Argument `i` as a handle of type `K`: a live block of its kind. The only way the binding
+/// turns a number from JavaScript into a handle.
+pub fn handle<K: BlockKind>(args: &Args, i: usize) -> JsResult<Handle<K>> {
+    block_index(args, i)
+        .and_then(Handle::check)
+        .ok_or_else(|| bad_handle(std::any::type_name::<K>()))
+}
+
+/// Argument `i` as a Lock or an RLock.
+pub fn lock_handle(args: &Args, i: usize) -> JsResult<LockHandle> {
+    block_index(args, i)
+        .and_then(LockHandle::check)
+        .ok_or_else(|| bad_handle("Lock"))
+}
+
+fn bad_handle(kind: &str) -> JsError {
+    let kind = kind.rsplit("::").next().unwrap_or(kind);
+    JsError::type_error("ERR_INVALID_ARG_TYPE", format!("not a live {kind} handle"))
 }
 
 /// The JavaScript error for a core error.
@@ -50,29 +74,35 @@ pub fn js_error(e: Error) -> JsError {
             JsError::range_error("ERR_OUT_OF_RANGE", "the count would exceed 2**31 - 1")
         }
         Error::Interrupted => JsError::Pending,
+        Error::Broken => JsError::error("ERR_BROKEN_BARRIER", "the barrier is broken"),
+        Error::TooManyTaskDone => JsError::error(
+            "ERR_TASK_DONE_TOO_MANY",
+            "task_done() called too many times",
+        ),
     }
 }
 
 const METHODS: &[(&str, Method)] = &[
     ("init", handles::init),
+    ("layout", layout::layout),
     ("create", handles::create),
     ("share", handles::share),
     ("adopt", handles::adopt),
     ("retainInto", handles::retain_into),
     ("refs", handles::refs),
-    ("lockRelease", primitives::lock_release),
-    ("rlockRelease", primitives::rlock_release),
-    ("rlockWake", primitives::rlock_wake),
-    ("semRelease", primitives::sem_release),
-    ("eventWake", primitives::event_wake),
-    ("condLock", primitives::cond_lock),
-    ("condNotify", primitives::cond_notify),
-    ("barrierFinish", primitives::barrier_finish),
-    ("barrierAbort", primitives::barrier_abort),
-    ("barrierReset", primitives::barrier_reset),
-    ("barrierInfo", primitives::barrier_info),
-    ("sharedView", handles::shared_view),
-    ("sharedLock", handles::shared_lock),
+    ("lockRelease", lock::release),
+    ("rlockRelease", rlock::release),
+    ("rlockWake", rlock::wake),
+    ("semRelease", semaphore::release),
+    ("eventWake", event::wake),
+    ("condLock", condition::lock),
+    ("condNotify", condition::notify),
+    ("barrierFinish", barrier::finish),
+    ("barrierAbort", barrier::abort),
+    ("barrierReset", barrier::reset),
+    ("barrierInfo", barrier::info),
+    ("sharedView", shared::view),
+    ("sharedLock", shared::lock),
     ("queuePut", queue::put),
     ("queueGet", queue::get),
     ("queueTaskDone", queue::task_done),
@@ -110,6 +140,7 @@ pub unsafe extern "C" fn napi_register_module_v1(
     env: ffi::napi_env,
     exports: ffi::napi_value,
 ) -> ffi::napi_value {
+    crate::core::start();
     let (e, x) = crate::napi::wrap_module(env, exports);
     for (name, m) in METHODS {
         if let Err(err) = e.export(x, name, *m) {
@@ -118,11 +149,4 @@ pub unsafe extern "C" fn napi_register_module_v1(
         }
     }
     exports
-}
-
-/// The kind of the block at `off`, if `off` names a block at all.
-pub fn arena_kind(off: u32) -> Option<Kind> {
-    crate::core::arena::Arena::is_block(off)
-        .then(|| arena().kind_of(off))
-        .flatten()
 }

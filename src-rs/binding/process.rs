@@ -5,6 +5,7 @@
 
 use super::Agent;
 use crate::core::arena::{arena, Kind};
+use crate::core::handle;
 use crate::core::park::SLICE;
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 use crate::sys;
@@ -83,7 +84,7 @@ pub fn close_fd(env: Env, args: &Args) -> JsResult<Value> {
 /// `bytesShare(uint8array)`: a copy in shared memory, owned by the returned descriptor until
 /// `bytesTake` (in any thread or process) takes it.
 pub fn bytes_share(env: Env, args: &Args) -> JsResult<Value> {
-    let bytes = env.bytes_of(args.get(0))?;
+    let bytes = args.bytes(0)?;
     let (it, data) = crate::core::bytes::new(0, bytes.len()).ok_or_else(|| {
         JsError::range_error(
             "ERR_MEMORY_ALLOCATION_FAILED",
@@ -92,21 +93,16 @@ pub fn bytes_share(env: Env, args: &Args) -> JsResult<Value> {
     })?;
     data.copy_from_slice(bytes);
     let a = arena();
-    let d = a.lease(it);
-    a.release(it);
-    env.numbers(&[
-        d.off as f64,
-        d.gen as f64,
-        d.lease as f64,
-        d.lease_gen as f64,
-    ])
+    let d = a.lease(it.index());
+    a.release(it.index());
+    super::handles::descriptor(env, d)
 }
 
 /// `bytesTake(descriptor)`: the bytes as a Buffer; the shared copy is freed.
 pub fn bytes_take(env: Env, args: &Args) -> JsResult<Value> {
-    let off = super::handles::adopt_descriptor(env, args.get(0), Kind::Bytes)?;
+    let off = super::handles::adopt_descriptor::<handle::Bytes>(env, args.get(0), Kind::Bytes)?;
     let v = env.buffer_copy(crate::core::bytes::read(off).1);
-    arena().release(off);
+    arena().release(off.index());
     v
 }
 

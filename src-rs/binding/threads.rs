@@ -78,9 +78,9 @@ pub fn unregister_js(env: Env, args: &Args) -> JsResult<Value> {
 pub fn at_exit(env: Env, args: &Args) -> JsResult<Value> {
     let (id, event) = (
         args.u32(0)?,
-        super::handle(args, 1, crate::core::arena::Kind::Event)?,
+        super::handle::<crate::core::handle::Event>(args, 1)?,
     );
-    crate::core::arena::arena().retain(event);
+    crate::core::arena::arena().retain(event.index());
     let mut at_exit = Agent::get(env)?
         .at_exit
         .lock()

@@ -1,35 +1,21 @@
-//! Blocking waits (on the calling thread, in the kernel) and asynchronous ones (Promises
-//! settled by the process's dispatcher), with one numbering of operations for both.
+//! `block` (waiting on the calling thread, in the kernel) and `waitAsync` (a Promise settled
+//! by the process's dispatcher), with one numbering of operations for both
+//! (`layout::op`); each primitive's file does its part. Also `sleep` and `abortWait`.
 
-use super::{handle, js_error, Agent};
-use crate::core::arena::Kind;
-use crate::core::async_wait::{self, Op, Started, BROKEN};
+use super::{barrier, condition, event, js_error, lock, queue, rlock, semaphore, Agent};
+use crate::core::async_wait::{self, Op, Started};
 use crate::core::park::{self, deadline_after_ms, park, Interrupt};
-use crate::core::{barrier, condition, event, lock, queue, rlock, semaphore, Error};
+use crate::core::Error;
+use crate::layout::op;
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 use std::sync::atomic::AtomicU32;
 
-const LOCK: u32 = 0;
-const RLOCK: u32 = 1;
-const SEMAPHORE: u32 = 2;
-const EVENT: u32 = 3;
-const CONDITION: u32 = 4;
-const BARRIER: u32 = 5;
-const SLEEP: u32 = 6;
-/// A queue's sequence word (arg 3) to change from the value seen (arg 4).
-const QUEUE_CHANGE: u32 = 7;
-
-fn semaphore_handle(args: &Args) -> JsResult<u32> {
-    let bounded = super::arena_kind(args.u32(1)?) == Some(Kind::BoundedSemaphore);
-    handle(
-        args,
-        1,
-        if bounded {
-            Kind::BoundedSemaphore
-        } else {
-            Kind::Semaphore
-        },
-    )
+/// What a primitive makes of a `waitAsync` call.
+pub enum Wait {
+    /// Start this asynchronous wait.
+    Start(Op),
+    /// Finished at once with this result.
+    Settled(f64),
 }
 
 fn flag(b: bool) -> f64 {
@@ -40,8 +26,12 @@ fn flag(b: bool) -> f64 {
     }
 }
 
-/// `block(op, handle, timeoutMs)`: waits on this thread. Timeout: negative = forever.
-/// Result: 1/0 for acquired/timed out (notified, set), or a barrier code (see async_wait).
+fn unknown(op: u32) -> JsError {
+    JsError::range_error("ERR_OUT_OF_RANGE", format!("unknown wait {op}"))
+}
+
+/// `block(op, handle, timeoutMs, word?, seen?)`: waits on this thread. Timeout: negative =
+/// forever. Result: 1/0 for acquired/timed out (notified, set), or a barrier result.
 pub fn block(env: Env, args: &Args) -> JsResult<Value> {
     let agent = Agent::get(env)?;
     let op = args.u32(0)?;
@@ -52,105 +42,52 @@ pub fn block(env: Env, args: &Args) -> JsResult<Value> {
     } else {
         None
     };
-    let r: Result<f64, Error> = match op {
-        LOCK => lock::acquire(handle(args, 1, Kind::Lock)?, deadline, interrupt).map(flag),
-        RLOCK => {
-            rlock::acquire(handle(args, 1, Kind::RLock)?, agent.id, deadline, interrupt).map(flag)
-        }
-        SEMAPHORE => semaphore::acquire(semaphore_handle(args)?, deadline, interrupt).map(flag),
-        EVENT => event::wait(handle(args, 1, Kind::Event)?, deadline, interrupt).map(flag),
-        CONDITION => condition::wait(
-            handle(args, 1, Kind::Condition)?,
-            agent.id,
-            deadline,
-            interrupt,
-        )
-        .map(flag),
-        BARRIER => {
-            let b = handle(args, 1, Kind::Barrier)?;
-            barrier::arrive(b, interrupt).and_then(|arrival| match arrival {
-                Err(barrier::Broken) => Ok(BROKEN),
-                Ok(barrier::Arrival::Last(i)) => Ok(async_wait::last_index(i)),
-                Ok(barrier::Arrival::Wait(i)) => barrier::wait_released(b, deadline, interrupt)
-                    .map(|r| if r.is_ok() { i as f64 } else { BROKEN }),
-            })
-        }
-        QUEUE_CHANGE => queue::wait_change(
-            handle(args, 1, Kind::Queue)?,
-            args.u32(3)?,
-            args.u32(4)?,
-            deadline,
-            interrupt,
-        )
-        .map(flag),
-        SLEEP => {
-            let word = AtomicU32::new(0);
-            loop {
-                match park(&word, 0, deadline, interrupt) {
-                    park::Parked::Woken => continue,
-                    park::Parked::TimedOut => break Ok(1.0),
-                    park::Parked::Interrupted => break Err(Error::Interrupted),
-                }
-            }
-        }
-        _ => {
-            return Err(JsError::range_error(
-                "ERR_OUT_OF_RANGE",
-                format!("unknown wait {op}"),
-            ))
-        }
+    let r = match op {
+        op::LOCK => flag(lock::block(args, deadline, interrupt)?),
+        op::R_LOCK => flag(rlock::block(args, agent, deadline, interrupt)?),
+        op::SEMAPHORE => flag(semaphore::block(args, deadline, interrupt)?),
+        op::EVENT => flag(event::block(args, deadline, interrupt)?),
+        op::CONDITION => flag(condition::block(args, agent, deadline, interrupt)?),
+        op::BARRIER => barrier::block(args, deadline, interrupt)?,
+        op::QUEUE_CHANGE => flag(queue::block(args, deadline, interrupt)?),
+        op::SLEEP => sleep(deadline, interrupt)?,
+        _ => return Err(unknown(op)),
     };
-    Ok(env.number(r.map_err(js_error)?))
+    Ok(env.number(r))
 }
 
-/// `waitAsync(op, handle, timeoutMs)`: `[id, promise]`; the promise resolves with what
-/// `block` would have returned.
+fn sleep(deadline: park::Deadline, interrupt: Interrupt) -> JsResult<f64> {
+    let word = AtomicU32::new(0);
+    loop {
+        match park(&word, 0, deadline, interrupt) {
+            park::Parked::Woken => continue,
+            park::Parked::TimedOut => return Ok(1.0),
+            park::Parked::Interrupted => return Err(js_error(Error::Interrupted)),
+        }
+    }
+}
+
+/// `waitAsync(op, handle, timeoutMs, word?, seen?)`: `[id, promise]`; the promise resolves
+/// with what `block` would have returned.
 pub fn wait_async(env: Env, args: &Args) -> JsResult<Value> {
     let agent = Agent::get(env)?;
     let op = args.u32(0)?;
     let deadline = deadline_after_ms(args.number(2)?);
-    let me = agent.id;
-    let (op, block) = match op {
-        LOCK => (Op::Lock, handle(args, 1, Kind::Lock)?),
-        RLOCK => {
-            let l = handle(args, 1, Kind::RLock)?;
-            if rlock::owner(l) == me {
-                rlock::try_acquire(l, me).map_err(js_error)?;
-                return settled(env, agent, 1.0);
-            }
-            (Op::RLock { me }, l)
-        }
-        SEMAPHORE => (Op::Semaphore, semaphore_handle(args)?),
-        EVENT => {
-            let e = handle(args, 1, Kind::Event)?;
-            (
-                Op::Event {
-                    seen: event::word(e),
-                },
-                e,
-            )
-        }
-        CONDITION => {
-            let c = handle(args, 1, Kind::Condition)?;
-            let (node, saved) = condition::begin_wait(c, me).map_err(js_error)?;
-            (Op::CondNode { node, me, saved }, c)
-        }
-        BARRIER => (Op::BarrierEnter, handle(args, 1, Kind::Barrier)?),
-        QUEUE_CHANGE => (
-            Op::QueueChange {
-                word: args.u32(3)?,
-                seen: args.u32(4)?,
-            },
-            handle(args, 1, Kind::Queue)?,
-        ),
-        _ => {
-            return Err(JsError::range_error(
-                "ERR_OUT_OF_RANGE",
-                format!("unknown wait {op}"),
-            ))
-        }
+    let wait = match op {
+        op::LOCK => Wait::Start(lock::wait(args)?),
+        op::R_LOCK => rlock::wait(args, agent)?,
+        op::SEMAPHORE => Wait::Start(semaphore::wait(args)?),
+        op::EVENT => Wait::Start(event::wait(args)?),
+        op::CONDITION => Wait::Start(condition::wait(args, agent)?),
+        op::BARRIER => Wait::Start(barrier::wait(args)?),
+        op::QUEUE_CHANGE => Wait::Start(queue::wait(args)?),
+        _ => return Err(unknown(op)),
     };
-    match async_wait::start(agent.sink(), me, op, block, deadline) {
+    let started = match wait {
+        Wait::Settled(v) => Started::Done(v),
+        Wait::Start(op) => async_wait::start(agent.sink(), agent.id, op, deadline),
+    };
+    match started {
         Started::Done(v) => settled(env, agent, v),
         Started::Pending(id) => {
             let promise = agent.track(env, id)?;

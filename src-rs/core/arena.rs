@@ -7,18 +7,22 @@
 //! Each part is carved by its own bump pointer; freed blocks go to one lock-free free list per
 //! size class, and the pages of a freed large block are given back to the system.
 //!
-//! Every block starts with a [`BlockHeader`]; a block is identified by its offset (`Off`).
+//! Every block starts with a [`BlockHeader`]; a block is identified by its index
+//! ([`BlockIndex`]: its byte offset divided by 64).
 //! Blocks are reference counted; the count and a generation share one 64-bit word so that
 //! "take a reference if this is still the block I was told about" is a single CAS.
 
+use crate::layout::{block, kind};
 use crate::sys;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use std::sync::OnceLock;
 
-/// A block's index: its byte offset in the arena divided by 64 (so 32 bits reach 256 GiB).
-pub type Off = u32;
+/// A block's index: its byte offset in the arena divided by [`BLOCK`] (so 32 bits reach
+/// 256 GiB). A handle JavaScript holds is one; so is every link between blocks.
+pub type BlockIndex = u32;
 
-pub const BLOCK: usize = 64;
+/// Bytes per block index.
+pub const BLOCK: usize = block::BYTES;
 /// Size classes 64 B << 0..=29: 64 B .. 32 GiB.
 const CLASSES: usize = 30;
 /// Classes up to this one (1 MiB) live in the small part.
@@ -33,47 +37,46 @@ pub const ARENA_FD_ENV: &str = "NATIVE_THREADING_ARENA_FD";
 const MAGIC: u64 = 0x6e74_6172_656e_6131; // "ntarena1"
 pub const MAX_PROCS: usize = 256;
 
+/// A block's kind (see `layout::kind`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u8)]
 pub enum Kind {
-    Free = 0,
-    Lock = 1,
-    RLock = 2,
-    Condition = 3,
-    Semaphore = 4,
-    BoundedSemaphore = 5,
-    Event = 6,
-    Barrier = 7,
-    Lease = 8,
-    WaitNode = 9,
-    Bitmap = 10,
-    /// Opaque bytes: a length and data (queue items, process payloads).
-    Bytes = 11,
-    Queue = 12,
-    /// Value / SharedArray storage.
-    Shared = 13,
+    Free = kind::FREE,
+    Lock = kind::LOCK,
+    RLock = kind::R_LOCK,
+    Condition = kind::CONDITION,
+    Semaphore = kind::SEMAPHORE,
+    BoundedSemaphore = kind::BOUNDED_SEMAPHORE,
+    Event = kind::EVENT,
+    Barrier = kind::BARRIER,
+    Lease = kind::LEASE,
+    WaitNode = kind::WAIT_NODE,
+    Bitmap = kind::BITMAP,
+    Bytes = kind::BYTES,
+    Queue = kind::QUEUE,
+    Shared = kind::SHARED,
 }
 
 impl Kind {
+    const ALL: [Kind; 14] = [
+        Kind::Free,
+        Kind::Lock,
+        Kind::RLock,
+        Kind::Condition,
+        Kind::Semaphore,
+        Kind::BoundedSemaphore,
+        Kind::Event,
+        Kind::Barrier,
+        Kind::Lease,
+        Kind::WaitNode,
+        Kind::Bitmap,
+        Kind::Bytes,
+        Kind::Queue,
+        Kind::Shared,
+    ];
+
     pub fn from_u8(v: u8) -> Option<Kind> {
-        use Kind::*;
-        Some(match v {
-            0 => Free,
-            1 => Lock,
-            2 => RLock,
-            3 => Condition,
-            4 => Semaphore,
-            5 => BoundedSemaphore,
-            6 => Event,
-            7 => Barrier,
-            8 => Lease,
-            9 => WaitNode,
-            10 => Bitmap,
-            11 => Bytes,
-            12 => Queue,
-            13 => Shared,
-            _ => return None,
-        })
+        Kind::ALL.into_iter().find(|k| *k as u8 == v)
     }
 }
 
@@ -87,6 +90,19 @@ pub struct BlockHeader {
     pub async_waiters: AtomicU32,
 }
 pub const BODY: usize = std::mem::size_of::<BlockHeader>();
+const _: () = assert!(BODY == block::BODY_WORD * 4 && BLOCK == block::WORDS * 4);
+const _: () =
+    assert!(std::mem::offset_of!(BlockHeader, async_waiters) == block::ASYNC_WAITERS_WORD * 4);
+
+/// What the block of a kind owns, freed with it: called when a block's last reference goes
+/// (registered at start-up by the layer that knows the kinds; see `core::start`).
+pub type DropHook = fn(&Arena, BlockIndex, Kind);
+static DROP_HOOK: OnceLock<DropHook> = OnceLock::new();
+
+/// Registers the block drop hook (once per process; later calls are ignored).
+pub fn set_drop_hook(hook: DropHook) {
+    let _ = DROP_HOOK.set(hook);
+}
 
 /// One process that maps the arena: its mailbox for asynchronous wake-ups.
 #[repr(C)]
@@ -224,39 +240,32 @@ impl Arena {
     }
 
     /// Byte offset of block `off` in the arena.
-    fn byte_offset(off: Off) -> usize {
+    fn byte_offset(off: BlockIndex) -> usize {
         off as usize * BLOCK
     }
 
     /// Could `off` name a block at all (inside the block parts of the arena)?
-    pub fn is_block(off: Off) -> bool {
+    pub fn is_block(off: BlockIndex) -> bool {
         (HEADER..ARENA_SIZE).contains(&Self::byte_offset(off))
     }
 
-    /// Is `off` a live block of kind `kind` in the part JavaScript sees?
-    pub fn check(&self, off: Off, kind: Kind) -> bool {
+    /// Could `off` name a block in the part JavaScript sees?
+    pub fn is_visible_block(off: BlockIndex) -> bool {
         (HEADER..SMALL_END).contains(&Self::byte_offset(off))
-            && self.kind_of(off) == Some(kind)
-            && self.refs(off) > 0
     }
 
-    /// Is `off` a live block of kind `kind` anywhere in the arena?
-    pub fn check_any(&self, off: Off, kind: Kind) -> bool {
-        Self::is_block(off) && self.kind_of(off) == Some(kind) && self.refs(off) > 0
-    }
-
-    pub fn kind_of(&self, off: Off) -> Option<Kind> {
+    pub fn kind_of(&self, off: BlockIndex) -> Option<Kind> {
         Kind::from_u8(self.block(off).meta.load(Acquire) as u8)
     }
 
-    fn block(&self, off: Off) -> &BlockHeader {
+    fn block(&self, off: BlockIndex) -> &BlockHeader {
         debug_assert!(Self::is_block(off));
         // SAFETY: block indexes handed out by `alloc` lie inside the mapping and start with a
         // BlockHeader made of atomics.
         unsafe { &*(self.base.add(Self::byte_offset(off)) as *const BlockHeader) }
     }
 
-    pub fn header_of(&self, off: Off) -> &BlockHeader {
+    pub fn header_of(&self, off: BlockIndex) -> &BlockHeader {
         self.block(off)
     }
 
@@ -264,21 +273,21 @@ impl Arena {
     ///
     /// # Safety
     /// `T` must be `repr(C)`, made of atomics only, and fit in the block's size class.
-    pub unsafe fn body<T>(&self, off: Off) -> &T {
+    pub unsafe fn body<T>(&self, off: BlockIndex) -> &T {
         // SAFETY: guaranteed by the caller; the mapping outlives the process's use of it.
         unsafe { &*(self.base.add(Self::byte_offset(off) + BODY) as *const T) }
     }
 
-    pub fn refs(&self, off: Off) -> u32 {
+    pub fn refs(&self, off: BlockIndex) -> u32 {
         self.block(off).rc.load(Acquire) as u32
     }
 
-    pub fn generation(&self, off: Off) -> u32 {
+    pub fn generation(&self, off: BlockIndex) -> u32 {
         (self.block(off).rc.load(Acquire) >> 32) as u32
     }
 
     /// A zeroed block of at least `bytes` of body, holding one reference.
-    pub fn alloc(&self, kind: Kind, bytes: usize) -> Off {
+    pub fn alloc(&self, kind: Kind, bytes: usize) -> BlockIndex {
         let large = Self::class_of(bytes) >= SMALL_CLASSES;
         self.alloc_with(kind, bytes, true, large)
             .unwrap_or_else(|| panic!("native-threading: shared arena exhausted ({bytes} bytes)"))
@@ -287,7 +296,7 @@ impl Arena {
     /// A block for bytes the caller fills completely (not zeroed: a 64 MiB payload is written
     /// once, not twice), always in the large part so that payloads never crowd out primitives.
     /// None when the arena is exhausted.
-    pub fn alloc_payload(&self, kind: Kind, bytes: usize) -> Option<Off> {
+    pub fn alloc_payload(&self, kind: Kind, bytes: usize) -> Option<BlockIndex> {
         self.alloc_with(kind, bytes, false, true)
     }
 
@@ -296,7 +305,7 @@ impl Arena {
         need.trailing_zeros() as usize - BLOCK.trailing_zeros() as usize
     }
 
-    fn alloc_with(&self, kind: Kind, bytes: usize, zero: bool, large: bool) -> Option<Off> {
+    fn alloc_with(&self, kind: Kind, bytes: usize, zero: bool, large: bool) -> Option<BlockIndex> {
         let class = Self::class_of(bytes);
         if class >= CLASSES {
             return None;
@@ -318,7 +327,7 @@ impl Arena {
         Some(off)
     }
 
-    fn bump(&self, size: usize, large: bool) -> Option<Off> {
+    fn bump(&self, size: usize, large: bool) -> Option<BlockIndex> {
         let h = self.header();
         let (bump, end) = if large {
             (&h.bump_large, ARENA_SIZE)
@@ -330,17 +339,18 @@ impl Arena {
                 (b as usize + size <= end).then_some(b + size as u64)
             })
             .ok()?;
-        Some((off as usize / BLOCK) as Off)
+        Some((off as usize / BLOCK) as BlockIndex)
     }
 
     /// The first byte of block `off`'s body (for raw byte payloads).
-    pub fn data(&self, off: Off) -> *mut u8 {
+    pub fn data(&self, off: BlockIndex) -> *mut u8 {
         // SAFETY: inside the mapping (see `block`).
         unsafe { self.base.add(Self::byte_offset(off) + BODY) }
     }
 
     /// Bytes of body block `off` has room for.
-    pub fn capacity(&self, off: Off) -> usize {
+    #[cfg(test)]
+    fn capacity(&self, off: BlockIndex) -> usize {
         (BLOCK << ((self.block(off).meta.load(Acquire) >> 8) & 0xff)) - BODY
     }
 
@@ -353,7 +363,7 @@ impl Arena {
         }
     }
 
-    fn pop_free(&self, class: usize, large: bool) -> Option<Off> {
+    fn pop_free(&self, class: usize, large: bool) -> Option<BlockIndex> {
         let head = self.free_list(class, large);
         let mut cur = head.load(Acquire);
         loop {
@@ -372,7 +382,7 @@ impl Arena {
         }
     }
 
-    fn push_free(&self, off: Off, class: usize) {
+    fn push_free(&self, off: BlockIndex, class: usize) {
         let head = self.free_list(class, Self::byte_offset(off) >= SMALL_END);
         let mut cur = head.load(Relaxed);
         loop {
@@ -385,18 +395,18 @@ impl Arena {
         }
     }
 
-    fn next_link(&self, off: Off) -> &AtomicU32 {
+    fn next_link(&self, off: BlockIndex) -> &AtomicU32 {
         // SAFETY: the first body word of a free block holds its free-list link.
         unsafe { self.body::<AtomicU32>(off) }
     }
 
-    pub fn retain(&self, off: Off) {
+    pub fn retain(&self, off: BlockIndex) {
         let prev = self.block(off).rc.fetch_add(1, Relaxed);
         debug_assert!(prev as u32 > 0);
     }
 
     /// Takes a reference if `off` is still the live block of generation `gen`.
-    pub fn retain_if_live(&self, off: Off, gen: u32) -> bool {
+    pub fn retain_if_live(&self, off: BlockIndex, gen: u32) -> bool {
         let rc = &self.block(off).rc;
         let mut cur = rc.load(Acquire);
         loop {
@@ -411,7 +421,7 @@ impl Arena {
     }
 
     /// Drops a reference; the last one frees the block (and what it owns).
-    pub fn release(&self, off: Off) {
+    pub fn release(&self, off: BlockIndex) {
         let b = self.block(off);
         let prev = b.rc.fetch_sub(1, AcqRel);
         debug_assert!(prev as u32 > 0, "block {off} released too often");
@@ -419,8 +429,14 @@ impl Arena {
             return;
         }
         let meta = b.meta.load(Acquire);
-        if let Some(kind) = Kind::from_u8(meta as u8) {
-            crate::core::drop_block(self, off, kind);
+        match Kind::from_u8(meta as u8) {
+            Some(Kind::Lease) => drop_lease(self, off),
+            Some(kind) => {
+                DROP_HOOK
+                    .get()
+                    .expect("core::start() registers the drop hook")(self, off, kind)
+            }
+            None => {}
         }
         let class = (meta >> 8) as usize & 0xff;
         if class >= SMALL_CLASSES {
@@ -448,14 +464,14 @@ struct LeaseBody {
 /// What travels between threads and processes for one handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Descriptor {
-    pub off: Off,
+    pub off: BlockIndex,
     pub gen: u32,
-    pub lease: Off,
+    pub lease: BlockIndex,
     pub lease_gen: u32,
 }
 
 impl Arena {
-    pub fn lease(&self, off: Off) -> Descriptor {
+    pub fn lease(&self, off: BlockIndex) -> Descriptor {
         self.retain(off);
         let lease = self.alloc(Kind::Lease, std::mem::size_of::<LeaseBody>());
         let lease_gen = self.generation(lease);
@@ -474,7 +490,8 @@ impl Arena {
 
     /// Turns a descriptor into one owned reference to its block: the first adopter takes over
     /// the lease's reference, later ones take a new reference while the block still lives.
-    pub fn adopt(&self, d: Descriptor, kind: Kind) -> bool {
+    /// False (and no reference) when the block is gone or not of a kind `accepts`.
+    pub fn adopt(&self, d: Descriptor, accepts: impl Fn(Kind) -> bool) -> bool {
         let valid = Self::is_block;
         if !valid(d.off) || !valid(d.lease) {
             return false;
@@ -501,7 +518,7 @@ impl Arena {
         if claimed {
             self.release(d.lease);
         }
-        if ok && self.kind_of(d.off) != Some(kind) {
+        if ok && !self.kind_of(d.off).is_some_and(accepts) {
             self.release(d.off);
             return false;
         }
@@ -510,7 +527,7 @@ impl Arena {
 }
 
 /// Called when a lease block is freed: a lease that was never adopted still owns its target.
-pub(crate) fn drop_lease(arena: &Arena, off: Off) {
+fn drop_lease(arena: &Arena, off: BlockIndex) {
     // SAFETY: `off` is a Lease block being freed.
     let body = unsafe { arena.body::<LeaseBody>(off) };
     if body.claim.load(Acquire) & 1 == 0 {
@@ -524,12 +541,13 @@ mod tests {
 
     #[test]
     fn alloc_release_recycles_and_bumps_generation() {
+        crate::core::start();
         let a = arena();
         let off = a.alloc(Kind::Event, 8);
         let gen = a.generation(off);
-        assert!(a.check(off, Kind::Event));
+        assert_eq!((a.kind_of(off), a.refs(off)), (Some(Kind::Event), 1));
         a.release(off);
-        assert!(!a.check(off, Kind::Event));
+        assert_eq!((a.kind_of(off), a.refs(off)), (Some(Kind::Free), 0));
         assert!(!a.retain_if_live(off, gen));
         let again = a.alloc(Kind::Event, 8);
         // Recycled from the free list (LIFO) unless another test raced us.
@@ -541,24 +559,26 @@ mod tests {
 
     #[test]
     fn lease_is_adopted_once_then_refcounted() {
+        crate::core::start();
         let a = arena();
         let off = a.alloc(Kind::Lock, 4);
         let d = a.lease(off);
         assert_eq!(a.refs(off), 2);
-        assert!(a.adopt(d, Kind::Lock)); // takes over the lease
+        assert!(a.adopt(d, |k| k == Kind::Lock)); // takes over the lease
         assert_eq!(a.refs(off), 2);
-        assert!(a.adopt(d, Kind::Lock)); // second adopter: a fresh reference
+        assert!(a.adopt(d, |k| k == Kind::Lock)); // second adopter: a fresh reference
         assert_eq!(a.refs(off), 3);
-        assert!(!a.adopt(d, Kind::Event)); // wrong kind
+        assert!(!a.adopt(d, |k| k == Kind::Event)); // wrong kind
         assert_eq!(a.refs(off), 3);
         for _ in 0..3 {
             a.release(off);
         }
-        assert!(!a.adopt(d, Kind::Lock)); // gone
+        assert!(!a.adopt(d, |k| k == Kind::Lock)); // gone
     }
 
     #[test]
     fn unadopted_lease_releases_target_when_dropped() {
+        crate::core::start();
         let a = arena();
         let off = a.alloc(Kind::Lock, 4);
         let d = a.lease(off);
@@ -569,6 +589,7 @@ mod tests {
 
     #[test]
     fn large_blocks_live_past_the_javascript_part_and_are_recycled() {
+        crate::core::start();
         let a = arena();
         let size = (64 << 20) - BODY;
         let big = a.alloc(Kind::Bytes, size);
@@ -588,9 +609,10 @@ mod tests {
 
     #[test]
     fn payloads_never_take_room_from_primitives() {
+        crate::core::start();
         let a = arena();
         // 20,000 x 64 KiB payloads (2.5 GiB of blocks, never touched) all live in the large part.
-        let payloads: Vec<Off> = (0..20_000)
+        let payloads: Vec<BlockIndex> = (0..20_000)
             .map(|_| a.alloc_payload(Kind::Bytes, 64 << 10).expect("room"))
             .collect();
         assert!(payloads.iter().all(|&p| Arena::byte_offset(p) >= SMALL_END));
@@ -611,6 +633,7 @@ mod tests {
 
     #[test]
     fn size_classes_fit_the_body() {
+        crate::core::start();
         let a = arena();
         let big = a.alloc(Kind::Bitmap, 1000);
         let small = a.alloc(Kind::Bitmap, 10);

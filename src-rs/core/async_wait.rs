@@ -3,9 +3,18 @@
 //! (see `ring`), rechecks the waiters of the blocks posted to its mailbox, expires deadlines,
 //! and hands outcomes to each waiter's `Sink` (the bindings resolve Promises from there).
 
-use super::arena::{arena, Off};
+use super::arena::{arena, BlockIndex};
+use super::barrier::{self, Barrier};
+use super::condition::{self, Condition, WaitNode};
+use super::error::Error;
+use super::event::{self, Event};
+use super::lock::{self, Lock};
 use super::park::Deadline;
-use super::{barrier, condition, event, lock, queue, ring, rlock, semaphore};
+use super::queue::{self, Queue};
+use super::ring;
+use super::rlock::{self, RLock};
+use super::semaphore::{self, Semaphore};
+use crate::layout::barrier_result;
 use crate::sys::futex_wait;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering::*;
@@ -24,55 +33,88 @@ pub enum Outcome {
     Aborted,
 }
 
-/// Barrier outcomes as numbers: an index, `BROKEN`, or `last_index(i)` (run the action).
-pub const BROKEN: f64 = -1.0;
+/// Barrier outcomes as numbers (see `layout::barrier_result`): an index, `BROKEN`, or
+/// `last_index(i)` (run the action).
+pub const BROKEN: f64 = barrier_result::BROKEN as f64;
 pub fn last_index(i: u32) -> f64 {
-    -2.0 - i as f64
+    barrier_result::LAST as f64 - i as f64
 }
 
+/// The number a barrier arrival or wait settles with.
+pub fn barrier_outcome(r: Result<barrier::Arrival, Error>) -> f64 {
+    match r {
+        Ok(barrier::Arrival::Wait(i)) => i as f64,
+        Ok(barrier::Arrival::Last(i)) => last_index(i),
+        Err(_) => BROKEN,
+    }
+}
+
+/// A wait, and the block it is on.
 #[derive(Debug, Clone, Copy)]
 pub enum Op {
-    Lock,
+    Lock(Lock),
     RLock {
+        lock: RLock,
         me: u32,
     },
-    Semaphore,
+    Semaphore(Semaphore),
     /// `seen`: the event's word when the wait began.
     Event {
+        event: Event,
         seen: u32,
     },
-    /// Waiting for a notify on a wait node (`block` is the condition).
+    /// Waiting for a notify on a wait node.
     CondNode {
-        node: Off,
+        cond: Condition,
+        node: WaitNode,
         me: u32,
         saved: u32,
     },
-    /// Notified or timed out: taking the condition's lock back (`block` is the lock).
+    /// Notified or timed out: taking the condition's lock back.
     CondRelock {
-        cond: Off,
+        cond: Condition,
         me: u32,
         saved: u32,
         notified: bool,
     },
     /// Waiting for a draining barrier to refill before arriving.
-    BarrierEnter,
+    BarrierEnter(Barrier),
     BarrierWait {
+        barrier: Barrier,
         index: u32,
     },
     /// A queue's sequence word `word` (queue::NOT_EMPTY...) to differ from `seen`.
     QueueChange {
-        word: u32,
+        queue: Queue,
+        word: usize,
         seen: u32,
     },
+}
+
+impl Op {
+    /// The block whose changes can finish this step (rings of it recheck the waiter).
+    fn watched(self) -> BlockIndex {
+        match self {
+            Op::Lock(l) => l.index(),
+            Op::RLock { lock, .. } => lock.index(),
+            Op::Semaphore(s) => s.index(),
+            Op::Event { event, .. } => event.index(),
+            Op::CondNode { cond, .. } => cond.index(),
+            Op::CondRelock { cond, .. } => condition::lock_of(cond).index(),
+            Op::BarrierEnter(b) | Op::BarrierWait { barrier: b, .. } => b.index(),
+            Op::QueueChange { queue, .. } => queue.index(),
+        }
+    }
 }
 
 struct Waiter {
     sink: Arc<dyn Sink>,
     agent: u32,
     op: Op,
-    block: Off,
+    /// `op.watched()`, kept for the index by block.
+    block: BlockIndex,
     /// The block the waiter keeps alive until it finishes.
-    owner: Off,
+    owner: BlockIndex,
     deadline: Deadline,
     aborted: bool,
 }
@@ -80,7 +122,7 @@ struct Waiter {
 enum Step {
     Pending,
     Done(Outcome),
-    Move(Op, Off),
+    Move(Op),
 }
 
 /// A finished wait's outcome, delivered once the engine's lock is released: a sink wakes a
@@ -91,7 +133,7 @@ type Delivery = (Arc<dyn Sink>, u64, Outcome);
 pub struct Engine {
     next_id: u64,
     waiters: HashMap<u64, Waiter>,
-    by_block: HashMap<Off, Vec<u64>>,
+    by_block: HashMap<BlockIndex, Vec<u64>>,
     deadlines: BTreeSet<(Instant, u64)>,
     ready: Vec<Delivery>,
 }
@@ -124,8 +166,9 @@ pub enum Started {
     Pending(u64),
 }
 
-/// Starts an asynchronous wait of `op` on `block` for thread `agent`.
-pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, block: Off, deadline: Deadline) -> Started {
+/// Starts an asynchronous wait `op` for thread `agent`.
+pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, deadline: Deadline) -> Started {
+    let block = op.watched();
     arena().retain(block);
     let w = Waiter {
         sink,
@@ -152,10 +195,11 @@ pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, block: Off, deadline: Dead
 }
 
 /// Rechecks the waiters on `block` on the calling thread, which just changed it: the outcome
-/// goes to its waiter without waking the dispatcher first (one thread wake-up fewer). False
-/// when the engine is busy (another thread holds it, or this one, ringing from inside a
-/// wait's own step): then the block must be posted to the dispatcher as usual.
-pub fn recheck_here(block: Off) -> bool {
+/// goes to its waiter without waking the dispatcher first (one thread wake-up fewer). The
+/// ring's recheck hook (`core::start`); rings reach it only through `LocalRings::run_here`,
+/// after the changing call returned, so the caller holds no lock of the core. False when
+/// another thread holds the engine: then the block is posted to the dispatcher as usual.
+pub fn recheck_here(block: BlockIndex) -> bool {
     let mut g = match ENGINE.try_lock() {
         Ok(g) => g,
         Err(TryLockError::Poisoned(p)) => p.into_inner(),
@@ -198,14 +242,14 @@ pub fn abandon_agent(agent: u32) {
         for id in ids {
             if let Some(w) = e.remove(id) {
                 match w.op {
-                    Op::CondNode { node, .. } => condition::abandon(w.block, node),
+                    Op::CondNode { cond, node, .. } => condition::abandon(cond, node),
                     Op::CondRelock {
                         cond,
                         notified: true,
                         ..
                     } => condition::notify_unchecked(cond, 1),
-                    Op::BarrierWait { index } if !barrier::withdraw(w.block, index) => {
-                        barrier::try_leave(w.block);
+                    Op::BarrierWait { barrier, index } if !barrier::withdraw(barrier, index) => {
+                        barrier::try_leave(barrier);
                     }
                     _ => {}
                 }
@@ -272,15 +316,15 @@ impl Engine {
                     arena().release(w.owner);
                     return Some(outcome);
                 }
-                Step::Move(op, block) => self.rewatch(id, op, block),
+                Step::Move(op) => self.rewatch(id, op),
             }
         }
     }
 
-    fn rewatch(&mut self, id: u64, op: Op, block: Off) {
+    fn rewatch(&mut self, id: u64, op: Op) {
         let mut w = self.remove(id).expect("present");
         w.op = op;
-        w.block = block;
+        w.block = op.watched();
         self.watch(id, w);
     }
 
@@ -295,7 +339,7 @@ impl Engine {
         }
     }
 
-    fn recheck(&mut self, block: Off) {
+    fn recheck(&mut self, block: BlockIndex) {
         let ids = self.by_block.get(&block).cloned().unwrap_or_default();
         for id in ids {
             self.advance_and_deliver(id);
@@ -319,30 +363,37 @@ impl Engine {
                 continue;
             };
             w.deadline = None;
-            let (op, block) = (w.op, w.block);
+            let op = w.op;
             let timed_out = match op {
-                Op::Lock | Op::RLock { .. } | Op::Semaphore | Op::QueueChange { .. } => {
+                Op::Lock(_) | Op::RLock { .. } | Op::Semaphore(_) | Op::QueueChange { .. } => {
                     Some(Outcome::Value(0.0))
                 }
-                Op::Event { seen } => {
-                    Some(Outcome::Value(if event::signalled_since(block, seen) {
+                Op::Event { event, seen } => {
+                    Some(Outcome::Value(if event::signalled_since(event, seen) {
                         1.0
                     } else {
                         0.0
                     }))
                 }
-                Op::CondNode { node, me, saved } => {
-                    let notified = condition::cancel_node(block, node);
-                    self.relock(id, block, node, me, saved, notified);
+                Op::CondNode {
+                    cond,
+                    node,
+                    me,
+                    saved,
+                } => {
+                    let notified = condition::cancel_node(cond, node);
+                    self.relock(id, cond, node, me, saved, notified);
                     None
                 }
-                Op::BarrierWait { index } => Some(Outcome::Value(if barrier::time_out(block) {
-                    index as f64
-                } else {
-                    BROKEN
-                })),
+                Op::BarrierWait { barrier, index } => {
+                    Some(Outcome::Value(if barrier::time_out(barrier) {
+                        index as f64
+                    } else {
+                        BROKEN
+                    }))
+                }
                 // Python's barrier has no timeout while waiting to enter; neither do we.
-                Op::BarrierEnter | Op::CondRelock { .. } => None,
+                Op::BarrierEnter(_) | Op::CondRelock { .. } => None,
             };
             match timed_out {
                 Some(outcome) => {
@@ -357,9 +408,16 @@ impl Engine {
 
     /// A Condition waiter leaves the waiter list (its node is freed) and goes on to take the
     /// condition's lock back.
-    fn relock(&mut self, id: u64, cond: Off, node: Off, me: u32, saved: u32, notified: bool) {
-        arena().release(node);
-        let (l, _) = condition::lock_of(cond);
+    fn relock(
+        &mut self,
+        id: u64,
+        cond: Condition,
+        node: WaitNode,
+        me: u32,
+        saved: u32,
+        notified: bool,
+    ) {
+        arena().release(node.index());
         self.rewatch(
             id,
             Op::CondRelock {
@@ -368,7 +426,6 @@ impl Engine {
                 saved,
                 notified,
             },
-            l,
         );
     }
 
@@ -376,14 +433,19 @@ impl Engine {
         let Some(w) = self.waiters.get_mut(&id) else {
             return Aborted::TooLate;
         };
-        let (op, block) = (w.op, w.block);
+        let op = w.op;
         match op {
-            Op::CondNode { node, me, saved } => {
-                if condition::cancel_node(block, node) {
+            Op::CondNode {
+                cond,
+                node,
+                me,
+                saved,
+            } => {
+                if condition::cancel_node(cond, node) {
                     // Notified but aborted: the notification goes to the next waiter.
-                    condition::notify_unchecked(block, 1);
+                    condition::notify_unchecked(cond, 1);
                 }
-                self.relock(id, block, node, me, saved, false);
+                self.relock(id, cond, node, me, saved, false);
                 self.waiters.get_mut(&id).expect("present").aborted = true;
                 match self.advance(id) {
                     Some(_) => Aborted::Now,
@@ -409,7 +471,9 @@ impl Engine {
                 w.aborted = true;
                 Aborted::Later
             }
-            Op::BarrierWait { index } if !barrier::withdraw(block, index) => Aborted::TooLate,
+            Op::BarrierWait { barrier, index } if !barrier::withdraw(barrier, index) => {
+                Aborted::TooLate
+            }
             _ => {
                 let w = self.remove(id).expect("present");
                 arena().release(w.owner);
@@ -424,7 +488,6 @@ impl Engine {
 }
 
 fn attempt(w: &Waiter) -> Step {
-    let b = w.block;
     let done = |v: f64| {
         Step::Done(if w.aborted {
             Outcome::Aborted
@@ -433,23 +496,23 @@ fn attempt(w: &Waiter) -> Step {
         })
     };
     match w.op {
-        Op::Lock if lock::try_acquire_contended(b) => done(1.0),
-        Op::RLock { me } if rlock::try_take(b, me, 1) => done(1.0),
-        Op::Semaphore if semaphore::try_acquire(b) => done(1.0),
-        Op::Event { seen } if event::signalled_since(b, seen) => done(1.0),
-        Op::CondNode { node, me, saved }
-            if condition::node(node).state.load(Acquire) == condition::NOTIFIED =>
-        {
-            arena().release(node);
-            Step::Move(
-                Op::CondRelock {
-                    cond: b,
-                    me,
-                    saved,
-                    notified: true,
-                },
-                condition::lock_of(b).0,
-            )
+        Op::Lock(l) if lock::try_acquire_contended(l) => done(1.0),
+        Op::RLock { lock, me } if rlock::try_take(lock, me, 1) => done(1.0),
+        Op::Semaphore(s) if semaphore::try_acquire(s) => done(1.0),
+        Op::Event { event, seen } if event::signalled_since(event, seen) => done(1.0),
+        Op::CondNode {
+            cond,
+            node,
+            me,
+            saved,
+        } if condition::node(node).state.load(Acquire) == condition::NOTIFIED => {
+            arena().release(node.index());
+            Step::Move(Op::CondRelock {
+                cond,
+                me,
+                saved,
+                notified: true,
+            })
         }
         Op::CondRelock {
             cond,
@@ -457,14 +520,15 @@ fn attempt(w: &Waiter) -> Step {
             saved,
             notified,
         } if condition::try_reacquire(cond, me, saved) => done(if notified { 1.0 } else { 0.0 }),
-        Op::BarrierEnter => match barrier::try_arrive(b) {
+        Op::BarrierEnter(barrier) => match barrier::try_arrive(barrier) {
             None => Step::Pending,
-            Some(Err(barrier::Broken)) => done(BROKEN),
-            Some(Ok(barrier::Arrival::Last(i))) => done(last_index(i)),
-            Some(Ok(barrier::Arrival::Wait(index))) => Step::Move(Op::BarrierWait { index }, b),
+            Some(Ok(barrier::Arrival::Wait(index))) => {
+                Step::Move(Op::BarrierWait { barrier, index })
+            }
+            Some(r) => done(barrier_outcome(r)),
         },
-        Op::QueueChange { word, seen } if queue::changed(b, word, seen) => done(1.0),
-        Op::BarrierWait { index } => match barrier::try_leave(b) {
+        Op::QueueChange { queue, word, seen } if queue::changed(queue, word, seen) => done(1.0),
+        Op::BarrierWait { barrier, index } => match barrier::try_leave(barrier) {
             None => Step::Pending,
             Some(true) => done(index as f64),
             Some(false) => done(BROKEN),
@@ -525,6 +589,7 @@ mod tests {
 
     #[test]
     fn many_event_waiters_resolve_on_one_set() {
+        crate::core::start();
         let (s, rx) = sink();
         let e = event::new();
         let ids: Vec<u64> = (0..1000)
@@ -533,9 +598,9 @@ mod tests {
                     s.clone(),
                     1,
                     Op::Event {
+                        event: e,
                         seen: event::word(e),
                     },
-                    e,
                     None,
                 ))
             })
@@ -550,16 +615,17 @@ mod tests {
             .collect();
         got.sort();
         assert_eq!(got, ids);
-        arena().release(e);
+        arena().release(e.index());
     }
 
     #[test]
     fn lock_waiter_gets_the_lock_on_release_and_times_out_otherwise() {
+        crate::core::start();
         let (s, rx) = sink();
         let l = lock::new();
         assert!(lock::try_acquire(l));
-        let id = pending(start(s.clone(), 1, Op::Lock, l, None));
-        let late = pending(start(s.clone(), 2, Op::Lock, l, deadline_after_ms(30.0)));
+        let id = pending(start(s.clone(), 1, Op::Lock(l), None));
+        let late = pending(start(s.clone(), 2, Op::Lock(l), deadline_after_ms(30.0)));
         // A fast JS-style release cannot succeed: the waiter marked the word contended.
         assert!(lock::state(l)
             .word
@@ -573,15 +639,16 @@ mod tests {
         );
         assert!(lock::locked(l));
         lock::release(l).unwrap();
-        arena().release(l);
+        arena().release(l.index());
     }
 
     #[test]
     fn aborted_lock_wait_is_gone() {
+        crate::core::start();
         let (s, rx) = sink();
         let l = lock::new();
         assert!(lock::try_acquire(l));
-        let id = pending(start(s, 1, Op::Lock, l, None));
+        let id = pending(start(s, 1, Op::Lock(l), None));
         assert!(matches!(abort(id), Aborted::Now));
         lock::release(l).unwrap();
         assert!(!lock::locked(l));
@@ -589,14 +656,15 @@ mod tests {
             .recv_timeout(std::time::Duration::from_millis(50))
             .is_err());
         assert!(matches!(abort(id), Aborted::TooLate));
-        arena().release(l);
+        arena().release(l.index());
     }
 
     #[test]
     fn condition_async_wait_relocks_and_abort_forwards_the_notify() {
+        crate::core::start();
         let (s, rx) = sink();
         let l = lock::new();
-        let c = condition::new(l, super::super::arena::Kind::Lock);
+        let c = condition::new(crate::core::handle::LockHandle::Lock(l));
         // Two async waiters, then a notify(1) that reaches the first; it aborts: the second
         // must get the notification instead.
         let mut ids = vec![];
@@ -606,8 +674,12 @@ mod tests {
             ids.push(pending(start(
                 s.clone(),
                 me,
-                Op::CondNode { node, me, saved },
-                c,
+                Op::CondNode {
+                    cond: c,
+                    node,
+                    me,
+                    saved,
+                },
                 None,
             )));
         }
@@ -630,19 +702,20 @@ mod tests {
             assert_eq!(rx.recv_timeout(SECOND).unwrap(), (ids[0], Outcome::Aborted));
         }
         lock::release(l).unwrap();
-        arena().release(c);
-        arena().release(l);
+        arena().release(c.index());
+        arena().release(l.index());
     }
 
     #[test]
     fn barrier_async_arrivals_release_together() {
+        crate::core::start();
         let (s, rx) = sink();
         let b = barrier::new(3, -1.0);
         let mut ids = vec![];
         for _ in 0..2 {
-            ids.push(pending(start(s.clone(), 1, Op::BarrierEnter, b, None)));
+            ids.push(pending(start(s.clone(), 1, Op::BarrierEnter(b), None)));
         }
-        match start(s.clone(), 1, Op::BarrierEnter, b, None) {
+        match start(s.clone(), 1, Op::BarrierEnter(b), None) {
             Started::Done(v) => assert_eq!(v, last_index(2)),
             Started::Pending(_) => panic!("the third arrival is last"),
         }
@@ -655,6 +728,6 @@ mod tests {
             .collect();
         idx.sort_by(f64::total_cmp);
         assert_eq!(idx, vec![0.0, 1.0]);
-        arena().release(b);
+        arena().release(b.index());
     }
 }

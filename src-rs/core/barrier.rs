@@ -4,10 +4,13 @@
 //! Arrival indexes come from a bitmap so that an aborted asynchronous waiter frees its index
 //! and no two waiters of a round share one.
 
-use super::arena::{arena, Arena, Kind, Off};
+use super::arena::{arena, Arena, Kind};
+use super::error::{Error, Result};
+use super::handle::{self, Handle};
 use super::park::{park, Deadline, Interrupt, Parked};
 use super::raw_mutex::Guard;
-use super::{ring, Error, Result};
+use super::ring;
+use crate::layout::limit;
 use crate::sys::futex_wake;
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering::*};
 
@@ -17,8 +20,11 @@ const ACTING: i32 = 2;
 const RESETTING: i32 = -1;
 const BROKEN: i32 = -2;
 
+pub type Barrier = Handle<handle::Barrier>;
+type Bitmap = Handle<handle::Bitmap>;
+
 /// Bitmaps are one arena block; this bounds the number of parties.
-pub const MAX_PARTIES: u32 = 1 << 23;
+pub const MAX_PARTIES: u32 = limit::BARRIER_PARTIES;
 
 #[repr(C)]
 pub struct BarrierState {
@@ -35,10 +41,10 @@ pub struct BarrierState {
     pub timeout: AtomicU64,
 }
 
-pub fn new(parties: u32, default_timeout_ms: f64) -> Off {
+pub fn new(parties: u32, default_timeout_ms: f64) -> Barrier {
     let a = arena();
     let bitmap = a.alloc(Kind::Bitmap, (parties as usize).div_ceil(32) * 4);
-    let off = a.alloc(Kind::Barrier, std::mem::size_of::<BarrierState>());
+    let off = Handle::trusted(a.alloc(Kind::Barrier, std::mem::size_of::<BarrierState>()));
     let s = state(off);
     s.parties.store(parties, Relaxed);
     s.bitmap.store(bitmap, Relaxed);
@@ -46,29 +52,30 @@ pub fn new(parties: u32, default_timeout_ms: f64) -> Off {
     off
 }
 
-pub(crate) fn drop_barrier(a: &Arena, off: Off) {
+pub(crate) fn drop_barrier(a: &Arena, off: Barrier) {
     a.release(state(off).bitmap.load(Acquire));
 }
 
-pub fn state(off: Off) -> &'static BarrierState {
-    // SAFETY: callers pass offsets of Barrier blocks (checked at the binding edge).
-    unsafe { arena().body::<BarrierState>(off) }
+pub fn state(off: Barrier) -> &'static BarrierState {
+    // SAFETY: a Barrier handle names a Barrier block, whose body is a BarrierState.
+    unsafe { off.body::<BarrierState>() }
 }
 
 fn bits(s: &BarrierState) -> &'static [AtomicU32] {
     let words = (s.parties.load(Relaxed) as usize).div_ceil(32);
+    let bitmap: Bitmap = Handle::trusted(s.bitmap.load(Relaxed));
     // SAFETY: the bitmap block was allocated with `words` u32s of body; atomics only.
-    unsafe { std::slice::from_raw_parts(arena().body::<AtomicU32>(s.bitmap.load(Relaxed)), words) }
+    unsafe { std::slice::from_raw_parts(bitmap.body::<AtomicU32>(), words) }
 }
 
-pub fn default_timeout_ms(off: Off) -> f64 {
+pub fn default_timeout_ms(off: Barrier) -> f64 {
     f64::from_bits(state(off).timeout.load(Acquire))
 }
 
-fn broadcast(off: Off, s: &BarrierState) {
+fn broadcast(off: Barrier, s: &BarrierState) {
     s.seq.fetch_add(1, Release);
     futex_wake(&s.seq, u32::MAX);
-    ring::ring(off);
+    ring::ring(off.index());
 }
 
 /// What an arrival is.
@@ -81,13 +88,13 @@ pub enum Arrival {
 }
 
 /// One attempt to arrive: `None` while the barrier is draining, resetting or acting (wait for
-/// `seq` to change), `Err(Broken)` when broken.
-pub fn try_arrive(off: Off) -> Option<std::result::Result<Arrival, Broken>> {
+/// `seq` to change), `Err(Error::Broken)` when broken.
+pub fn try_arrive(off: Barrier) -> Option<Result<Arrival>> {
     let s = state(off);
     let _g = Guard::new(&s.mutex);
     match s.state.load(Relaxed) {
         DRAINING | RESETTING | ACTING => None,
-        BROKEN => Some(Err(Broken)),
+        BROKEN => Some(Err(Error::Broken)),
         _ => {
             let index = take_index(s);
             let count = s.count.fetch_add(1, Relaxed) + 1;
@@ -100,9 +107,6 @@ pub fn try_arrive(off: Off) -> Option<std::result::Result<Arrival, Broken>> {
         }
     }
 }
-
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-pub struct Broken;
 
 fn take_index(s: &BarrierState) -> u32 {
     let bits = bits(s);
@@ -121,13 +125,14 @@ fn take_index(s: &BarrierState) -> u32 {
     index
 }
 
-/// Blocks while the barrier drains or resets, then arrives.
-pub fn arrive(off: Off, interrupt: Interrupt) -> Result<std::result::Result<Arrival, Broken>> {
+/// Blocks while the barrier drains or resets, then arrives (`Err(Error::Broken)` when
+/// broken).
+pub fn arrive(off: Barrier, interrupt: Interrupt) -> Result<Arrival> {
     let s = state(off);
     loop {
         let seen = s.seq.load(Acquire);
         if let Some(r) = try_arrive(off) {
-            return Ok(r);
+            return r;
         }
         if park(&s.seq, seen, None, interrupt) == Parked::Interrupted {
             return Err(Error::Interrupted);
@@ -137,20 +142,20 @@ pub fn arrive(off: Off, interrupt: Interrupt) -> Result<std::result::Result<Arri
 
 /// After the last arrival ran its action: release the round (`ok`) or break the barrier.
 /// Returns false when the barrier was broken meanwhile (abort, a waiter's timeout).
-pub fn finish_action(off: Off, ok: bool) -> bool {
+pub fn finish_action(off: Barrier, ok: bool) -> bool {
     let s = state(off);
     let _g = Guard::new(&s.mutex);
     let released = s.state.load(Relaxed) == ACTING && ok;
     if s.state.load(Relaxed) == ACTING {
         s.state.store(if ok { DRAINING } else { BROKEN }, Relaxed);
     }
-    exit(off, s);
+    exit(s);
     broadcast(off, s);
     released
 }
 
 /// A waiter leaves: the last one out of a draining or resetting round opens the next.
-fn exit(_off: Off, s: &BarrierState) {
+fn exit(s: &BarrierState) {
     let count = s.count.fetch_sub(1, Relaxed) - 1;
     if count == 0 && matches!(s.state.load(Relaxed), DRAINING | RESETTING) {
         s.state.store(FILLING, Relaxed);
@@ -163,20 +168,20 @@ fn exit(_off: Off, s: &BarrierState) {
 
 /// The outcome for an arrived waiter, if the round is over: `Some(true)` released,
 /// `Some(false)` broken. Leaves the barrier (as Python's `_exit`).
-pub fn try_leave(off: Off) -> Option<bool> {
+pub fn try_leave(off: Barrier) -> Option<bool> {
     let s = state(off);
     let _g = Guard::new(&s.mutex);
     let st = s.state.load(Relaxed);
     if st == FILLING || st == ACTING {
         return None;
     }
-    exit(off, s);
+    exit(s);
     broadcast(off, s);
     Some(st == DRAINING)
 }
 
 /// A waiter whose time ran out breaks the barrier (Python) and leaves.
-pub fn time_out(off: Off) -> bool {
+pub fn time_out(off: Barrier) -> bool {
     let s = state(off);
     {
         let _g = Guard::new(&s.mutex);
@@ -190,7 +195,7 @@ pub fn time_out(off: Off) -> bool {
 /// An asynchronous waiter that is aborted while the round is still filling leaves it as if it
 /// never came: its index is freed, `nWaiting` drops, the barrier stays whole. Returns false
 /// when the round is already over (the waiter must then take its outcome).
-pub fn withdraw(off: Off, index: u32) -> bool {
+pub fn withdraw(off: Barrier, index: u32) -> bool {
     let s = state(off);
     let _g = Guard::new(&s.mutex);
     if s.state.load(Relaxed) != FILLING {
@@ -202,24 +207,19 @@ pub fn withdraw(off: Off, index: u32) -> bool {
     true
 }
 
-/// Blocks until the round is released (`Ok(Ok(()))`), broken, or the deadline passes (which
-/// breaks it).
-pub fn wait_released(
-    off: Off,
-    deadline: Deadline,
-    interrupt: Interrupt,
-) -> Result<std::result::Result<(), Broken>> {
+/// Blocks until the round is released (`Ok(())`), broken (`Err(Error::Broken)`), or the
+/// deadline passes (which breaks it).
+pub fn wait_released(off: Barrier, deadline: Deadline, interrupt: Interrupt) -> Result<()> {
     let s = state(off);
+    let released = |yes: bool| if yes { Ok(()) } else { Err(Error::Broken) };
     loop {
         let seen = s.seq.load(Acquire);
-        if let Some(released) = try_leave(off) {
-            return Ok(if released { Ok(()) } else { Err(Broken) });
+        if let Some(yes) = try_leave(off) {
+            return released(yes);
         }
         match park(&s.seq, seen, deadline, interrupt) {
             Parked::Woken => {}
-            Parked::TimedOut => {
-                return Ok(if time_out(off) { Ok(()) } else { Err(Broken) });
-            }
+            Parked::TimedOut => return released(time_out(off)),
             Parked::Interrupted => {
                 // The thread is ending: break the round so nobody waits for it forever.
                 time_out(off);
@@ -229,14 +229,14 @@ pub fn wait_released(
     }
 }
 
-pub fn abort(off: Off) {
+pub fn abort(off: Barrier) {
     let s = state(off);
     let _g = Guard::new(&s.mutex);
     s.state.store(BROKEN, Relaxed);
     broadcast(off, s);
 }
 
-pub fn reset(off: Off) {
+pub fn reset(off: Barrier) {
     let s = state(off);
     let _g = Guard::new(&s.mutex);
     if s.count.load(Relaxed) > 0 {
@@ -250,7 +250,7 @@ pub fn reset(off: Off) {
     broadcast(off, s);
 }
 
-pub fn n_waiting(off: Off) -> u32 {
+pub fn n_waiting(off: Barrier) -> u32 {
     let s = state(off);
     let _g = Guard::new(&s.mutex);
     match s.state.load(Relaxed) {
@@ -259,7 +259,7 @@ pub fn n_waiting(off: Off) -> u32 {
     }
 }
 
-pub fn broken(off: Off) -> bool {
+pub fn broken(off: Barrier) -> bool {
     state(off).state.load(Acquire) == BROKEN
 }
 
@@ -268,18 +268,19 @@ mod tests {
     use super::*;
     use crate::core::park::deadline_after_ms;
 
-    fn wait(b: Off, deadline: Deadline) -> std::result::Result<u32, Broken> {
-        match arrive(b, None).unwrap()? {
+    fn wait(b: Barrier, deadline: Deadline) -> Result<u32> {
+        match arrive(b, None)? {
             Arrival::Last(i) => {
                 assert!(finish_action(b, true));
                 Ok(i)
             }
-            Arrival::Wait(i) => wait_released(b, deadline, None).unwrap().map(|_| i),
+            Arrival::Wait(i) => wait_released(b, deadline, None).map(|_| i),
         }
     }
 
     #[test]
     fn three_parties_get_distinct_indexes_over_rounds() {
+        crate::core::start();
         let b = new(3, -1.0);
         for _ in 0..3 {
             let ts: Vec<_> = (0..3)
@@ -290,25 +291,27 @@ mod tests {
             assert_eq!(idx, vec![0, 1, 2]);
         }
         assert_eq!(n_waiting(b), 0);
-        arena().release(b);
+        arena().release(b.index());
     }
 
     #[test]
     fn timeout_breaks_and_reset_repairs() {
+        crate::core::start();
         let b = new(2, -1.0);
-        assert_eq!(wait(b, deadline_after_ms(10.0)), Err(Broken));
+        assert_eq!(wait(b, deadline_after_ms(10.0)), Err(Error::Broken));
         assert!(broken(b));
-        assert_eq!(wait(b, None), Err(Broken));
+        assert_eq!(wait(b, None), Err(Error::Broken));
         reset(b);
         assert!(!broken(b));
         let t = std::thread::spawn(move || wait(b, None));
         assert!(wait(b, None).is_ok());
         assert!(t.join().unwrap().is_ok());
-        arena().release(b);
+        arena().release(b.index());
     }
 
     #[test]
     fn withdrawn_index_is_reused() {
+        crate::core::start();
         let b = new(3, -1.0);
         assert_eq!(try_arrive(b), Some(Ok(Arrival::Wait(0))));
         assert_eq!(try_arrive(b), Some(Ok(Arrival::Wait(1))));
@@ -323,16 +326,17 @@ mod tests {
         assert_eq!(try_arrive(b), Some(Ok(Arrival::Wait(0))));
         abort(b);
         assert_eq!(try_leave(b), Some(false));
-        arena().release(b);
+        arena().release(b.index());
     }
 
     #[test]
     fn failed_action_breaks_the_round() {
+        crate::core::start();
         let b = new(2, -1.0);
         // The last arrival's action fails: it reports no release, the other waiter is broken.
-        fn arrive_with_failing_action(b: Off) -> std::result::Result<(), Broken> {
-            match arrive(b, None).unwrap().unwrap() {
-                Arrival::Wait(_) => wait_released(b, None, None).unwrap(),
+        fn arrive_with_failing_action(b: Barrier) -> Result<()> {
+            match arrive(b, None).unwrap() {
+                Arrival::Wait(_) => wait_released(b, None, None),
                 Arrival::Last(_) => {
                     assert!(!finish_action(b, false));
                     Ok(())
@@ -344,6 +348,6 @@ mod tests {
         let them = t.join().unwrap();
         assert!(me.is_err() || them.is_err());
         assert!(broken(b));
-        arena().release(b);
+        arena().release(b.index());
     }
 }

@@ -2,12 +2,18 @@
 //! a Lock or RLock block that the condition keeps a reference to. Each waiter sleeps on the
 //! state word of its own node, so `notify(n)` wakes exactly the first `n` waiters.
 
-use super::arena::{arena, Kind, Off};
+use super::arena::{arena, Arena, BlockIndex, Kind};
+use super::error::{Error, Result};
+use super::handle::{self, Handle, LockHandle};
 use super::park::{park, Deadline, Interrupt, Parked};
 use super::raw_mutex::Guard;
-use super::{lock, ring, rlock, Error, Result};
+use super::{lock, ring, rlock};
 use crate::sys::futex_wake;
 use std::sync::atomic::{AtomicU32, Ordering::*};
+
+pub type Condition = Handle<handle::Condition>;
+/// One waiter's place in a condition's list.
+pub type WaitNode = Handle<handle::WaitNode>;
 
 #[repr(C)]
 pub struct CondState {
@@ -19,7 +25,7 @@ pub struct CondState {
 }
 
 #[repr(C)]
-pub struct WaitNode {
+pub struct WaitNodeState {
     next: AtomicU32,
     prev: AtomicU32,
     pub state: AtomicU32,
@@ -29,95 +35,94 @@ pub const WAITING: u32 = 0;
 pub const NOTIFIED: u32 = 1;
 const GONE: u32 = 2;
 
-pub fn new(lock: Off, lock_kind: Kind) -> Off {
+pub fn new(lock: LockHandle) -> Condition {
     let a = arena();
-    a.retain(lock);
-    let off = a.alloc(Kind::Condition, std::mem::size_of::<CondState>());
+    a.retain(lock.index());
+    let off = Handle::trusted(a.alloc(Kind::Condition, std::mem::size_of::<CondState>()));
     let s = state(off);
-    s.lock.store(lock, Relaxed);
-    s.lock_kind.store(lock_kind as u32, Release);
+    s.lock.store(lock.index(), Relaxed);
+    s.lock_kind.store(lock.kind() as u32, Release);
     off
 }
 
-pub(crate) fn drop_condition(a: &super::arena::Arena, off: Off) {
+pub(crate) fn drop_condition(a: &Arena, off: Condition) {
     a.release(state(off).lock.load(Acquire));
 }
 
-pub fn state(off: Off) -> &'static CondState {
-    // SAFETY: callers pass offsets of Condition blocks (checked at the binding edge).
-    unsafe { arena().body::<CondState>(off) }
+pub fn state(off: Condition) -> &'static CondState {
+    // SAFETY: a Condition handle names a Condition block, whose body is a CondState.
+    unsafe { off.body::<CondState>() }
 }
 
-pub fn node(off: Off) -> &'static WaitNode {
-    // SAFETY: wait nodes are blocks of kind WaitNode allocated below.
-    unsafe { arena().body::<WaitNode>(off) }
+pub fn node(n: WaitNode) -> &'static WaitNodeState {
+    // SAFETY: a WaitNode handle names a WaitNode block (allocated in `begin_wait`).
+    unsafe { n.body::<WaitNodeState>() }
 }
 
-/// The condition's lock and whether it is an RLock.
-pub fn lock_of(off: Off) -> (Off, bool) {
+/// A node of the list, from a link.
+fn linked(index: BlockIndex) -> WaitNode {
+    Handle::trusted(index)
+}
+
+/// The condition's lock.
+pub fn lock_of(off: Condition) -> LockHandle {
     let s = state(off);
-    (
-        s.lock.load(Acquire),
-        s.lock_kind.load(Acquire) == Kind::RLock as u32,
-    )
+    LockHandle::trusted(s.lock.load(Acquire), s.lock_kind.load(Acquire))
 }
 
 /// Python's `_is_owned`: an RLock must be held by `me`, a Lock by anyone.
-pub fn check_owned(off: Off, me: u32) -> Result<()> {
-    let (l, is_rlock) = lock_of(off);
-    if is_rlock {
-        if rlock::owner(l) != me {
-            return Err(Error::NotOwned);
-        }
-    } else if !lock::locked(l) {
-        return Err(Error::NotHeld);
+pub fn check_owned(off: Condition, me: u32) -> Result<()> {
+    match lock_of(off) {
+        LockHandle::RLock(l) if rlock::owner(l) != me => Err(Error::NotOwned),
+        LockHandle::Lock(l) if !lock::locked(l) => Err(Error::NotHeld),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Enqueues a wait node and releases the lock completely. Returns the node and the RLock
 /// recursion level to restore.
-pub fn begin_wait(off: Off, me: u32) -> Result<(Off, u32)> {
+pub fn begin_wait(off: Condition, me: u32) -> Result<(WaitNode, u32)> {
     check_owned(off, me)?;
-    let n = arena().alloc(Kind::WaitNode, std::mem::size_of::<WaitNode>());
+    let n: WaitNode =
+        Handle::trusted(arena().alloc(Kind::WaitNode, std::mem::size_of::<WaitNodeState>()));
     {
         let s = state(off);
         let _g = Guard::new(&s.mutex);
         let tail = s.tail.load(Relaxed);
         node(n).prev.store(tail, Relaxed);
         if tail == 0 {
-            s.head.store(n, Relaxed);
+            s.head.store(n.index(), Relaxed);
         } else {
-            node(tail).next.store(n, Relaxed);
+            node(linked(tail)).next.store(n.index(), Relaxed);
         }
-        s.tail.store(n, Relaxed);
+        s.tail.store(n.index(), Relaxed);
     }
-    let (l, is_rlock) = lock_of(off);
-    let saved = if is_rlock {
-        rlock::release_all(l, me)?
-    } else {
-        lock::release(l)?;
-        1
+    let saved = match lock_of(off) {
+        LockHandle::RLock(l) => rlock::release_all(l, me)?,
+        LockHandle::Lock(l) => {
+            lock::release(l)?;
+            1
+        }
     };
     Ok((n, saved))
 }
 
-fn unlink(s: &CondState, n: Off) {
+fn unlink(s: &CondState, n: WaitNode) {
     let (prev, next) = (node(n).prev.load(Relaxed), node(n).next.load(Relaxed));
     if prev == 0 {
         s.head.store(next, Relaxed);
     } else {
-        node(prev).next.store(next, Relaxed);
+        node(linked(prev)).next.store(next, Relaxed);
     }
     if next == 0 {
         s.tail.store(prev, Relaxed);
     } else {
-        node(next).prev.store(prev, Relaxed);
+        node(linked(next)).prev.store(prev, Relaxed);
     }
 }
 
 /// Takes node `n` out of the list unless a notify already did. Returns whether it was notified.
-pub fn cancel_node(off: Off, n: Off) -> bool {
+pub fn cancel_node(off: Condition, n: WaitNode) -> bool {
     let s = state(off);
     let _g = Guard::new(&s.mutex);
     if node(n).state.load(Acquire) == NOTIFIED {
@@ -129,7 +134,12 @@ pub fn cancel_node(off: Off, n: Off) -> bool {
 }
 
 /// Sleeps on node `n` until notified (`Ok(true)`) or the deadline (`Ok(false)`).
-pub fn park_node(off: Off, n: Off, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
+pub fn park_node(
+    off: Condition,
+    n: WaitNode,
+    deadline: Deadline,
+    interrupt: Interrupt,
+) -> Result<bool> {
     let st = &node(n).state;
     loop {
         if st.load(Acquire) == NOTIFIED {
@@ -148,51 +158,47 @@ pub fn park_node(off: Off, n: Off, deadline: Deadline, interrupt: Interrupt) -> 
 
 /// A waiter gives up without returning to its caller: a notification it received goes on to
 /// the next waiter, so none is lost. Frees the node.
-pub fn abandon(off: Off, n: Off) {
+pub fn abandon(off: Condition, n: WaitNode) {
     if cancel_node(off, n) {
         notify_unchecked(off, 1);
     }
-    arena().release(n);
+    arena().release(n.index());
 }
 
 /// Takes the lock back at the saved level (no timeout, as in Python).
-pub fn reacquire(off: Off, me: u32, saved: u32, interrupt: Interrupt) -> Result<()> {
-    let (l, is_rlock) = lock_of(off);
-    let ok = if is_rlock {
-        rlock::take(l, me, saved, None, interrupt)?
-    } else {
-        lock::acquire(l, None, interrupt)?
+pub fn reacquire(off: Condition, me: u32, saved: u32, interrupt: Interrupt) -> Result<()> {
+    let ok = match lock_of(off) {
+        LockHandle::RLock(l) => rlock::take(l, me, saved, None, interrupt)?,
+        LockHandle::Lock(l) => lock::acquire(l, None, interrupt)?,
     };
     debug_assert!(ok);
     Ok(())
 }
 
 /// Try to take the lock back without blocking (asynchronous waiters).
-pub fn try_reacquire(off: Off, me: u32, saved: u32) -> bool {
-    let (l, is_rlock) = lock_of(off);
-    if is_rlock {
-        rlock::try_take(l, me, saved)
-    } else {
-        lock::try_acquire_contended(l)
+pub fn try_reacquire(off: Condition, me: u32, saved: u32) -> bool {
+    match lock_of(off) {
+        LockHandle::RLock(l) => rlock::try_take(l, me, saved),
+        LockHandle::Lock(l) => lock::try_acquire_contended(l),
     }
 }
 
-pub fn wait(off: Off, me: u32, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
+pub fn wait(off: Condition, me: u32, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
     let (n, saved) = begin_wait(off, me)?;
     let notified = park_node(off, n, deadline, interrupt)?;
-    arena().release(n);
+    arena().release(n.index());
     reacquire(off, me, saved, interrupt)?;
     Ok(notified)
 }
 
-pub fn notify(off: Off, me: u32, n: u32) -> Result<()> {
+pub fn notify(off: Condition, me: u32, n: u32) -> Result<()> {
     check_owned(off, me)?;
     notify_unchecked(off, n);
     Ok(())
 }
 
 /// Wakes the first `n` waiters in FIFO order.
-pub fn notify_unchecked(off: Off, mut n: u32) {
+pub fn notify_unchecked(off: Condition, mut n: u32) {
     let s = state(off);
     {
         let _g = Guard::new(&s.mutex);
@@ -201,6 +207,7 @@ pub fn notify_unchecked(off: Off, mut n: u32) {
             if h == 0 {
                 break;
             }
+            let h = linked(h);
             unlink(s, h);
             // After this store the waiter may free its node; the wake below only uses the
             // address as a key (the arena stays mapped), so a late wake is at worst spurious.
@@ -209,7 +216,7 @@ pub fn notify_unchecked(off: Off, mut n: u32) {
             n -= 1;
         }
     }
-    ring::ring(off);
+    ring::ring(off.index());
 }
 
 #[cfg(test)]
@@ -221,33 +228,36 @@ mod tests {
 
     #[test]
     fn wait_needs_the_lock_and_times_out() {
+        crate::core::start();
         let l = lock::new();
-        let c = new(l, Kind::Lock);
-        arena().release(l); // the condition keeps it alive
+        let c = new(LockHandle::Lock(l));
+        arena().release(l.index()); // the condition keeps it alive
         assert_eq!(wait(c, 1, None, None), Err(Error::NotHeld));
         assert!(lock::try_acquire(l));
         assert!(!wait(c, 1, deadline_after_ms(20.0), None).unwrap());
         assert!(lock::locked(l));
         lock::release(l).unwrap();
-        arena().release(c);
+        arena().release(c.index());
     }
 
     #[test]
     fn rlock_condition_checks_the_owner() {
+        crate::core::start();
         let l = rlock::new();
-        let c = new(l, Kind::RLock);
-        arena().release(l);
+        let c = new(LockHandle::RLock(l));
+        arena().release(l.index());
         rlock::acquire(l, 3, None, None).unwrap();
         assert_eq!(notify(c, 4, 1), Err(Error::NotOwned));
         notify(c, 3, 1).unwrap();
         rlock::release(l, 3).unwrap();
-        arena().release(c);
+        arena().release(c.index());
     }
 
     #[test]
     fn notify_wakes_exactly_n_in_order() {
+        crate::core::start();
         let l = lock::new();
-        let c = new(l, Kind::Lock);
+        let c = new(LockHandle::Lock(l));
         let woken = Arc::new(AtomicU64::new(0));
         let ts: Vec<_> = (0..3u32)
             .map(|i| {
@@ -271,14 +281,15 @@ mod tests {
         let results: Vec<bool> = ts.into_iter().map(|t| t.join().unwrap()).collect();
         assert_eq!(results, vec![true, true, false]);
         assert_eq!(woken.load(SeqCst), 2);
-        arena().release(c);
-        arena().release(l);
+        arena().release(c.index());
+        arena().release(l.index());
     }
 
     #[test]
     fn producer_consumer_loses_nothing() {
+        crate::core::start();
         let l = lock::new();
-        let c = new(l, Kind::Lock);
+        let c = new(LockHandle::Lock(l));
         let items = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
         let total = Arc::new(AtomicU64::new(0));
         let consumers: Vec<_> = (0..2)
@@ -314,7 +325,7 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(total.load(SeqCst), 20_000 * 20_001 / 2);
-        arena().release(c);
-        arena().release(l);
+        arena().release(c.index());
+        arena().release(l.index());
     }
 }

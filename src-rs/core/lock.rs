@@ -4,27 +4,34 @@
 //! Any waiter sets 2 before sleeping, so the releaser of a contended lock takes the slow path
 //! (here) and wakes; an uncontended release is a CAS 1 -> 0 done in JavaScript.
 
-use super::arena::{arena, Kind, Off};
+use super::arena::{arena, Kind};
+use super::error::{Error, Result};
+use super::handle::{self, Handle};
 use super::park::{park, Deadline, Interrupt, Parked};
-use super::{ring, Error, Result};
+use super::ring;
+use crate::layout::lock_word;
 use crate::sys::futex_wake;
+use std::mem::offset_of;
 use std::sync::atomic::{AtomicU32, Ordering::*};
+
+pub type Lock = Handle<handle::Lock>;
 
 #[repr(C)]
 pub struct LockState {
     pub word: AtomicU32,
 }
+const _: () = assert!(offset_of!(LockState, word) == lock_word::STATE * 4);
 
-pub fn new() -> Off {
-    arena().alloc(Kind::Lock, std::mem::size_of::<LockState>())
+pub fn new() -> Lock {
+    Handle::trusted(arena().alloc(Kind::Lock, std::mem::size_of::<LockState>()))
 }
 
-pub fn state(off: Off) -> &'static LockState {
-    // SAFETY: callers pass offsets of Lock blocks (checked at the binding edge).
-    unsafe { arena().body::<LockState>(off) }
+pub fn state(off: Lock) -> &'static LockState {
+    // SAFETY: a Lock handle names a Lock block, whose body is a LockState.
+    unsafe { off.body::<LockState>() }
 }
 
-pub fn try_acquire(off: Off) -> bool {
+pub fn try_acquire(off: Lock) -> bool {
     state(off)
         .word
         .compare_exchange(0, 1, Acquire, Relaxed)
@@ -32,12 +39,12 @@ pub fn try_acquire(off: Off) -> bool {
 }
 
 /// One attempt that leaves the word at 2, for waiters (the next release must wake the rest).
-pub fn try_acquire_contended(off: Off) -> bool {
+pub fn try_acquire_contended(off: Lock) -> bool {
     state(off).word.swap(2, SeqCst) == 0
 }
 
 /// Blocks until acquired (`Ok(true)`), the deadline passes (`Ok(false)`), or interrupted.
-pub fn acquire(off: Off, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
+pub fn acquire(off: Lock, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
     if try_acquire(off) {
         return Ok(true);
     }
@@ -55,7 +62,7 @@ pub fn acquire(off: Off, deadline: Deadline, interrupt: Interrupt) -> Result<boo
 }
 
 /// The slow release (the word was not 1): unlock, wake one sleeper, ring async waiters.
-pub fn release(off: Off) -> Result<()> {
+pub fn release(off: Lock) -> Result<()> {
     let prev = state(off).word.swap(0, SeqCst);
     if prev == 0 {
         return Err(Error::NotHeld);
@@ -63,11 +70,11 @@ pub fn release(off: Off) -> Result<()> {
     if prev == 2 {
         futex_wake(&state(off).word, 1);
     }
-    ring::ring(off);
+    ring::ring(off.index());
     Ok(())
 }
 
-pub fn locked(off: Off) -> bool {
+pub fn locked(off: Lock) -> bool {
     state(off).word.load(Acquire) != 0
 }
 
@@ -79,6 +86,7 @@ mod tests {
 
     #[test]
     fn acquire_times_out_while_held_and_release_checks_state() {
+        crate::core::start();
         let l = new();
         assert!(acquire(l, None, None).unwrap());
         assert!(locked(l));
@@ -87,11 +95,12 @@ mod tests {
         assert!(t0.elapsed().as_millis() >= 29);
         release(l).unwrap();
         assert_eq!(release(l), Err(Error::NotHeld));
-        arena().release(l);
+        arena().release(l.index());
     }
 
     #[test]
     fn mutual_exclusion_across_threads() {
+        crate::core::start();
         let l = new();
         let counter = Arc::new(AtomicU32::new(0));
         let threads: Vec<_> = (0..4)
@@ -118,11 +127,12 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(counter.load(Relaxed), 80_000);
-        arena().release(l);
+        arena().release(l.index());
     }
 
     #[test]
     fn interrupt_abandons_the_wait() {
+        crate::core::start();
         let l = new();
         assert!(try_acquire(l));
         let t0 = std::time::Instant::now();
@@ -131,6 +141,6 @@ mod tests {
             Err(Error::Interrupted)
         );
         release(l).unwrap();
-        arena().release(l);
+        arena().release(l.index());
     }
 }

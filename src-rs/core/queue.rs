@@ -5,35 +5,23 @@
 //! tail, the head, and the slot they hand over); the sequence words that waiters sleep on are
 //! only bumped when someone waits.
 
-use super::arena::{arena, Arena, Kind, Off};
+use super::arena::{arena, Arena, Kind};
+use super::bytes::{self, Bytes};
+use super::error::{Error, Result};
+use super::handle::{self, Handle};
 use super::park::{park, Deadline, Interrupt, Parked};
 use super::raw_mutex::Guard;
-use super::{bytes, ring, Error, Result};
+use super::ring::LocalRings;
 use crate::sys::futex_wake;
 use std::sync::atomic::{fence, AtomicU32, Ordering::*};
 
-/// Body word indexes; JavaScript reads several of them (qsize, full, join).
-pub const MAXSIZE: u32 = 0;
-pub const JOINABLE: u32 = 1;
-pub const NOT_EMPTY: u32 = 4;
-pub const NOT_FULL: u32 = 6;
-pub const ALL_DONE: u32 = 8;
-pub const UNFINISHED: u32 = 10;
-pub const OVERFLOW_COUNT: u32 = 11;
-pub const TAIL: u32 = 12;
-pub const HEAD: u32 = 28;
-const OVERFLOW_MUTEX: usize = 44;
-const OVERFLOW_HEAD: usize = 45;
-const OVERFLOW_TAIL: usize = 46;
-/// Per sequence word (NOT_EMPTY, NOT_FULL): 1 while a waiter is about to sleep or sleeping and
-/// nobody has woken it yet. A waker only makes the wake system call when it takes the 1, so
-/// a producer running ahead of a woken-but-not-yet-running consumer makes no system call.
-const ARMED_NOT_EMPTY: usize = 48;
-const ARMED_NOT_FULL: usize = 49;
-const WORDS: usize = 52;
+/// Body word indexes (see `layout::queue_word`); JavaScript reads several of them (qsize,
+/// full, join). `ARMED_*`, per sequence word: 1 while a waiter is about to sleep or sleeping
+/// and nobody has woken it yet. A waker only makes the wake system call when it takes the 1,
+/// so a producer running ahead of a woken-but-not-yet-running consumer makes no system call.
+pub use crate::layout::queue_word::*;
 
-const CAPACITY: usize = 2;
-const RING: usize = 3;
+pub type Queue = Handle<handle::Queue>;
 /// Ring slots of an unbounded queue, and the most any queue gets.
 const UNBOUNDED_SLOTS: u32 = 1024;
 const MAX_SLOTS: u32 = 1 << 16;
@@ -50,24 +38,24 @@ struct Slot {
 /// Bytes an item may have to live in its slot.
 pub const SLOT_DATA: usize = 48;
 
-fn words(q: Off) -> &'static [AtomicU32; WORDS] {
-    // SAFETY: callers pass offsets of Queue blocks (checked at the binding edge), allocated
-    // with WORDS words of body.
-    unsafe { arena().body::<[AtomicU32; WORDS]>(q) }
+fn words(q: Queue) -> &'static [AtomicU32; WORDS] {
+    // SAFETY: a Queue handle names a Queue block, allocated with WORDS words of body.
+    unsafe { q.body::<[AtomicU32; WORDS]>() }
 }
 
-fn w(q: Off, i: u32) -> &'static AtomicU32 {
-    &words(q)[i as usize]
+fn w(q: Queue, i: usize) -> &'static AtomicU32 {
+    &words(q)[i]
 }
 
-fn slots(q: Off) -> &'static [Slot] {
+fn slots(q: Queue) -> &'static [Slot] {
     let ws = words(q);
     let cap = ws[CAPACITY].load(Relaxed) as usize;
+    let ring: Bytes = Handle::trusted(ws[RING].load(Relaxed));
     // SAFETY: the ring block holds `cap` slots (allocated in `new`), all atomics.
-    unsafe { std::slice::from_raw_parts(arena().body::<Slot>(ws[RING].load(Relaxed)), cap) }
+    unsafe { std::slice::from_raw_parts(ring.body::<Slot>(), cap) }
 }
 
-pub fn new(maxsize: u32, joinable: bool) -> Off {
+pub fn new(maxsize: u32, joinable: bool) -> Queue {
     let a = arena();
     let cap = if maxsize == 0 {
         UNBOUNDED_SLOTS
@@ -75,10 +63,10 @@ pub fn new(maxsize: u32, joinable: bool) -> Off {
         maxsize.next_power_of_two().min(MAX_SLOTS)
     };
     let ring_block = a.alloc(Kind::Bytes, cap as usize * std::mem::size_of::<Slot>());
-    let q = a.alloc(Kind::Queue, WORDS * 4);
+    let q = Handle::trusted(a.alloc(Kind::Queue, WORDS * 4));
     let ws = words(q);
-    ws[MAXSIZE as usize].store(maxsize, Relaxed);
-    ws[JOINABLE as usize].store(joinable as u32, Relaxed);
+    ws[MAXSIZE].store(maxsize, Relaxed);
+    ws[JOINABLE].store(joinable as u32, Relaxed);
     ws[CAPACITY].store(cap, Relaxed);
     ws[RING].store(ring_block, Relaxed);
     for (i, s) in slots(q).iter().enumerate() {
@@ -89,15 +77,13 @@ pub fn new(maxsize: u32, joinable: bool) -> Off {
 }
 
 /// Items in the queue (approximate while others put and get, as in Python).
-pub fn count(q: Off) -> u32 {
+pub fn count(q: Queue) -> u32 {
     let ws = words(q);
-    let in_ring = ws[TAIL as usize]
-        .load(Acquire)
-        .wrapping_sub(ws[HEAD as usize].load(Acquire));
-    (in_ring as i32).max(0) as u32 + ws[OVERFLOW_COUNT as usize].load(Acquire)
+    let in_ring = ws[TAIL].load(Acquire).wrapping_sub(ws[HEAD].load(Acquire));
+    (in_ring as i32).max(0) as u32 + ws[OVERFLOW_COUNT].load(Acquire)
 }
 
-pub fn is_full(q: Off) -> bool {
+pub fn is_full(q: Queue) -> bool {
     let max = w(q, MAXSIZE).load(Relaxed);
     max > 0 && count(q) >= max
 }
@@ -114,7 +100,8 @@ pub enum Put {
 /// Puts an item: `fill` writes at most `reserve` bytes and returns how many it wrote (it may
 /// fail: nothing is queued then).
 pub fn put<E>(
-    q: Off,
+    q: Queue,
+    rings: &mut LocalRings,
     tag: u32,
     reserve: usize,
     fill: impl FnOnce(&mut [u8]) -> std::result::Result<usize, E>,
@@ -134,7 +121,7 @@ pub fn put<E>(
                 (Some(p), len)
             }
             Err(e) => {
-                arena().release(p);
+                arena().release(p.index());
                 return Err(e);
             }
         }
@@ -142,11 +129,11 @@ pub fn put<E>(
         (None, fill(&mut inline[..reserve])?)
     };
     let ws = words(q);
-    let maxsize = ws[MAXSIZE as usize].load(Relaxed);
-    if ws[JOINABLE as usize].load(Relaxed) != 0 {
-        ws[UNFINISHED as usize].fetch_add(1, SeqCst);
+    let maxsize = ws[MAXSIZE].load(Relaxed);
+    if ws[JOINABLE].load(Relaxed) != 0 {
+        ws[UNFINISHED].fetch_add(1, SeqCst);
     }
-    let queued = if ws[OVERFLOW_COUNT as usize].load(Acquire) > 0 {
+    let queued = if ws[OVERFLOW_COUNT].load(Acquire) > 0 {
         None
     } else {
         claim_tail(q, maxsize)
@@ -155,7 +142,7 @@ pub fn put<E>(
         Some(Ok(slot)) => {
             slot.tag.store(tag, Relaxed);
             slot.len.store(len as u32, Relaxed);
-            slot.payload.store(payload.unwrap_or(0), Relaxed);
+            slot.payload.store(payload.map_or(0, Bytes::index), Relaxed);
             if payload.is_none() {
                 for (i, chunk) in inline[..len.div_ceil(4) * 4].chunks(4).enumerate() {
                     slot.data[i].store(
@@ -176,14 +163,14 @@ pub fn put<E>(
                 let t = slot.seq.load(Relaxed);
                 slot.seq.store(t.wrapping_add(1), Release);
             }
-            signal(q, NOT_EMPTY, 1);
+            signal(q, rings, NOT_EMPTY, 1);
         }
         Put::Full | Put::NoMemory => {
             if let Some(p) = payload {
-                arena().release(p);
+                arena().release(p.index());
             }
-            if ws[JOINABLE as usize].load(Relaxed) != 0 {
-                ws[UNFINISHED as usize].fetch_sub(1, SeqCst);
+            if ws[JOINABLE].load(Relaxed) != 0 {
+                ws[UNFINISHED].fetch_sub(1, SeqCst);
             }
         }
     }
@@ -191,14 +178,14 @@ pub fn put<E>(
 }
 
 /// Claims the slot at the tail: `None` when the ring is full (use the overflow list).
-fn claim_tail(q: Off, maxsize: u32) -> Option<std::result::Result<&'static Slot, Put>> {
+fn claim_tail(q: Queue, maxsize: u32) -> Option<std::result::Result<&'static Slot, Put>> {
     let ws = words(q);
     let slots = slots(q);
     let mask = slots.len() as u32 - 1;
-    let tail = &ws[TAIL as usize];
+    let tail = &ws[TAIL];
     let mut t = tail.load(Relaxed);
     loop {
-        if maxsize > 0 && t.wrapping_sub(ws[HEAD as usize].load(Acquire)) as i32 >= maxsize as i32 {
+        if maxsize > 0 && t.wrapping_sub(ws[HEAD].load(Acquire)) as i32 >= maxsize as i32 {
             return Some(Err(Put::Full));
         }
         let slot = &slots[(t & mask) as usize];
@@ -218,10 +205,10 @@ fn claim_tail(q: Off, maxsize: u32) -> Option<std::result::Result<&'static Slot,
 }
 
 fn put_overflow(
-    q: Off,
+    q: Queue,
     tag: u32,
     len: usize,
-    payload: Option<Off>,
+    payload: Option<Bytes>,
     inline: &[u8],
     maxsize: u32,
 ) -> Put {
@@ -239,28 +226,28 @@ fn put_overflow(
     let _g = Guard::new(&ws[OVERFLOW_MUTEX]);
     if maxsize > 0 && count(q) >= maxsize {
         if payload.is_none() {
-            arena().release(p);
+            arena().release(p.index());
         }
         return Put::Full;
     }
     bytes::next(p).store(0, Relaxed);
     let tail = ws[OVERFLOW_TAIL].load(Relaxed);
     if tail == 0 {
-        ws[OVERFLOW_HEAD].store(p, Relaxed);
+        ws[OVERFLOW_HEAD].store(p.index(), Relaxed);
     } else {
-        bytes::next(tail).store(p, Relaxed);
+        bytes::next(Handle::trusted(tail)).store(p.index(), Relaxed);
     }
-    ws[OVERFLOW_TAIL].store(p, Relaxed);
-    ws[OVERFLOW_COUNT as usize].fetch_add(1, SeqCst);
+    ws[OVERFLOW_TAIL].store(p.index(), Relaxed);
+    ws[OVERFLOW_COUNT].fetch_add(1, SeqCst);
     Put::Queued
 }
 
 /// Takes the first item and hands its tag and bytes to `read` (while they are still held).
-pub fn get<R>(q: Off, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
+pub fn get<R>(q: Queue, rings: &mut LocalRings, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
     let ws = words(q);
     let slots = slots(q);
     let cap = slots.len() as u32;
-    let head = &ws[HEAD as usize];
+    let head = &ws[HEAD];
     let mut h = head.load(Relaxed);
     let result = loop {
         let slot = &slots[(h & (cap - 1)) as usize];
@@ -278,8 +265,9 @@ pub fn get<R>(q: Off, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
                         }
                         read(tag, &inline[..len])
                     } else {
+                        let payload: Bytes = Handle::trusted(payload);
                         let r = read(tag, bytes::read(payload).1);
-                        arena().release(payload);
+                        arena().release(payload.index());
                         r
                     };
                     // Free the slot for the producer one lap ahead.
@@ -295,15 +283,15 @@ pub fn get<R>(q: Off, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
         }
     };
     // Only a bounded queue has putters waiting for room.
-    if result.is_some() && ws[MAXSIZE as usize].load(Relaxed) != 0 {
-        signal(q, NOT_FULL, 1);
+    if result.is_some() && ws[MAXSIZE].load(Relaxed) != 0 {
+        signal(q, rings, NOT_FULL, 1);
     }
     result
 }
 
-fn get_overflow<R>(q: Off, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
+fn get_overflow<R>(q: Queue, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
     let ws = words(q);
-    if ws[OVERFLOW_COUNT as usize].load(Acquire) == 0 {
+    if ws[OVERFLOW_COUNT].load(Acquire) == 0 {
         return None;
     }
     let p = {
@@ -312,28 +300,29 @@ fn get_overflow<R>(q: Off, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
         if p == 0 {
             return None;
         }
+        let p: Bytes = Handle::trusted(p);
         let next = bytes::next(p).load(Relaxed);
         ws[OVERFLOW_HEAD].store(next, Relaxed);
         if next == 0 {
             ws[OVERFLOW_TAIL].store(0, Relaxed);
         }
-        ws[OVERFLOW_COUNT as usize].fetch_sub(1, SeqCst);
+        ws[OVERFLOW_COUNT].fetch_sub(1, SeqCst);
         p
     };
     let (tag, data) = bytes::read(p);
     let r = read(tag, data);
-    arena().release(p);
+    arena().release(p.index());
     Some(r)
 }
 
 /// After a change that may satisfy waiters on `word`: bump it and wake (only when someone
 /// waits, so the fast path writes no shared word). The fence pairs with the waiter's
 /// registration (waiter count, then re-check of the condition).
-fn signal(q: Off, word: u32, n: u32) {
+fn signal(q: Queue, rings: &mut LocalRings, word: usize, n: u32) {
     fence(SeqCst);
     let seq = w(q, word);
     let waiters = w(q, word + 1);
-    if waiters.load(SeqCst) > 0 || arena().header_of(q).async_waiters.load(SeqCst) > 0 {
+    if waiters.load(SeqCst) > 0 || arena().header_of(q.index()).async_waiters.load(SeqCst) > 0 {
         seq.fetch_add(1, SeqCst);
         let must_wake = match armed(q, word) {
             Some(a) => a.swap(0, SeqCst) == 1,
@@ -342,11 +331,11 @@ fn signal(q: Off, word: u32, n: u32) {
         if must_wake {
             futex_wake(seq, n);
         }
-        ring::ring_here(q);
+        rings.add(q.index());
     }
 }
 
-fn armed(q: Off, word: u32) -> Option<&'static AtomicU32> {
+fn armed(q: Queue, word: usize) -> Option<&'static AtomicU32> {
     match word {
         NOT_EMPTY => Some(&words(q)[ARMED_NOT_EMPTY]),
         NOT_FULL => Some(&words(q)[ARMED_NOT_FULL]),
@@ -355,7 +344,7 @@ fn armed(q: Off, word: u32) -> Option<&'static AtomicU32> {
 }
 
 /// Whether the condition behind `word` holds now.
-pub fn ready(q: Off, word: u32) -> bool {
+pub fn ready(q: Queue, word: usize) -> bool {
     match word {
         NOT_EMPTY => count(q) > 0,
         NOT_FULL => !is_full(q),
@@ -365,33 +354,30 @@ pub fn ready(q: Off, word: u32) -> bool {
 }
 
 /// JoinableQueue.task_done(): one fewer unfinished item; the last wakes every join().
-pub fn task_done(q: Off) -> std::result::Result<(), TooManyTaskDone> {
+pub fn task_done(q: Queue, rings: &mut LocalRings) -> Result<()> {
     let prev = w(q, UNFINISHED)
         .fetch_update(SeqCst, SeqCst, |u| u.checked_sub(1))
-        .map_err(|_| TooManyTaskDone)?;
+        .map_err(|_| Error::TooManyTaskDone)?;
     if prev == 1 {
-        signal(q, ALL_DONE, u32::MAX);
+        signal(q, rings, ALL_DONE, u32::MAX);
     }
     Ok(())
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub struct TooManyTaskDone;
-
-fn is_seq_word(word: u32) -> bool {
+fn is_seq_word(word: usize) -> bool {
     matches!(word, NOT_EMPTY | NOT_FULL | ALL_DONE)
 }
 
 /// For asynchronous waiters: ready, or `word` moved since `seen`.
-pub fn changed(q: Off, word: u32, seen: u32) -> bool {
+pub fn changed(q: Queue, word: usize, seen: u32) -> bool {
     !is_seq_word(word) || ready(q, word) || w(q, word).load(SeqCst) != seen
 }
 
 /// Blocks until the condition behind `word` holds or the word moves from `seen` (true), or
 /// the deadline passes (false).
 pub fn wait_change(
-    q: Off,
-    word: u32,
+    q: Queue,
+    word: usize,
     seen: u32,
     deadline: Deadline,
     interrupt: Interrupt,
@@ -433,8 +419,9 @@ pub fn wait_change(
 }
 
 /// Frees the items still queued, and the ring, when the queue itself goes.
-pub(crate) fn drop_queue(a: &Arena, q: Off) {
-    while get(q, |_, _| ()).is_some() {}
+pub(crate) fn drop_queue(a: &Arena, q: Queue) {
+    // No waiter is left (each holds a reference), so nothing needs ringing.
+    while get(q, &mut LocalRings::new(), |_, _| ()).is_some() {}
     a.release(words(q)[RING].load(Acquire));
 }
 
@@ -443,16 +430,16 @@ mod tests {
     use super::*;
     use crate::core::park::deadline_after_ms;
 
-    fn put_bytes(q: Off, v: &[u8]) -> Put {
-        put(q, 1, v.len(), |d| {
+    fn put_bytes(q: Queue, v: &[u8]) -> Put {
+        put(q, &mut LocalRings::new(), 1, v.len(), |d| {
             d.copy_from_slice(v);
             Ok::<usize, ()>(v.len())
         })
         .unwrap()
     }
 
-    fn get_bytes(q: Off) -> Option<Vec<u8>> {
-        get(q, |tag, d| {
+    fn get_bytes(q: Queue) -> Option<Vec<u8>> {
+        get(q, &mut LocalRings::new(), |tag, d| {
             assert_eq!(tag, 1);
             d.to_vec()
         })
@@ -460,6 +447,7 @@ mod tests {
 
     #[test]
     fn fifo_with_a_bound_and_large_items() {
+        crate::core::start();
         let q = new(3, false);
         let big = vec![7u8; 100_000];
         assert_eq!(put_bytes(q, b"a"), Put::Queued);
@@ -474,11 +462,12 @@ mod tests {
         assert_eq!(get_bytes(q).unwrap(), b"");
         assert_eq!(get_bytes(q).unwrap(), b"d");
         assert_eq!(get_bytes(q), None);
-        arena().release(q);
+        arena().release(q.index());
     }
 
     #[test]
     fn an_unbounded_queue_overflows_its_ring_in_order() {
+        crate::core::start();
         let q = new(0, false);
         let n = UNBOUNDED_SLOTS * 3;
         for i in 0..n {
@@ -489,20 +478,28 @@ mod tests {
             assert_eq!(get_bytes(q).unwrap(), i.to_le_bytes());
         }
         assert_eq!(count(q), 0);
-        arena().release(q);
+        arena().release(q.index());
     }
 
     #[test]
     fn a_failed_fill_queues_nothing() {
+        crate::core::start();
         let q = new(0, true);
-        assert_eq!(put(q, 1, 4, |_| Err("no")), Err("no"));
-        assert_eq!(put(q, 1, 100, |_| Err("no")), Err("no"));
+        assert_eq!(
+            put(q, &mut LocalRings::new(), 1, 4, |_| Err("no")),
+            Err("no")
+        );
+        assert_eq!(
+            put(q, &mut LocalRings::new(), 1, 100, |_| Err("no")),
+            Err("no")
+        );
         assert_eq!((count(q), w(q, UNFINISHED).load(SeqCst)), (0, 0));
-        arena().release(q);
+        arena().release(q.index());
     }
 
     #[test]
     fn a_blocked_getter_is_woken_by_a_put() {
+        crate::core::start();
         let q = new(0, false);
         let seen = w(q, NOT_EMPTY).load(SeqCst);
         let t = std::thread::spawn(move || {
@@ -512,11 +509,12 @@ mod tests {
         assert_eq!(put_bytes(q, &[9]), Put::Queued);
         assert!(t.join().unwrap());
         assert_eq!(get_bytes(q).unwrap(), [9]);
-        arena().release(q);
+        arena().release(q.index());
     }
 
     #[test]
     fn many_producers_and_consumers_lose_and_duplicate_nothing() {
+        crate::core::start();
         let q = new(64, false);
         let producers: Vec<_> = (0..3u32)
             .map(|p| {
@@ -569,11 +567,12 @@ mod tests {
             .collect();
         want.sort();
         assert_eq!(all, want);
-        arena().release(q);
+        arena().release(q.index());
     }
 
     #[test]
     fn a_woken_waiter_that_takes_nothing_passes_the_wake_on() {
+        crate::core::start();
         let q = new(0, false);
         let seen = w(q, NOT_EMPTY).load(SeqCst);
         // Two getters sleep; one put wakes one of them (one system call), which leaves without
@@ -598,20 +597,24 @@ mod tests {
             t0.elapsed() < std::time::Duration::from_millis(1000),
             "the second waiter slept on"
         );
-        arena().release(q);
+        arena().release(q.index());
     }
 
     #[test]
     fn task_done_counts_down_to_join() {
+        crate::core::start();
         let q = new(0, true);
         put_bytes(q, &[1]);
         put_bytes(q, &[2]);
         assert_eq!(w(q, UNFINISHED).load(SeqCst), 2);
         assert!(!ready(q, ALL_DONE));
-        task_done(q).unwrap();
-        task_done(q).unwrap();
+        task_done(q, &mut LocalRings::new()).unwrap();
+        task_done(q, &mut LocalRings::new()).unwrap();
         assert!(ready(q, ALL_DONE));
-        assert_eq!(task_done(q), Err(TooManyTaskDone));
-        arena().release(q);
+        assert_eq!(
+            task_done(q, &mut LocalRings::new()),
+            Err(Error::TooManyTaskDone)
+        );
+        arena().release(q.index());
     }
 }

@@ -1,14 +1,25 @@
 //! Waking asynchronous waiters: every process that maps the arena has a mailbox (a slot in the
 //! arena's process table). A state change on a block with asynchronous waiters posts the
-//! block's offset to the mailbox of every process with pending waiters and bumps its bell, a
+//! block's index to the mailbox of every process with pending waiters and bumps its bell, a
 //! futex word its dispatcher thread sleeps on.
 
-use super::arena::{arena, Off, ProcSlot};
+use super::arena::{arena, BlockIndex, ProcSlot};
 use crate::sys::futex_wake;
 use std::sync::atomic::Ordering::*;
 use std::sync::OnceLock;
 
 static SLOT: OnceLock<usize> = OnceLock::new();
+
+/// Rechecks this process's asynchronous waiters on a block, on the calling thread; false when
+/// it cannot now (the block must then be posted to the dispatcher). Registered at start-up by
+/// the engine of asynchronous waits (a higher layer).
+pub type RecheckHook = fn(BlockIndex) -> bool;
+static RECHECK_HOOK: OnceLock<RecheckHook> = OnceLock::new();
+
+/// Registers the recheck hook (once per process; later calls are ignored).
+pub fn set_recheck_hook(hook: RecheckHook) {
+    let _ = RECHECK_HOOK.set(hook);
+}
 
 /// This process's slot in the process table, claimed on first use.
 pub fn own_slot() -> &'static ProcSlot {
@@ -29,19 +40,54 @@ pub fn release_own_slot() {
 
 /// Call after a state change of block `off` that may satisfy asynchronous waiters.
 /// SeqCst pairs with the waiter's registration (`async_waiters` then re-check of the state).
-pub fn ring(off: Off) {
+pub fn ring(off: BlockIndex) {
     ring_from(off, false);
 }
 
-/// `ring`, serving this process's own waiters on the calling thread when the engine is free
-/// (one thread wake-up fewer than through the dispatcher). Only for callers that hold nothing
-/// a waiter's step could wait for: a queue after its change is complete, not a barrier or a
-/// condition in the middle of theirs.
-pub fn ring_here(off: Off) {
-    ring_from(off, true);
+/// Rings that the calling thread may serve itself (its own process's waiters get their
+/// outcome without the dispatcher's wake-up), but only once it holds nothing a waiter's step
+/// could wait for. A core function that changes a block records its ring here through
+/// `&mut`, so it cannot run it; the caller that made the list runs it with `run_here` after
+/// that function returned, when none of the core's internal locks is held. Dropped without
+/// `run_here`, it rings the ordinary way (through the dispatcher).
+#[must_use = "run_here() once no internal lock is held; dropping it rings through the dispatcher"]
+#[derive(Default)]
+pub struct LocalRings {
+    pending: Option<BlockIndex>,
 }
 
-fn ring_from(off: Off, here: bool) {
+impl LocalRings {
+    pub fn new() -> LocalRings {
+        LocalRings { pending: None }
+    }
+
+    /// Records that block `off` changed (a second block rings the first at once).
+    pub fn add(&mut self, off: BlockIndex) {
+        if let Some(before) = self.pending.replace(off) {
+            if before != off {
+                ring(before);
+            }
+        }
+    }
+
+    /// Rings what was recorded, serving this process's waiters on the calling thread when the
+    /// engine is free.
+    pub fn run_here(mut self) {
+        if let Some(off) = self.pending.take() {
+            ring_from(off, true);
+        }
+    }
+}
+
+impl Drop for LocalRings {
+    fn drop(&mut self) {
+        if let Some(off) = self.pending.take() {
+            ring(off);
+        }
+    }
+}
+
+fn ring_from(off: BlockIndex, here: bool) {
     let a = arena();
     if a.header_of(off).async_waiters.load(SeqCst) == 0 {
         return;
@@ -51,9 +97,10 @@ fn ring_from(off: Off, here: bool) {
     } else {
         None
     };
+    let recheck = RECHECK_HOOK.get();
     for slot in a.procs_in_use() {
         if slot.pid.load(Relaxed) != 0 && slot.active.load(SeqCst) > 0 {
-            if own.is_some_and(|o| std::ptr::eq(o, slot)) && super::async_wait::recheck_here(off) {
+            if own.is_some_and(|o| std::ptr::eq(o, slot)) && recheck.is_some_and(|f| f(off)) {
                 continue;
             }
             post(slot, off);
@@ -62,7 +109,7 @@ fn ring_from(off: Off, here: bool) {
 }
 
 /// Puts `off` in `slot`'s mailbox (or flags an overflow) and wakes its dispatcher.
-pub fn post(slot: &ProcSlot, off: Off) {
+pub fn post(slot: &ProcSlot, off: BlockIndex) {
     let mut placed = false;
     for e in &slot.dirty {
         let v = e.load(Relaxed);
@@ -86,8 +133,8 @@ pub fn bell(slot: &ProcSlot) {
     futex_wake(&slot.bell, 1);
 }
 
-/// Empties the mailbox: the dirty offsets, and whether it overflowed (recheck everything).
-pub fn drain(slot: &ProcSlot, into: &mut Vec<Off>) -> bool {
+/// Empties the mailbox: the dirty indexes, and whether it overflowed (recheck everything).
+pub fn drain(slot: &ProcSlot, into: &mut Vec<BlockIndex>) -> bool {
     for e in &slot.dirty {
         let v = e.swap(0, AcqRel);
         if v != 0 {

@@ -2,11 +2,17 @@
 //! JavaScript does the uncontended acquire (CAS owner 0 -> me) and the release that leaves no
 //! waiters; this file does the blocking and the waking.
 
-use super::arena::{arena, Kind, Off};
+use super::arena::{arena, Kind};
+use super::error::{Error, Result};
+use super::handle::{self, Handle};
 use super::park::{park, Deadline, Interrupt, Parked};
-use super::{ring, Error, Result};
+use super::ring;
+use crate::layout::{limit, rlock_word};
 use crate::sys::futex_wake;
+use std::mem::offset_of;
 use std::sync::atomic::{AtomicU32, Ordering::*};
+
+pub type RLock = Handle<handle::RLock>;
 
 #[repr(C)]
 pub struct RLockState {
@@ -15,18 +21,21 @@ pub struct RLockState {
     /// Blocked and asynchronous waiters; a releaser wakes only when this is non-zero.
     pub waiters: AtomicU32,
 }
+const _: () = assert!(offset_of!(RLockState, owner) == rlock_word::OWNER * 4);
+const _: () = assert!(offset_of!(RLockState, count) == rlock_word::COUNT * 4);
+const _: () = assert!(offset_of!(RLockState, waiters) == rlock_word::WAITERS * 4);
 
-pub fn new() -> Off {
-    arena().alloc(Kind::RLock, std::mem::size_of::<RLockState>())
+pub fn new() -> RLock {
+    Handle::trusted(arena().alloc(Kind::RLock, std::mem::size_of::<RLockState>()))
 }
 
-pub fn state(off: Off) -> &'static RLockState {
-    // SAFETY: callers pass offsets of RLock blocks (checked at the binding edge).
-    unsafe { arena().body::<RLockState>(off) }
+pub fn state(off: RLock) -> &'static RLockState {
+    // SAFETY: an RLock handle names an RLock block, whose body is an RLockState.
+    unsafe { off.body::<RLockState>() }
 }
 
 /// One non-blocking attempt for `me`, recursion included.
-pub fn try_acquire(off: Off, me: u32) -> Result<bool> {
+pub fn try_acquire(off: RLock, me: u32) -> Result<bool> {
     let s = state(off);
     match s.owner.compare_exchange(0, me, Acquire, Relaxed) {
         Ok(_) => {
@@ -35,7 +44,7 @@ pub fn try_acquire(off: Off, me: u32) -> Result<bool> {
         }
         Err(o) if o == me => {
             let c = s.count.load(Relaxed);
-            if c == i32::MAX as u32 {
+            if c == limit::RLOCK_DEPTH {
                 return Err(Error::OutOfRange);
             }
             s.count.store(c + 1, Relaxed);
@@ -46,7 +55,7 @@ pub fn try_acquire(off: Off, me: u32) -> Result<bool> {
 }
 
 /// Takes the free lock for `me` with a given recursion count (a Condition restoring its level).
-pub fn try_take(off: Off, me: u32, count: u32) -> bool {
+pub fn try_take(off: RLock, me: u32, count: u32) -> bool {
     let s = state(off);
     if s.owner.compare_exchange(0, me, SeqCst, Relaxed).is_ok() {
         s.count.store(count, Relaxed);
@@ -56,7 +65,7 @@ pub fn try_take(off: Off, me: u32, count: u32) -> bool {
     }
 }
 
-pub fn acquire(off: Off, me: u32, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
+pub fn acquire(off: RLock, me: u32, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
     if try_acquire(off, me)? {
         return Ok(true);
     }
@@ -65,7 +74,7 @@ pub fn acquire(off: Off, me: u32, deadline: Deadline, interrupt: Interrupt) -> R
 
 /// Blocks until the lock is free and takes it for `me` at recursion level `count`.
 pub fn take(
-    off: Off,
+    off: RLock,
     me: u32,
     count: u32,
     deadline: Deadline,
@@ -91,7 +100,7 @@ pub fn take(
     result
 }
 
-pub fn release(off: Off, me: u32) -> Result<()> {
+pub fn release(off: RLock, me: u32) -> Result<()> {
     let s = state(off);
     if s.owner.load(Relaxed) != me {
         return Err(Error::NotOwned);
@@ -105,7 +114,7 @@ pub fn release(off: Off, me: u32) -> Result<()> {
 }
 
 /// Releases every level held by `me` and returns how many there were (Condition.wait).
-pub fn release_all(off: Off, me: u32) -> Result<u32> {
+pub fn release_all(off: RLock, me: u32) -> Result<u32> {
     let s = state(off);
     if s.owner.load(Relaxed) != me {
         return Err(Error::NotOwned);
@@ -116,21 +125,21 @@ pub fn release_all(off: Off, me: u32) -> Result<u32> {
 }
 
 /// Frees the lock and wakes one waiter, if any.
-pub fn unlock(off: Off) {
+pub fn unlock(off: RLock) {
     state(off).owner.store(0, SeqCst);
     wake(off);
 }
 
 /// Wakes one waiter after the lock was freed (also the tail of a JavaScript release that saw
 /// waiters: it must not store the owner again, since another thread may own it by now).
-pub fn wake(off: Off) {
+pub fn wake(off: RLock) {
     if state(off).waiters.load(SeqCst) > 0 {
         futex_wake(&state(off).owner, 1);
     }
-    ring::ring(off);
+    ring::ring(off.index());
 }
 
-pub fn owner(off: Off) -> u32 {
+pub fn owner(off: RLock) -> u32 {
     state(off).owner.load(Acquire)
 }
 
@@ -141,6 +150,7 @@ mod tests {
 
     #[test]
     fn recursion_and_ownership() {
+        crate::core::start();
         let l = new();
         assert!(acquire(l, 7, None, None).unwrap());
         assert!(acquire(l, 7, None, None).unwrap());
@@ -151,11 +161,12 @@ mod tests {
         release(l, 7).unwrap();
         assert_eq!(owner(l), 0);
         assert_eq!(release(l, 7), Err(Error::NotOwned));
-        arena().release(l);
+        arena().release(l.index());
     }
 
     #[test]
     fn release_all_and_retake_restore_the_level() {
+        crate::core::start();
         let l = new();
         for _ in 0..3 {
             acquire(l, 5, None, None).unwrap();
@@ -163,11 +174,12 @@ mod tests {
         assert_eq!(release_all(l, 5).unwrap(), 3);
         assert!(take(l, 5, 3, None, None).unwrap());
         assert_eq!(state(l).count.load(Relaxed), 3);
-        arena().release(l);
+        arena().release(l.index());
     }
 
     #[test]
     fn a_waiter_is_woken_by_the_last_release() {
+        crate::core::start();
         let l = new();
         acquire(l, 1, None, None).unwrap();
         let t = std::thread::spawn(move || acquire(l, 2, None, None).unwrap());
@@ -175,6 +187,6 @@ mod tests {
         release(l, 1).unwrap();
         assert!(t.join().unwrap());
         assert_eq!(owner(l), 2);
-        arena().release(l);
+        arena().release(l.index());
     }
 }

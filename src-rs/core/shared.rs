@@ -1,8 +1,11 @@
 //! Value and SharedArray storage: raw bytes in the arena, plus the lock that guards them (kept
 //! alive by the block, like a Condition's lock).
 
-use super::arena::{arena, Arena, Kind, Off};
+use super::arena::{arena, Arena, Kind};
+use super::handle::{self, Handle, LockHandle};
 use std::sync::atomic::{AtomicU32, Ordering::*};
+
+pub type Shared = Handle<handle::Shared>;
 
 #[repr(C)]
 pub struct SharedHeader {
@@ -15,35 +18,43 @@ pub struct SharedHeader {
 /// The data starts this many bytes into the body (16: aligned for every element type).
 pub const DATA: usize = std::mem::size_of::<SharedHeader>();
 
-/// `byte_length` zeroed bytes guarded by `lock` (0 for none).
-pub fn new(byte_length: u32, lock: Off, lock_kind: Kind) -> Off {
+/// `byte_length` zeroed bytes guarded by `lock`, if any.
+pub fn new(byte_length: u32, lock: Option<LockHandle>) -> Shared {
     let a = arena();
-    if lock != 0 {
-        a.retain(lock);
+    if let Some(l) = lock {
+        a.retain(l.index());
     }
-    let off = a.alloc(Kind::Shared, DATA + byte_length as usize);
+    let off = Handle::trusted(a.alloc(Kind::Shared, DATA + byte_length as usize));
     let h = header(off);
-    h.lock.store(lock, Relaxed);
-    h.lock_kind.store(lock_kind as u32, Relaxed);
+    h.lock.store(lock.map_or(0, LockHandle::index), Relaxed);
+    h.lock_kind
+        .store(lock.map_or(Kind::Free, LockHandle::kind) as u32, Relaxed);
     h.byte_length.store(byte_length, Release);
     off
 }
 
-pub fn header(off: Off) -> &'static SharedHeader {
-    // SAFETY: callers pass offsets of Shared blocks (checked at the binding edge).
-    unsafe { arena().body::<SharedHeader>(off) }
+pub fn header(off: Shared) -> &'static SharedHeader {
+    // SAFETY: a Shared handle names a Shared block, whose body starts with a SharedHeader.
+    unsafe { off.body::<SharedHeader>() }
+}
+
+/// The guarding lock, if any.
+pub fn lock_of(off: Shared) -> Option<LockHandle> {
+    let h = header(off);
+    let lock = h.lock.load(Acquire);
+    (lock != 0).then(|| LockHandle::trusted(lock, h.lock_kind.load(Acquire)))
 }
 
 /// The first data byte and the length.
-pub fn data(off: Off) -> (*mut u8, usize) {
+pub fn data(off: Shared) -> (*mut u8, usize) {
     // SAFETY: the block holds DATA + byte_length bytes of body.
     (
-        unsafe { arena().data(off).add(DATA) },
+        unsafe { arena().data(off.index()).add(DATA) },
         header(off).byte_length.load(Acquire) as usize,
     )
 }
 
-pub(crate) fn drop_shared(a: &Arena, off: Off) {
+pub(crate) fn drop_shared(a: &Arena, off: Shared) {
     let lock = header(off).lock.load(Acquire);
     if lock != 0 {
         a.release(lock);

@@ -91,6 +91,13 @@ impl Args {
     pub fn string(&self, i: usize) -> JsResult<String> {
         self.env.string_of(self.get(i))
     }
+    /// The bytes of a Uint8Array (or Buffer) argument, borrowed for this call only.
+    pub fn bytes(&self, i: usize) -> JsResult<&[u8]> {
+        let v = self.get(i);
+        // SAFETY: `v` is an argument of the current call, so it stays reachable (and its
+        // memory valid) until the call returns; the borrow of `self` ends before that.
+        unsafe { self.env.typed_array_bytes(v) }
+    }
 }
 
 unsafe extern "C" fn trampoline(env: napi_env, info: napi_callback_info) -> napi_value {
@@ -302,8 +309,11 @@ impl Env {
         Value(v)
     }
 
-    /// The bytes of a Uint8Array (or Buffer), valid during the current call.
-    pub fn bytes_of(self, v: Value) -> JsResult<&'static [u8]> {
+    /// The bytes of a Uint8Array (or Buffer).
+    ///
+    /// # Safety
+    /// `v` must stay reachable (its memory valid) for all of `'a`.
+    unsafe fn typed_array_bytes<'a>(self, v: Value) -> JsResult<&'a [u8]> {
         let mut is_typed = false;
         // SAFETY: v is a live handle.
         check(unsafe { napi_is_typedarray(self.0, v.0, &mut is_typed) })?;
@@ -335,8 +345,8 @@ impl Env {
         if len == 0 {
             return Ok(&[]);
         }
-        // SAFETY: the typed array's memory stays valid while the value is reachable, which
-        // holds during this native call (callers copy out before returning).
+        // SAFETY: the typed array's memory stays valid while the value is reachable, which the
+        // caller guarantees for 'a.
         Ok(unsafe { std::slice::from_raw_parts(data as *const u8, len) })
     }
 

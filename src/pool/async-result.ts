@@ -47,7 +47,6 @@ interface Internals {
   create<R>(pump: ResultPump, callback?: (r: R) => void, errorCallback?: (e: Error) => void): AsyncResult<R>;
   /** `callbacks: false`: ready at once without them (Python's map of nothing). */
   settle<R>(r: AsyncResult<R>, ok: boolean, value: unknown, callbacks?: boolean): void;
-  settled(r: AsyncResult<unknown>): boolean;
 }
 /** @internal */
 export let resultInternals: Internals;
@@ -198,7 +197,6 @@ export class AsyncResult<R> implements PromiseLike<R> {
     resultInternals = {
       create: (pump, callback, errorCallback) => new AsyncResult(pump, callback, errorCallback),
       settle: (r, ok, value, callbacks = true) => r.#settle(ok, value, callbacks),
-      settled: (r) => r.#state !== State.Pending,
     };
   }
 }

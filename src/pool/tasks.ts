@@ -3,7 +3,7 @@ import { deserialize, serialize } from 'node:v8';
 import { invalidArgValue, withCause } from '../runtime/errors';
 import { allNumbers, encodeTask, numbersMessage, TASK_ARGS_ON_PORT, TASK_HEADER, TASK_ITEMS, TASK_NUMBERS, writeTaskHeader } from './protocol';
 import { PoolCore, Target, Task, WorkerKind } from './core';
-import { assertNoSharedMemory, hasSharedMemory } from '../shared/queue';
+import { assertNoSharedMemory, hasSharedMemory } from '../runtime/serialize';
 import { revive } from '../runtime/handle-transfer';
 import { ExportRef } from '../targets/locate';
 

@@ -26,7 +26,8 @@ import {
   writeResultHeader,
 } from './protocol';
 import { errorRecord } from '../runtime/error-record';
-import { assertNoSharedMemory, hasSharedMemory, type Queue } from '../shared/queue';
+import type { Queue } from '../shared/queue';
+import { assertNoSharedMemory, hasSharedMemory } from '../runtime/serialize';
 import { revive } from '../runtime/handle-transfer';
 import { actionsLoading } from '../sync/barrier';
 import type { ExportRef } from '../targets/locate';

@@ -10,6 +10,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { coded, withCause } from './errors';
+import { Block } from './layout';
+
+export { Kind, Op } from './layout';
 
 const NAME = 'native-threading';
 /** Platforms (napi-rs names) with a prebuilt binary package: package.json `napi.targets`. */
@@ -133,43 +136,16 @@ export const native: NativeBinding = load();
 const info = native.init(!isMainThread);
 
 /** The shared arena's first GiB as 32-bit words. A handle is a block index: block `h` starts
- * at byte `h * block` and its body `body` bytes later. */
+ * at word `h * Block.Words` and its body `Block.BodyWord` words later (runtime/layout.ts). */
 export const memory = new Int32Array(info.memory);
 /** This thread's owner id in RLocks. */
 export const agentId = info.agent;
-const BLOCK_WORDS = info.block / 4;
-const BODY_WORDS = info.body / 4;
 
 /** Word index of the body of block `h` (plus `word`). */
 export function wordOf(h: number, word = 0): number {
-  return h * BLOCK_WORDS + BODY_WORDS + word;
+  return h * Block.Words + Block.BodyWord + word;
 }
 /** Word index of the block's count of asynchronous waiters. */
 export function asyncWaitersOf(h: number): number {
-  return h * BLOCK_WORDS + 3;
-}
-
-/** Block kinds (core/arena.rs). */
-export const enum Kind {
-  Lock = 1,
-  RLock = 2,
-  Condition = 3,
-  Semaphore = 4,
-  BoundedSemaphore = 5,
-  Event = 6,
-  Barrier = 7,
-  Queue = 12,
-  Shared = 13,
-}
-
-/** Wait operations (binding/waits.rs). */
-export const enum Op {
-  Lock = 0,
-  RLock = 1,
-  Semaphore = 2,
-  Event = 3,
-  Condition = 4,
-  Barrier = 5,
-  Sleep = 6,
-  QueueChange = 7,
+  return h * Block.Words + Block.AsyncWaitersWord;
 }

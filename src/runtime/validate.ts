@@ -1,4 +1,4 @@
-// Argument validation shared by every class (API.md, "Conventions").
+// Argument validation shared by every class (README, "Python -> TypeScript": the rules).
 import { invalidArgType, invalidArgValue, outOfRange } from './errors';
 
 /** What the native waits take: milliseconds, or -1 for "forever". */

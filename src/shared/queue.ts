@@ -2,10 +2,12 @@
 // copied into shared memory: numbers, strings, Buffers, Uint8Arrays, booleans, null and
 // undefined directly; anything else the structured-clone algorithm takes through
 // v8.serialize (primitives inside are leased, and restored on get()).
-import { deserialize, serialize } from 'node:v8';
-import { coded, invalidArgType, invalidArgValue, outOfRange, withCause } from '../runtime/errors';
+import { deserialize } from 'node:v8';
+import { coded, invalidArgType, outOfRange } from '../runtime/errors';
+import { QueueTag, QueueWord } from '../runtime/layout';
 import { Kind, memory, native, Op, wordOf } from '../runtime/native';
-import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive, SHARED_KEY } from '../runtime/handle-transfer';
+import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive } from '../runtime/handle-transfer';
+import { serializeItem } from '../runtime/serialize';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
 import { invalidThis } from '../runtime/receiver';
@@ -50,24 +52,8 @@ export class FullError extends Error {
   }
 }
 
-// Body words of a queue block (core/queue.rs).
-const MAXSIZE = 0;
-const JOINABLE = 1;
-const NOT_EMPTY = 4;
-const NOT_FULL = 6;
-const ALL_DONE = 8;
-const UNFINISHED = 10;
-const OVERFLOW_COUNT = 11;
-const TAIL = 12;
-const HEAD = 28;
-
-// Item tags (binding/queue.rs).
-const NUMBER = 1;
-const STRING = 2;
-const BUFFER = 3;
-const UINT8ARRAY = 4;
-const V8 = 5;
-const SIMPLE = 6;
+// Moved to runtime/serialize.ts; re-exported for the modules that still import them from here.
+export { assertNoSharedMemory, hasSharedMemory, serializeItem } from '../runtime/serialize';
 
 /** What queueGet returns when the queue is empty. */
 const EMPTY = Object.freeze({});
@@ -76,68 +62,23 @@ const EMPTY = Object.freeze({});
 function putItem(h: number, item: unknown): number {
   switch (typeof item) {
     case 'number':
-      return native.queuePut(h, NUMBER, item);
+      return native.queuePut(h, QueueTag.Number, item);
     case 'string':
       // UTF-8 cannot carry a lone surrogate: such strings take the v8 path, which keeps them.
-      if ((item as string & { isWellFormed(): boolean }).isWellFormed()) return native.queuePut(h, STRING, item);
+      if ((item as string & { isWellFormed(): boolean }).isWellFormed()) return native.queuePut(h, QueueTag.String, item);
       break;
     case 'boolean':
-      return native.queuePut(h, SIMPLE, item ? 3 : 2);
+      return native.queuePut(h, QueueTag.Simple, item ? 3 : 2);
     case 'undefined':
-      return native.queuePut(h, SIMPLE, 0);
+      return native.queuePut(h, QueueTag.Simple, 0);
     case 'object':
-      if (item === null) return native.queuePut(h, SIMPLE, 1);
+      if (item === null) return native.queuePut(h, QueueTag.Simple, 1);
       if (item instanceof Uint8Array && !(item.buffer instanceof SharedArrayBuffer)) {
-        if (Buffer.isBuffer(item)) return native.queuePut(h, BUFFER, item);
-        if (item.constructor === Uint8Array) return native.queuePut(h, UINT8ARRAY, item);
+        if (Buffer.isBuffer(item)) return native.queuePut(h, QueueTag.Buffer, item);
+        if (item.constructor === Uint8Array) return native.queuePut(h, QueueTag.Uint8Array, item);
       }
   }
-  return native.queuePut(h, V8, serializeItem(item));
-}
-
-/** The encoded form of a value with no fast path; fails before the queue is touched. */
-export function serializeItem(item: unknown): Buffer {
-  assertNoSharedMemory(item, 'a queue item');
-  try {
-    return serialize(item);
-  } catch (e) {
-    throw withCause(invalidArgValue(`the item cannot be put in a queue: ${(e as Error).message} (items must be structured-cloneable)`), e);
-  }
-}
-
-/** SharedArrayBuffers cannot be copied to another process: point to Value/SharedArray. */
-export function assertNoSharedMemory(value: unknown, what: string, seen = new Set<object>()): void {
-  if (typeof value !== 'object' || value === null || seen.has(value)) return;
-  seen.add(value);
-  const sab = value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer);
-  if (sab) {
-    throw coded(
-      TypeError,
-      'ERR_NOT_SHAREABLE',
-      `${what} contains a SharedArrayBuffer, which cannot be copied to another process: use Value or SharedArray for shared memory`,
-    );
-  }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
-  // Not Object.values(): reading a shared instance's SHARED_KEY accessor takes a reference.
-  const children =
-    value instanceof Map
-      ? [...value.keys(), ...value.values()]
-      : value instanceof Set
-        ? [...value]
-        : Object.keys(value)
-            .filter((k) => k !== SHARED_KEY)
-            .map((k) => (value as Record<string, unknown>)[k]);
-  for (const v of children) assertNoSharedMemory(v, what, seen);
-}
-
-/** Whether `value` holds a SharedArrayBuffer or a view of one, anywhere inside. */
-export function hasSharedMemory(value: unknown): boolean {
-  try {
-    assertNoSharedMemory(value, '');
-    return false;
-  } catch {
-    return true;
-  }
+  return native.queuePut(h, QueueTag.V8, serializeItem(item));
 }
 
 /** Whether `putItem` would serialize `item` (done once, before the first attempt). */
@@ -210,16 +151,16 @@ export class Queue<T = unknown> {
     const h = this.#h;
     // Encode once: a value with no fast path is serialized before the first attempt.
     const encoded = needsSerializer(item) ? [serializeItem(item)] : undefined;
-    const attempt = (): number => (encoded ? native.queuePut(h, V8, encoded[0]) : putItem(h, item));
+    const attempt = (): number => (encoded ? native.queuePut(h, QueueTag.V8, encoded[0]) : putItem(h, item));
     if (attempt() === 0) return;
     if (t === 0) throw new FullError();
     const end = t < 0 ? Infinity : performance.now() + t;
     for (;;) {
-      const seen = Atomics.load(memory, this.#w + NOT_FULL) >>> 0;
+      const seen = Atomics.load(memory, this.#w + QueueWord.NotFull) >>> 0;
       if (attempt() === 0) return;
       const left = end - performance.now();
       if (left <= 0) throw new FullError();
-      native.block(Op.QueueChange, h, left === Infinity ? -1 : left, NOT_FULL, seen);
+      native.block(Op.QueueChange, h, left === Infinity ? -1 : left, QueueWord.NotFull, seen);
     }
   }
 
@@ -239,12 +180,12 @@ export class Queue<T = unknown> {
     if (t === 0) throw new EmptyError();
     const end = t < 0 ? Infinity : performance.now() + t;
     for (;;) {
-      const seen = Atomics.load(memory, this.#w + NOT_EMPTY) >>> 0;
+      const seen = Atomics.load(memory, this.#w + QueueWord.NotEmpty) >>> 0;
       v = native.queueGet(h, EMPTY);
       if (v !== EMPTY) return decode(v) as T;
       const left = end - performance.now();
       if (left <= 0) throw new EmptyError();
-      native.block(Op.QueueChange, h, left === Infinity ? -1 : left, NOT_EMPTY, seen);
+      native.block(Op.QueueChange, h, left === Infinity ? -1 : left, QueueWord.NotEmpty, seen);
     }
   }
 
@@ -275,11 +216,11 @@ export class Queue<T = unknown> {
     const encoded = needsSerializer(item) ? serializeItem(item) : undefined;
     const end = t < 0 ? Infinity : performance.now() + t;
     for (;;) {
-      const seen = Atomics.load(memory, this.#w + NOT_FULL) >>> 0;
-      if ((encoded ? native.queuePut(h, V8, encoded) : putItem(h, item)) === 0) return;
+      const seen = Atomics.load(memory, this.#w + QueueWord.NotFull) >>> 0;
+      if ((encoded ? native.queuePut(h, QueueTag.V8, encoded) : putItem(h, item)) === 0) return;
       const left = end - performance.now();
       if (left <= 0) throw new FullError();
-      await waitAsync(Op.QueueChange, h, left === Infinity ? -1 : left, signal, NOT_FULL, seen);
+      await waitAsync(Op.QueueChange, h, left === Infinity ? -1 : left, signal, QueueWord.NotFull, seen);
     }
   }
 
@@ -296,12 +237,12 @@ export class Queue<T = unknown> {
     const h = this.#h;
     const end = t < 0 ? Infinity : performance.now() + t;
     for (;;) {
-      const seen = Atomics.load(memory, this.#w + NOT_EMPTY) >>> 0;
+      const seen = Atomics.load(memory, this.#w + QueueWord.NotEmpty) >>> 0;
       const v = native.queueGet(h, EMPTY);
       if (v !== EMPTY) return decode(v) as T;
       const left = end - performance.now();
       if (left <= 0) throw new EmptyError();
-      await waitAsync(Op.QueueChange, h, left === Infinity ? -1 : left, signal, NOT_EMPTY, seen);
+      await waitAsync(Op.QueueChange, h, left === Infinity ? -1 : left, signal, QueueWord.NotEmpty, seen);
     }
   }
 
@@ -309,8 +250,8 @@ export class Queue<T = unknown> {
   qsize(): number {
     if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'qsize');
     const w = this.#w;
-    const inRing = (Atomics.load(memory, w + TAIL) - Atomics.load(memory, w + HEAD)) | 0;
-    return Math.max(0, inRing) + Atomics.load(memory, w + OVERFLOW_COUNT);
+    const inRing = (Atomics.load(memory, w + QueueWord.Tail) - Atomics.load(memory, w + QueueWord.Head)) | 0;
+    return Math.max(0, inRing) + Atomics.load(memory, w + QueueWord.OverflowCount);
   }
 
   /** Python's `empty()`: whether `qsize()` is 0 (approximate while others put and get). */
@@ -322,7 +263,7 @@ export class Queue<T = unknown> {
   /** Python's `full()`: whether the queue holds `maxsize` items (approximate; never for no limit). */
   full(): boolean {
     if (!Queue.#is(this)) throw invalidThis(this, 'Queue', 'full');
-    const max = Atomics.load(memory, this.#w + MAXSIZE);
+    const max = Atomics.load(memory, this.#w + QueueWord.Maxsize);
     return max > 0 && this.qsize() >= max;
   }
 
@@ -349,9 +290,9 @@ export class Queue<T = unknown> {
    * already: the native wait's id (for native.abortWait) and its outcome (ABORTED if so).
    * Lighter than getAsync with an AbortSignal, for a pool's result loop. */
   static waitArrival(q: Queue<unknown>): [number, Promise<number>] | undefined {
-    const seen = Atomics.load(memory, q.#w + NOT_EMPTY) >>> 0;
+    const seen = Atomics.load(memory, q.#w + QueueWord.NotEmpty) >>> 0;
     if (q.qsize() > 0) return undefined;
-    return native.waitAsync(Op.QueueChange, q.#h, -1, NOT_EMPTY, seen);
+    return native.waitAsync(Op.QueueChange, q.#h, -1, QueueWord.NotEmpty, seen);
   }
 
   /** @internal The handle of `q` for JoinableQueue's `method`: ERR_INVALID_THIS unless `q` is a JoinableQueue. */
@@ -373,7 +314,7 @@ export class Queue<T = unknown> {
 }
 
 function isJoinable(h: number | undefined): boolean {
-  return h !== undefined && Atomics.load(memory, wordOf(h, JOINABLE)) !== 0;
+  return h !== undefined && Atomics.load(memory, wordOf(h, QueueWord.Joinable)) !== 0;
 }
 
 /**
@@ -401,9 +342,9 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   join(): void {
     const h = Queue.joinableHandleOf(this, 'join');
     for (;;) {
-      const seen = Atomics.load(memory, wordOf(h, ALL_DONE)) >>> 0;
-      if (Atomics.load(memory, wordOf(h, UNFINISHED)) === 0) return;
-      native.block(Op.QueueChange, h, -1, ALL_DONE, seen);
+      const seen = Atomics.load(memory, wordOf(h, QueueWord.AllDone)) >>> 0;
+      if (Atomics.load(memory, wordOf(h, QueueWord.Unfinished)) === 0) return;
+      native.block(Op.QueueChange, h, -1, QueueWord.AllDone, seen);
     }
   }
 
@@ -411,9 +352,9 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   async joinAsync(): Promise<void> {
     const h = Queue.joinableHandleOf(this, 'joinAsync');
     for (;;) {
-      const seen = Atomics.load(memory, wordOf(h, ALL_DONE)) >>> 0;
-      if (Atomics.load(memory, wordOf(h, UNFINISHED)) === 0) return;
-      await waitAsync(Op.QueueChange, h, -1, undefined, ALL_DONE, seen);
+      const seen = Atomics.load(memory, wordOf(h, QueueWord.AllDone)) >>> 0;
+      if (Atomics.load(memory, wordOf(h, QueueWord.Unfinished)) === 0) return;
+      await waitAsync(Op.QueueChange, h, -1, undefined, QueueWord.AllDone, seen);
     }
   }
 

@@ -6,7 +6,7 @@ import { Lock } from '../sync/lock';
 import { Kind } from '../runtime/native';
 import { RLock } from '../sync/rlock';
 import { buildFrom, existingHandle, expectShared, makeShareable } from '../runtime/handle-transfer';
-import { brands, createData, lockOption, MAX_BYTES, openData, registerSharedClass, requireLock, SharedData, SharedOptions } from './shared-data';
+import { brands, createData, lockOption, MAX_BYTES, openData, registerSharedClass, requireLock, SharedData, SharedOptions } from './value-storage';
 import { checkElement, ElementOf, SharedTypedArray, Typecode, typeInfo, ViewOf } from './typecode';
 import { invalidThis } from '../runtime/receiver';
 

@@ -1,11 +1,11 @@
 // Python's Manager().dict(): a dictionary with string keys, shared by threads and processes.
-// Every call is atomic (see shared-state.ts); values are copies in and out, as through Python's
+// Every call is atomic (see dict-list-state.ts); values are copies in and out, as through Python's
 // proxies: `d.get('xs').push(1)` changes a copy, `d.set('xs', [...d.get('xs'), 1])` the dict
 // (atomic only per call). Each call reads and writes the whole dict, so its cost grows with the
 // dict's size. Keys keep their insertion order, as in Python.
 import { invalidArgType } from '../runtime/errors';
 import { expectShared, isLiveShareable, JsKind, makeShareableOver, registerReviver } from '../runtime/handle-transfer';
-import { adoptedState, buildOver, checkStorable, SharedState } from './shared-state';
+import { adoptedState, buildOver, checkStorable, SharedState } from './dict-list-state';
 import { invalidThis } from '../runtime/receiver';
 
 /** What `new SharedDict(init)` and `Manager.dict(init)` take: an object's own enumerable string

@@ -1,9 +1,9 @@
 // Python's Manager().list(): a list shared by threads and processes. Every call is atomic (see
-// shared-state.ts); items are copies in and out, as through Python's proxies. Each call reads
+// dict-list-state.ts); items are copies in and out, as through Python's proxies. Each call reads
 // and writes the whole list, so its cost grows with the list's length.
 import { coded, invalidArgType, outOfRange } from '../runtime/errors';
 import { expectShared, isLiveShareable, JsKind, makeShareableOver, registerReviver } from '../runtime/handle-transfer';
-import { adoptedState, buildOver, checkStorable, SharedState } from './shared-state';
+import { adoptedState, buildOver, checkStorable, SharedState } from './dict-list-state';
 import { invalidThis } from '../runtime/receiver';
 
 function items<V>(values: unknown, name: string): V[] {

@@ -6,7 +6,7 @@ import { Lock } from '../sync/lock';
 import { Kind } from '../runtime/native';
 import { RLock } from '../sync/rlock';
 import { buildFrom, existingHandle, expectShared, makeShareable } from '../runtime/handle-transfer';
-import { brands, createData, lockOption, openData, registerSharedClass, requireLock, SharedData, SharedOptions } from './shared-data';
+import { brands, createData, lockOption, openData, registerSharedClass, requireLock, SharedData, SharedOptions } from './value-storage';
 import { BigintTypecode, checkElement, NumberTypecode, SharedTypedArray, Typecode, typeInfo } from './typecode';
 import { invalidThis } from '../runtime/receiver';
 

@@ -5,6 +5,7 @@
 // emits a warning (WARN_BARRIER_ACTION_NOT_EXPORTED).
 import { BrokenBarrierError, invalidArgType, outOfRange } from '../runtime/errors';
 import { Kind, native, Op } from '../runtime/native';
+import { BarrierResult, Limit } from '../runtime/layout';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, Shared } from '../runtime/handle-transfer';
 import { ExportRef, locate } from '../targets/locate';
 import { load, loadSync } from '../targets/load';
@@ -13,7 +14,7 @@ import { waitAsync } from '../runtime/wait-async';
 import { invalidThis } from '../runtime/receiver';
 
 /** Bitmaps of arrival indexes are one arena block (core/barrier.rs). */
-const MAX_PARTIES = 1 << 23;
+const MAX_PARTIES = Limit.BarrierParties;
 
 /**
  * Python's `threading.Barrier` (also `multiprocessing.Barrier`): `parties` threads or processes
@@ -73,8 +74,8 @@ export class Barrier {
   /** After an arrival: the index, BrokenBarrierError, or (for the last) run the action. */
   #settle(result: number): number {
     if (result >= 0) return result;
-    if (result === -1) throw new BrokenBarrierError();
-    const index = -2 - result;
+    if (result === BarrierResult.Broken) throw new BrokenBarrierError();
+    const index = BarrierResult.Last - result;
     try {
       this.#action?.();
     } catch (e) {

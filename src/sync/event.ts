@@ -2,6 +2,7 @@
 // 1 = blocked waiters. A set() always changes word 0, so a waiter woken by it returns true even
 // if a clear() follows at once.
 import { asyncWaitersOf, Kind, memory, native, Op, wordOf } from '../runtime/native';
+import { EventWord } from '../runtime/layout';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from '../runtime/handle-transfer';
 import { timeoutMs, WaitOptions } from '../runtime/validate';
 import { tryThenWaitAsync } from '../runtime/wait-async';
@@ -51,7 +52,7 @@ export class Event {
         if (seen === word) break;
         word = seen;
       }
-      if (Atomics.load(memory, this.#w + 1) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
+      if (Atomics.load(memory, this.#w + EventWord.Waiters) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
         native.eventWake(this.#h);
       }
     } catch (e) {

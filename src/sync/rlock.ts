@@ -1,14 +1,15 @@
 // Python's threading.RLock. Owner = this thread's id across threads and processes. Body words:
-// 0 owner, 1 recursion count (written by the owner only), 2 waiters.
+// owner, recursion count (written by the owner only), waiters (RLockWord in runtime/layout.ts).
 import { coded, outOfRange } from '../runtime/errors';
 import { hold, withLock } from './hold';
 import { agentId, asyncWaitersOf, Kind, memory, native, Op, wordOf } from '../runtime/native';
+import { Limit, RLockWord } from '../runtime/layout';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from '../runtime/handle-transfer';
 import { acquireArgs, lockTimeoutMs, WaitOptions } from '../runtime/validate';
 import { tryThenWaitAsync } from '../runtime/wait-async';
 import { invalidThis } from '../runtime/receiver';
 
-const MAX_DEPTH = 0x7fffffff;
+const MAX_DEPTH = Limit.RLockDepth;
 
 /**
  * Python's `threading.RLock` (also `multiprocessing.RLock`): a re-entrant lock, owned by one thread
@@ -41,12 +42,12 @@ export class RLock {
     const w = this.#w;
     const owner = Atomics.compareExchange(memory, w, 0, agentId);
     if (owner === 0) {
-      memory[w + 1] = 1;
+      memory[w + RLockWord.Count] = 1;
       return true;
     }
     if (owner === agentId) {
-      if (memory[w + 1] === MAX_DEPTH) throw outOfRange('RLock recursion is too deep', MAX_DEPTH + 1);
-      memory[w + 1]++;
+      if (memory[w + RLockWord.Count] === MAX_DEPTH) throw outOfRange('RLock recursion is too deep', MAX_DEPTH + 1);
+      memory[w + RLockWord.Count]++;
       return true;
     }
     return false;
@@ -92,11 +93,11 @@ export class RLock {
       if (Atomics.load(memory, w) !== agentId) {
         throw coded(Error, 'ERR_LOCK_NOT_OWNED', 'cannot release un-acquired lock');
       }
-      const depth = memory[w + 1] - 1;
-      memory[w + 1] = depth;
+      const depth = memory[w + RLockWord.Count] - 1;
+      memory[w + RLockWord.Count] = depth;
       if (depth !== 0) return;
       Atomics.store(memory, w, 0);
-      if (Atomics.load(memory, w + 2) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
+      if (Atomics.load(memory, w + RLockWord.Waiters) !== 0 || Atomics.load(memory, asyncWaitersOf(this.#h)) !== 0) {
         native.rlockWake(this.#h);
       }
     } catch (e) {

@@ -1,0 +1,182 @@
+//! The shared-memory layout that JavaScript and Rust both read and write: block kinds, wait
+//! operations, the words of each primitive's block, queue item tags, barrier results and
+//! limits. This file is the one definition. The core and the binding use these constants;
+//! `scripts/write-layout.mjs` writes `src/runtime/layout.ts` from this file at build time (one
+//! `const enum` per group, so the JavaScript fast paths keep literal constants); the binding's
+//! `layout()` hands [`TABLE`] to JavaScript, where a test compares it with the generated file.
+//!
+//! Format the generator reads: `pub mod rust_name as TsName { RUST_NAME as TsName: type =
+//! literal; }`, with `///` comments carried over. Word constants are indexes of 32-bit words
+//! in a block's body unless their group says otherwise.
+
+macro_rules! table {
+    ($(
+        $(#[$group_doc:meta])*
+        pub mod $group:ident as $ts_group:ident {
+            $( $(#[$doc:meta])* $name:ident as $ts_name:ident : $ty:ty = $value:expr; )*
+        }
+    )*) => {
+        $(
+            $(#[$group_doc])*
+            pub mod $group {
+                $( $(#[$doc])* pub const $name: $ty = $value; )*
+            }
+        )*
+        /// Every group and constant by its TypeScript name, as JavaScript numbers.
+        pub const TABLE: &[(&str, &[(&str, f64)])] = &[
+            $( (stringify!($ts_group), &[ $( (stringify!($ts_name), $group::$name as f64), )* ]), )*
+        ];
+    };
+}
+
+table! {
+    /// Block kinds: the low byte of a block header's `meta` word.
+    pub mod kind as Kind {
+        FREE as Free: u8 = 0;
+        LOCK as Lock: u8 = 1;
+        R_LOCK as RLock: u8 = 2;
+        CONDITION as Condition: u8 = 3;
+        SEMAPHORE as Semaphore: u8 = 4;
+        BOUNDED_SEMAPHORE as BoundedSemaphore: u8 = 5;
+        EVENT as Event: u8 = 6;
+        BARRIER as Barrier: u8 = 7;
+        /// A reference to a block in transit between threads or processes.
+        LEASE as Lease: u8 = 8;
+        /// One Condition waiter.
+        WAIT_NODE as WaitNode: u8 = 9;
+        /// A Barrier's arrival indexes.
+        BITMAP as Bitmap: u8 = 10;
+        /// Opaque bytes: a length and data (queue items, process payloads, a queue's ring).
+        BYTES as Bytes: u8 = 11;
+        QUEUE as Queue: u8 = 12;
+        /// Value and SharedArray storage.
+        SHARED as Shared: u8 = 13;
+    }
+
+    /// Blocks: a handle is a block index; block `h` starts at byte `h * BYTES`.
+    pub mod block as Block {
+        BYTES as Bytes: usize = 64;
+        /// 32-bit words per block: block `h` starts at word `h * WORDS`.
+        WORDS as Words: usize = 16;
+        /// 32-bit words from a block's start to its body (the block header: `rc`, `meta`,
+        /// `async_waiters`).
+        BODY_WORD as BodyWord: usize = 4;
+        /// The block header's count of asynchronous waiters (a word index from the block's
+        /// start, not from its body).
+        ASYNC_WAITERS_WORD as AsyncWaitersWord: usize = 3;
+    }
+
+    /// The operations of `block()` and `waitAsync()`.
+    pub mod op as Op {
+        LOCK as Lock: u32 = 0;
+        R_LOCK as RLock: u32 = 1;
+        SEMAPHORE as Semaphore: u32 = 2;
+        EVENT as Event: u32 = 3;
+        CONDITION as Condition: u32 = 4;
+        BARRIER as Barrier: u32 = 5;
+        SLEEP as Sleep: u32 = 6;
+        /// A queue's sequence word (argument 3) to change from the value seen (argument 4).
+        QUEUE_CHANGE as QueueChange: u32 = 7;
+    }
+
+    /// Lock: 0 unlocked, 1 locked, 2 locked and someone may be waiting.
+    pub mod lock_word as LockWord {
+        STATE as State: usize = 0;
+    }
+
+    /// RLock: the owner's agent id (0 free), the recursion count (written by the owner only),
+    /// and the count of blocked and asynchronous waiters.
+    pub mod rlock_word as RLockWord {
+        OWNER as Owner: usize = 0;
+        COUNT as Count: usize = 1;
+        WAITERS as Waiters: usize = 2;
+    }
+
+    /// Semaphore and BoundedSemaphore.
+    pub mod semaphore_word as SemaphoreWord {
+        VALUE as Value: usize = 0;
+        WAITERS as Waiters: usize = 1;
+        /// BoundedSemaphore: the initial value, the ceiling of `release`.
+        INITIAL as Initial: usize = 2;
+    }
+
+    /// Event: bit 0 of `STATE` is the flag, the bits above it count `set()`s.
+    pub mod event_word as EventWord {
+        STATE as State: usize = 0;
+        WAITERS as Waiters: usize = 1;
+    }
+
+    /// Queue and JoinableQueue. `NOT_EMPTY`, `NOT_FULL` and `ALL_DONE` are sequence words; the
+    /// word after each counts its blocked waiters.
+    pub mod queue_word as QueueWord {
+        MAXSIZE as Maxsize: usize = 0;
+        JOINABLE as Joinable: usize = 1;
+        /// Slots in the ring (a power of two).
+        CAPACITY as Capacity: usize = 2;
+        /// The ring's block: `CAPACITY` slots of 64 bytes.
+        RING as Ring: usize = 3;
+        NOT_EMPTY as NotEmpty: usize = 4;
+        NOT_FULL as NotFull: usize = 6;
+        ALL_DONE as AllDone: usize = 8;
+        UNFINISHED as Unfinished: usize = 10;
+        /// Items in the overflow list (an unbounded queue whose ring is full).
+        OVERFLOW_COUNT as OverflowCount: usize = 11;
+        /// The ring's tail counter (its own cache line).
+        TAIL as Tail: usize = 12;
+        /// The ring's head counter (its own cache line).
+        HEAD as Head: usize = 28;
+        OVERFLOW_MUTEX as OverflowMutex: usize = 44;
+        OVERFLOW_HEAD as OverflowHead: usize = 45;
+        OVERFLOW_TAIL as OverflowTail: usize = 46;
+        /// 1 while a waiter on `NOT_EMPTY` is about to sleep or sleeping and nobody woke it.
+        ARMED_NOT_EMPTY as ArmedNotEmpty: usize = 48;
+        /// The same for `NOT_FULL`.
+        ARMED_NOT_FULL as ArmedNotFull: usize = 49;
+        /// Words in a queue's body.
+        WORDS as Words: usize = 52;
+    }
+
+    /// How a queue item's bytes encode its JavaScript value.
+    pub mod queue_tag as QueueTag {
+        /// 8 bytes, a little-endian f64.
+        NUMBER as Number: u32 = 1;
+        /// UTF-8.
+        STRING as String: u32 = 2;
+        BUFFER as Buffer: u32 = 3;
+        UINT8_ARRAY as Uint8Array: u32 = 4;
+        /// `v8.serialize` output, handed back to JavaScript as `[buffer]` to deserialize.
+        V8 as V8: u32 = 5;
+        /// One byte: 0 undefined, 1 null, 2 false, 3 true.
+        SIMPLE as Simple: u32 = 6;
+    }
+
+    /// What a barrier wait returns besides an arrival index: `BROKEN`, or, for the last
+    /// arrival (which runs the action), `LAST - index`.
+    pub mod barrier_result as BarrierResult {
+        BROKEN as Broken: i32 = -1;
+        LAST as Last: i32 = -2;
+    }
+
+    /// Limits of counts that JavaScript reads as Int32.
+    pub mod limit as Limit {
+        SEMAPHORE_VALUE as SemaphoreValue: u32 = 0x7fff_ffff;
+        RLOCK_DEPTH as RLockDepth: u32 = 0x7fff_ffff;
+        /// A barrier's arrival bitmap is one block: this bounds its parties.
+        BARRIER_PARTIES as BarrierParties: u32 = 0x0080_0000;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_lists_every_group_once_by_its_typescript_name() {
+        let mut names: Vec<&str> = TABLE.iter().map(|(g, _)| *g).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), TABLE.len());
+        let kinds = TABLE.iter().find(|(g, _)| *g == "Kind").unwrap().1;
+        assert!(kinds.contains(&("RLock", kind::R_LOCK as f64)));
+    }
+}

@@ -1,0 +1,147 @@
+// Generated from src-rs/layout.rs by scripts/write-layout.mjs (`npm run build` runs it):
+// do not edit. The shared-memory layout, one definition for Rust and TypeScript.
+
+/** Block kinds: the low byte of a block header's `meta` word. */
+export const enum Kind {
+  Free = 0,
+  Lock = 1,
+  RLock = 2,
+  Condition = 3,
+  Semaphore = 4,
+  BoundedSemaphore = 5,
+  Event = 6,
+  Barrier = 7,
+  /** A reference to a block in transit between threads or processes. */
+  Lease = 8,
+  /** One Condition waiter. */
+  WaitNode = 9,
+  /** A Barrier's arrival indexes. */
+  Bitmap = 10,
+  /** Opaque bytes: a length and data (queue items, process payloads, a queue's ring). */
+  Bytes = 11,
+  Queue = 12,
+  /** Value and SharedArray storage. */
+  Shared = 13,
+}
+
+/** Blocks: a handle is a block index; block `h` starts at byte `h * BYTES`. */
+export const enum Block {
+  Bytes = 64,
+  /** 32-bit words per block: block `h` starts at word `h * WORDS`. */
+  Words = 16,
+  /**
+   * 32-bit words from a block's start to its body (the block header: `rc`, `meta`,
+   * `async_waiters`).
+   */
+  BodyWord = 4,
+  /**
+   * The block header's count of asynchronous waiters (a word index from the block's
+   * start, not from its body).
+   */
+  AsyncWaitersWord = 3,
+}
+
+/** The operations of `block()` and `waitAsync()`. */
+export const enum Op {
+  Lock = 0,
+  RLock = 1,
+  Semaphore = 2,
+  Event = 3,
+  Condition = 4,
+  Barrier = 5,
+  Sleep = 6,
+  /** A queue's sequence word (argument 3) to change from the value seen (argument 4). */
+  QueueChange = 7,
+}
+
+/** Lock: 0 unlocked, 1 locked, 2 locked and someone may be waiting. */
+export const enum LockWord {
+  State = 0,
+}
+
+/**
+ * RLock: the owner's agent id (0 free), the recursion count (written by the owner only),
+ * and the count of blocked and asynchronous waiters.
+ */
+export const enum RLockWord {
+  Owner = 0,
+  Count = 1,
+  Waiters = 2,
+}
+
+/** Semaphore and BoundedSemaphore. */
+export const enum SemaphoreWord {
+  Value = 0,
+  Waiters = 1,
+  /** BoundedSemaphore: the initial value, the ceiling of `release`. */
+  Initial = 2,
+}
+
+/** Event: bit 0 of `STATE` is the flag, the bits above it count `set()`s. */
+export const enum EventWord {
+  State = 0,
+  Waiters = 1,
+}
+
+/**
+ * Queue and JoinableQueue. `NOT_EMPTY`, `NOT_FULL` and `ALL_DONE` are sequence words; the
+ * word after each counts its blocked waiters.
+ */
+export const enum QueueWord {
+  Maxsize = 0,
+  Joinable = 1,
+  /** Slots in the ring (a power of two). */
+  Capacity = 2,
+  /** The ring's block: `CAPACITY` slots of 64 bytes. */
+  Ring = 3,
+  NotEmpty = 4,
+  NotFull = 6,
+  AllDone = 8,
+  Unfinished = 10,
+  /** Items in the overflow list (an unbounded queue whose ring is full). */
+  OverflowCount = 11,
+  /** The ring's tail counter (its own cache line). */
+  Tail = 12,
+  /** The ring's head counter (its own cache line). */
+  Head = 28,
+  OverflowMutex = 44,
+  OverflowHead = 45,
+  OverflowTail = 46,
+  /** 1 while a waiter on `NOT_EMPTY` is about to sleep or sleeping and nobody woke it. */
+  ArmedNotEmpty = 48,
+  /** The same for `NOT_FULL`. */
+  ArmedNotFull = 49,
+  /** Words in a queue's body. */
+  Words = 52,
+}
+
+/** How a queue item's bytes encode its JavaScript value. */
+export const enum QueueTag {
+  /** 8 bytes, a little-endian f64. */
+  Number = 1,
+  /** UTF-8. */
+  String = 2,
+  Buffer = 3,
+  Uint8Array = 4,
+  /** `v8.serialize` output, handed back to JavaScript as `[buffer]` to deserialize. */
+  V8 = 5,
+  /** One byte: 0 undefined, 1 null, 2 false, 3 true. */
+  Simple = 6,
+}
+
+/**
+ * What a barrier wait returns besides an arrival index: `BROKEN`, or, for the last
+ * arrival (which runs the action), `LAST - index`.
+ */
+export const enum BarrierResult {
+  Broken = -1,
+  Last = -2,
+}
+
+/** Limits of counts that JavaScript reads as Int32. */
+export const enum Limit {
+  SemaphoreValue = 2147483647,
+  RLockDepth = 2147483647,
+  /** A barrier's arrival bitmap is one block: this bounds its parties. */
+  BarrierParties = 8388608,
+}
