@@ -130,8 +130,17 @@ check('an environment without cargo and rustc on PATH', () => {
 // The tarballs
 
 /** The files the main package's tarball may hold: its metadata and the built JavaScript. */
-const MAIN_ALLOWED = /^(package\.json|README\.md|LICENSE(\.md|\.txt)?|dist\/index\.(js|mjs|d\.ts)|dist\/src\/[\w./-]+\.(js|d\.ts))$/;
-const MAIN_REQUIRED = ['package.json', 'README.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/src/runtime/native.js'];
+const MAIN_ALLOWED = /^(package\.json|README\.md|LICENSE(\.md|\.txt)?|index\.d\.ts|dist\/index\.(js|mjs|d\.ts|d\.mts)|dist\/src\/[\w./-]+\.(js|d\.ts))$/;
+const MAIN_REQUIRED = [
+  'package.json',
+  'README.md',
+  'index.d.ts',
+  'dist/index.js',
+  'dist/index.mjs',
+  'dist/index.d.ts',
+  'dist/index.d.mts',
+  'dist/src/runtime/native.js',
+];
 const FORBIDDEN = [
   [/\.rs$|^Cargo\.|^src-rs\//, 'Rust sources'],
   [/^target\//, 'the Rust target/ folder'],
@@ -139,7 +148,7 @@ const FORBIDDEN = [
   [/^examples\/|^dist\/examples\//, 'examples'],
   [/^bench\//, 'benchmarks'],
   [/\.node$/, 'a native binary (it comes in the platform package)'],
-  [/^(src\/|index\.ts$)|(?<!\.d)\.ts$/, 'TypeScript sources'],
+  [/^(src\/|index\.ts$)|(?<!\.d)\.m?ts$/, 'TypeScript sources'],
   [/\.map$/, 'source maps of sources that are not shipped'],
   [/^(node_modules|npm|scripts|\.ci|\.git)\//, 'development folders'],
 ];
@@ -265,10 +274,13 @@ check('consumer.ts and consumer-esm.mts pass tsc --noEmit --strict against the i
   const lines = r.stdout.split('\n');
   const errors = lines.filter((l) => l !== '' && !l.startsWith(sep)).join('\n');
   assert(r.status === 0, `tsc failed (${r.error?.message ?? `exit status ${r.status}`}):\n${errors}\n${r.stderr}`);
-  const own = join(app, 'node_modules', PKG.name, 'dist', 'index.d.ts');
-  assert(lines.includes(own), `tsc did not take the types from node_modules/${PKG.name}:\n${r.stdout}`);
+  // consumer.ts is CommonJS (the `require` types), consumer-esm.mts an ES module (the `import` types).
+  for (const entry of ['index.d.ts', 'dist/index.d.mts']) {
+    const own = join(app, 'node_modules', PKG.name, ...entry.split('/'));
+    assert(lines.includes(own), `tsc did not take the types from node_modules/${PKG.name}/${entry}:\n${r.stdout}`);
+  }
   const version = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'typescript', 'package.json'), 'utf8')).version;
-  return `TypeScript ${version}, types from node_modules/${PKG.name}/dist/index.d.ts`;
+  return `TypeScript ${version}, types from node_modules/${PKG.name}/index.d.ts and dist/index.d.mts`;
 }, { setup: false });
 
 // ---------------------------------------------------------------------------------------------
