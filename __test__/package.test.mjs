@@ -1,7 +1,7 @@
 // The package's entry points: the top-level index.d.ts is the build's declarations (as
 // scripts/write-entries.mjs makes them), `exports` gives `import` and `require` each their own
 // JavaScript and types, and the types declare exactly the values the JavaScript exports.
-// (scripts/consumer-test.mjs checks the installed package with tsc.)
+// (scripts/consumer-test.mjs checks the packed package with arethetypeswrong and tsc.)
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import ts from 'typescript';
 import { esmEntry, esmTypes, typeEntry } from '../scripts/write-entries.mjs';
+import { DEVELOPMENT_ONLY, packedManifest } from '../scripts/pack-manifest.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -59,4 +60,18 @@ test('the types declare exactly the values the JavaScript exports, for require a
   const esm = Object.keys(await import('../dist/index.mjs')).sort();
   t.deepEqual(declaredValues('dist/index.d.mts', ts.ModuleKind.Node16), esm);
   t.deepEqual(esm, [...cjs, 'default'].sort());
+});
+
+test('the packed package.json leaves out scripts and the test configuration, and keeps the rest', (t) => {
+  const packed = packedManifest(PKG);
+  t.deepEqual(DEVELOPMENT_ONLY, ['scripts', 'ava']);
+  t.is(packed.scripts, undefined);
+  t.is(packed.ava, undefined);
+  t.is(PKG.scripts.prepare, 'npm run build', 'a clone still builds on npm install');
+  t.is(PKG.scripts.prepack, 'node scripts/pack-manifest.mjs trim');
+  t.is(PKG.scripts.postpack, 'node scripts/pack-manifest.mjs restore');
+  for (const field of ['name', 'version', 'description', 'keywords', 'homepage', 'bugs', 'repository', 'license', 'main', 'types', 'exports', 'files', 'engines', 'napi', 'dependencies']) {
+    t.deepEqual(packed[field], PKG[field], field);
+  }
+  for (const field of ['repository', 'homepage', 'bugs', 'keywords']) t.truthy(PKG[field], field);
 });
