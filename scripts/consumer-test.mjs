@@ -221,7 +221,6 @@ check('the checkout packs only the built JavaScript, types and metadata (package
 
 let mainTgz;
 let platformTgz;
-let stageManifest;
 check('the release steps of @napi-rs/cli in a copy of the checkout (offline), then npm pack', () => {
   const skip = new Set(['node_modules', 'target', '.git', '.node-versions', 'artifacts'].map((d) => join(ROOT, d)));
   cpSync(ROOT, stage, { recursive: true, filter: (src) => !skip.has(src) && !src.endsWith('.node') && !src.endsWith('.tgz') });
@@ -270,7 +269,6 @@ check('the release steps of @napi-rs/cli in a copy of the checkout (offline), th
   const listed = run('tar', ['-tzf', mainTgz], { env }).stdout.trim().split('\n');
   assert(listed.every((p) => p.startsWith('package/')), 'every entry of the main tarball is under package/');
   assertMainFiles(listed.map((p) => p.slice('package/'.length)).filter((p) => p !== ''), `the entries of ${main.filename}`);
-  stageManifest = JSON.parse(before);
   const manifest = JSON.parse(run('tar', ['-xzOf', mainTgz, 'package/package.json'], { env }).stdout);
   assert(
     JSON.stringify(manifest.optionalDependencies) === JSON.stringify({ [PLATFORM_PKG]: VERSION }),
