@@ -16,10 +16,12 @@
 // `npm run test:consumer`. KEEP_CONSUMER_DIR=1 keeps the temporary directory.
 import { spawnSync } from 'node:child_process';
 import {
+  closeSync,
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -287,17 +289,25 @@ check('the release steps of @napi-rs/cli in a copy of the checkout (offline), th
 });
 
 check('arethetypeswrong finds no problem in the packed package (node10, node16 CJS and ESM, bundler)', () => {
-  const r = spawnSync(process.execPath, [ATTW, '--no-definitely-typed', '--format', 'json', mainTgz], {
-    env,
-    encoding: 'utf8',
-    timeout: 120_000,
-    maxBuffer: 64 << 20,
-  });
+  // Into a file: attw exits right after writing, which cuts output to a pipe at 64 KiB.
+  const out = join(tmp, 'attw.json');
+  const fd = openSync(out, 'w');
+  let r;
+  try {
+    r = spawnSync(process.execPath, [ATTW, '--no-definitely-typed', '--format', 'json', mainTgz], {
+      env,
+      stdio: ['ignore', fd, 'pipe'],
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+  } finally {
+    closeSync(fd);
+  }
   let report;
   try {
-    report = JSON.parse(r.stdout);
+    report = JSON.parse(readFileSync(out, 'utf8'));
   } catch {
-    throw new Error(`attw did not print a report (${r.error?.message ?? `exit status ${r.status}`}):\n${r.stdout}\n${r.stderr}`);
+    throw new Error(`attw did not write a report (${r.error?.message ?? `exit status ${r.status}`}):\n${readFileSync(out, 'utf8').slice(0, 4000)}\n${r.stderr}`);
   }
   const problems = report.analysis?.problems ?? [];
   assert(r.status === 0 && problems.length === 0, `attw reports: ${JSON.stringify(problems, null, 2)}\n${r.stderr}`);
