@@ -307,8 +307,9 @@ for (const kind of KINDS) test(blockedGet, kind);
 const getHere = ava.macro({
   async exec(t, kind) {
     const q = new Queue();
-    const c = startChild(t, kind, T.putAfter, q, `from the ${kind}`, 300);
+    // Before start(): start() may return after the child's sleep has begun.
     const t0 = performance.now();
+    const c = startChild(t, kind, T.putAfter, q, `from the ${kind}`, 300);
     t.is(recvSync(q, 'the put from the child'), `from the ${kind}`);
     t.true(since(t0) >= 280, `get() returned after ${since(t0)} ms, before the put`);
     await ended(t, c);
@@ -347,8 +348,9 @@ const putHere = ava.macro({
     const q = new Queue(1);
     const out = new Queue();
     q.put('a');
-    const c = startChild(t, kind, T.getSeq, q, out, 1, 300);
+    // Before start(): start() may return after the child's sleep has begun.
     const t0 = performance.now();
+    const c = startChild(t, kind, T.getSeq, q, out, 1, 300);
     q.put('b', true, 10_000);
     t.true(since(t0) >= 280, `put() returned after ${since(t0)} ms, before the child's get`);
     t.is(recvSync(out), 'a');
