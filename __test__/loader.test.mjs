@@ -188,5 +188,5 @@ test("the loader's prebuilt platforms are package.json's napi.targets and the pa
     t.deepEqual(sub.engines, PKG.engines);
     t.is(sub.license, PKG.license);
   }
-  t.is(PKG.optionalDependencies, undefined, 'optionalDependencies are added at publish time (scripts/prepublish.mjs)');
+  t.is(PKG.optionalDependencies, undefined, 'optionalDependencies are added at publish time (napi pre-publish)');
 });

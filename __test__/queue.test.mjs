@@ -307,8 +307,9 @@ for (const kind of KINDS) test(blockedGet, kind);
 const getHere = ava.macro({
   async exec(t, kind) {
     const q = new Queue();
-    const c = startChild(t, kind, T.putAfter, q, `from the ${kind}`, 300);
+    // Before start(): start() may return after the child's sleep has begun.
     const t0 = performance.now();
+    const c = startChild(t, kind, T.putAfter, q, `from the ${kind}`, 300);
     t.is(recvSync(q, 'the put from the child'), `from the ${kind}`);
     t.true(since(t0) >= 280, `get() returned after ${since(t0)} ms, before the put`);
     await ended(t, c);

@@ -53,9 +53,10 @@ test('start() returns once the thread runs: ident and nativeId are set; isAlive(
 
 test('join() blocks without spinning', (t) => {
   const th = new Thread({ target: targets.sleepFor, args: [300] });
+  // Before start(): start() may return after the thread's sleep has begun.
+  const t0 = performance.now();
   th.start();
   const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
   th.join();
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);

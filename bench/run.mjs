@@ -1,16 +1,19 @@
 // Benchmark driver: `npm run bench` (= node bench/run.mjs).
 //
 //   node bench/run.mjs            full run (5 repeats per measurement, a few minutes)
-//   node bench/run.mjs --quick    short run (3 repeats, short samples, fewer pool tasks; under a minute)
+//   node bench/run.mjs --quick    short run (3 repeats, short samples, fewer pool tasks; about 1.5 minutes)
 //   options: --repeats=N  --only=lock,pingpong,python,process,queue,pingpong-process,pool,pool-python,distributed
 //            --strict (exit 1 when a target fails; for a throughput with a floor, when the floor fails)
 //
 // Every baseline is measured in the same run, interleaved with our own
 // measurement where possible, and each number is the median of the repeats.
-// Results: a table on stdout, bench/results.json, bench/results.md and one
-// chart per group, bench/charts/<group>.svg (see chart.mjs), linked from
-// results.md. Peers that are missing (python3, a Node pool package) skip
-// their rows, which the header and the notes say.
+// Results: a table on stdout, results.json, results.md and one chart per
+// group, charts/<group>.svg (see chart.mjs), linked from results.md. A full
+// run of every group writes them into bench/ (tracked) and copies the table
+// into the README; any other run (--quick, --only) into bench/partial/
+// (not tracked), so that a trial run changes no tracked file. Peers that are
+// missing (python3, a Node pool package) skip their rows, which the header
+// and the notes say.
 //
 // A group is a module exporting `async function run(ctx)` that returns rows
 // built with row() from ./common.mjs. Add new groups (processes, queues,
@@ -19,11 +22,12 @@
 import os from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { groupChart } from './chart.mjs';
 import { NODE_POOL_PEERS, packageVersion, say } from './common.mjs';
 import { pythonVersion } from './python.mjs';
 import { updateReadme } from './readme-table.mjs';
+import { reportDir } from './report-dir.mjs';
 
 const GROUPS = [
   { name: 'lock', module: './lock.mjs' },
@@ -166,17 +170,19 @@ async function main() {
 
   const failed = rows.filter((r) => r.target && (r.target.floor != null ? r.floorPass === false : r.pass === false));
   const results = { env, elapsedSeconds: elapsed, rows, errors, notes: ctx.notes };
-  const dir = fileURLToPath(new URL('.', import.meta.url));
-  writeFileSync(`${dir}results.json`, JSON.stringify(results, null, 2) + '\n');
+  const complete = !opts.quick && !opts.only;
+  const dir = reportDir(complete);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 
   // One chart per group that produced rows, in the order of GROUPS.
   const charts = [];
-  mkdirSync(`${dir}charts`, { recursive: true });
+  mkdirSync(join(dir, 'charts'), { recursive: true });
   for (const g of GROUPS) {
     const groupRows = rows.filter((r) => r.group === g.name);
     if (!groupRows.length) continue;
     const file = `charts/${g.name}.svg`;
-    writeFileSync(`${dir}${file}`, groupChart(g.name, groupRows, env));
+    writeFileSync(join(dir, file), groupChart(g.name, groupRows, env));
     charts.push({ group: g.name, file });
   }
   const md = [
@@ -212,10 +218,11 @@ async function main() {
     ...errors.map((e) => `- Error (group ${e.group}): ${e.message.replace(/\n/g, ' ')}`),
     '',
   ].join('\n');
-  writeFileSync(`${dir}results.md`, md);
-  say(`wrote bench/results.json, bench/results.md and ${charts.length} chart(s) in bench/charts/`);
+  writeFileSync(join(dir, 'results.md'), md);
+  const shown = relative(process.cwd(), dir) || '.';
+  say(`wrote results.json, results.md and ${charts.length} chart(s) in ${shown}${complete ? '' : ' (a partial run: the tracked report is left as it is)'}`);
   // A full run of every group is what the README shows.
-  if (!opts.quick && !opts.only && !errors.length) {
+  if (complete && !errors.length) {
     updateReadme();
     say('updated the benchmark table in README.md');
   }

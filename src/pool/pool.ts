@@ -7,7 +7,7 @@ import { PoolIterator } from './iterator';
 import { TASK_SINGLE } from './protocol';
 import { defaultChunksize, EncodedCalls, encodeCalls, encodeItems, makeTask, releaseCalls, targetOf } from './tasks';
 import { cpuCount } from '../processes/process';
-import { assertNoSharedMemory } from '../shared/queue';
+import { assertNoSharedMemory } from '../runtime/serialize';
 import { ExportRef } from '../targets/locate';
 import { locate } from '../targets/locate';
 import { assertNotImportingTarget } from '../targets/load';

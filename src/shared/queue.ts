@@ -53,7 +53,6 @@ export class FullError extends Error {
 }
 
 // Moved to runtime/serialize.ts; re-exported for the modules that still import them from here.
-export { assertNoSharedMemory, hasSharedMemory, serializeItem } from '../runtime/serialize';
 
 /** What queueGet returns when the queue is empty. */
 const EMPTY = Object.freeze({});

@@ -1,0 +1,31 @@
+// The types of the package (`types`, and the `require` condition of `exports`).
+// Written by `npm run build` (scripts/write-entries.mjs) from dist/index.d.ts: do not edit.
+export { Lock } from './dist/src/sync/lock';
+export { RLock } from './dist/src/sync/rlock';
+export { Condition } from './dist/src/sync/condition';
+export { Semaphore, BoundedSemaphore } from './dist/src/sync/semaphore';
+export { Event } from './dist/src/sync/event';
+export { Barrier } from './dist/src/sync/barrier';
+export { BrokenBarrierError } from './dist/src/runtime/errors';
+export { sleep } from './dist/src/sync/sleep';
+export type { WaitOptions } from './dist/src/runtime/validate';
+export { Thread, currentThread, mainThread, activeCount, enumerate, getIdent } from './dist/src/threads/thread';
+export type { ThreadOptions } from './dist/src/threads/thread';
+export { isMainModule } from './dist/src/targets/main-module';
+export { Value } from './dist/src/shared/value';
+export type { ValueConstructor, ValueOptions } from './dist/src/shared/value';
+export { SharedArray } from './dist/src/shared/shared-array';
+export type { SharedArrayOptions } from './dist/src/shared/shared-array';
+export type { BigintTypecode, ElementOf, NumberTypecode, SharedTypedArray, Typecode, ViewOf } from './dist/src/shared/typecode';
+export type { ArgsOf, ItemOf, ResultOf } from './dist/src/targets/types';
+export { Process, currentProcess, parentProcess, activeChildren, cpuCount } from './dist/src/processes/process';
+export type { ProcessOptions } from './dist/src/processes/process';
+export { Queue, JoinableQueue, EmptyError, FullError } from './dist/src/shared/queue';
+export { Manager } from './dist/src/shared/manager';
+export { SharedDict } from './dist/src/shared/shared-dict';
+export type { SharedDictInit } from './dist/src/shared/shared-dict';
+export { SharedList } from './dist/src/shared/shared-list';
+export { Pool, ThreadPool } from './dist/src/pool/pool';
+export type { PoolOptions } from './dist/src/pool/pool';
+export { PoolIterator } from './dist/src/pool/iterator';
+export { AsyncResult, TimeoutError } from './dist/src/pool/async-result';
