@@ -10,6 +10,10 @@ import test from 'ava';
 import { ROOT } from './helpers/util.mjs';
 
 const run = promisify(execFile);
+/** Each program's bound. Alone one takes about 10 s here; the four run one after another, since
+ * each starts threads, processes and pools that all compile TypeScript, and four at once beside
+ * another test file took more than 30 s on a busy machine. */
+const PROGRAM_TIMEOUT_MS = 50_000;
 
 function project(t) {
   const dir = mkdtempSync(join(tmpdir(), 'nt-tsx-'));
@@ -28,9 +32,9 @@ for (const [how, args] of [
   ['node --import tsx', ['--import', 'tsx', 'main.mts']],
   ['the tsx command', [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'main.mts']],
 ]) {
-  test(`an ES-module TypeScript program run with ${how}: Thread, ThreadPool and Pool import its targets; an unexported one is refused`, async (t) => {
+  test.serial(`an ES-module TypeScript program run with ${how}: Thread, ThreadPool and Pool import its targets; an unexported one is refused`, async (t) => {
     const cwd = project(t);
-    const { stdout, stderr } = await run(process.execPath, args, { cwd, timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, args, { cwd, timeout: PROGRAM_TIMEOUT_MS });
     t.is(stdout, EXPECTED, stderr);
   });
 }
@@ -41,9 +45,9 @@ for (const [how, args] of [
   ['node --import tsx', ['--import', 'tsx', 'main.cts']],
   ['the tsx command', [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'main.cts']],
 ]) {
-  test(`a CommonJS TypeScript program (.cts) run with ${how}: Thread, Process, ThreadPool and Pool import its targets`, async (t) => {
+  test.serial(`a CommonJS TypeScript program (.cts) run with ${how}: Thread, Process, ThreadPool and Pool import its targets`, async (t) => {
     const cwd = project(t);
-    const { stdout, stderr } = await run(process.execPath, args, { cwd, timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, args, { cwd, timeout: PROGRAM_TIMEOUT_MS });
     t.is(stdout, EXPECTED_CJS, stderr);
   });
 }
