@@ -17,8 +17,11 @@ declare module 'native-threading/binding' {
     layout(): Record<string, Record<string, number>>;
     /** A new primitive; `owner` holds its reference (released when `owner` is collected). */
     create(kind: number, owner: object, a?: number, b?: number | boolean): number;
-    /** `[off, gen, lease, leaseGen]`: owns one reference until adopted. */
-    share(handle: number): number[];
+    /** The lease every clone of `owner` (holding `handle`) carries; `owner` holds it. */
+    lease(owner: object, handle: number): number;
+    /** `[off, gen, lease, leaseGen]`: one more clone; the lease keeps the primitive until it
+     * is adopted. */
+    share(lease: number): number[];
     adopt(kind: number, owner: object, descriptor: unknown): number;
     retainInto(kind: number, owner: object, handle: number): number;
     refs(handle: number): number;

@@ -3,11 +3,11 @@
 
 use super::Agent;
 use super::{
-    barrier, block_index, condition, event, handle, index_from_js, lock, queue, rlock, semaphore,
-    shared,
+    barrier, block_index, condition, event, handle, index_from_js, js_error, lock, queue, rlock,
+    semaphore, shared,
 };
 use crate::core::arena::{arena, BlockIndex, Descriptor, Kind, SMALL_END};
-use crate::core::handle::{AnyBlock, AnyVisibleBlock, BlockKind, Handle};
+use crate::core::handle::{AnyBlock, AnyVisibleBlock, BlockKind, Handle, Lease, Shareable};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 
 fn kind_arg(args: &Args, i: usize) -> JsResult<Kind> {
@@ -39,9 +39,9 @@ fn attach(env: Env, owner: Value, off: BlockIndex) -> JsResult<Value> {
 pub fn create(env: Env, args: &Args) -> JsResult<Value> {
     let kind = kind_arg(args, 0)?;
     let off = match kind {
-        Kind::Lock => lock::create(),
-        Kind::RLock => rlock::create(),
-        Kind::Event => event::create(),
+        Kind::Lock => lock::create()?,
+        Kind::RLock => rlock::create()?,
+        Kind::Event => event::create()?,
         Kind::Semaphore => semaphore::create(args, false)?,
         Kind::BoundedSemaphore => semaphore::create(args, true)?,
         Kind::Condition => condition::create(args)?,
@@ -58,12 +58,20 @@ pub fn create(env: Env, args: &Args) -> JsResult<Value> {
     attach(env, args.get(1), off).inspect_err(|_| arena().release(off))
 }
 
-/// `share(handle)`: a descriptor `[off, gen, lease, leaseGen]` that owns one reference until
-/// `adopt` takes it over in the receiving thread or process.
-pub fn share(env: Env, args: &Args) -> JsResult<Value> {
-    let h = handle::<AnyBlock>(args, 0)
+/// `lease(owner, handle)`: the lease that every clone of `owner` (the instance that holds
+/// `handle`) carries; `owner` holds a reference to it.
+pub fn lease(env: Env, args: &Args) -> JsResult<Value> {
+    let h = handle::<Shareable>(args, 1)
         .map_err(|_| JsError::type_error("ERR_INVALID_ARG_TYPE", "not a live handle"))?;
-    descriptor(env, arena().lease(h.index()))
+    let lease = arena().new_lease(h.index()).map_err(js_error)?;
+    attach(env, args.get(0), lease).inspect_err(|_| arena().release(lease))
+}
+
+/// `share(lease)`: one more clone's descriptor `[off, gen, lease, leaseGen]`; the lease keeps
+/// the primitive until `adopt` in the receiving thread or process has taken a reference.
+pub fn share(env: Env, args: &Args) -> JsResult<Value> {
+    let lease = handle::<Lease>(args, 0)?;
+    descriptor(env, arena().lease_read(lease.index()))
 }
 
 /// A descriptor as JavaScript carries it.

@@ -1,7 +1,7 @@
 //! The native functions of Value and SharedArray storage: creating it, a view of its data, and
 //! the lock that guards it.
 
-use super::{handle, lock_handle};
+use super::{handle, js_error, lock_handle};
 use crate::core::arena::{arena, BlockIndex};
 use crate::core::handle::{self, LockHandle};
 use crate::core::shared;
@@ -13,7 +13,7 @@ pub fn create(args: &Args) -> JsResult<BlockIndex> {
         0 => None,
         _ => Some(lock_handle(args, 3)?),
     };
-    Ok(shared::new(args.u32(2)?, lock).index())
+    Ok(shared::new(args.u32(2)?, lock).map_err(js_error)?.index())
 }
 
 /// A Value's or SharedArray's block (which may live past the part JavaScript sees).

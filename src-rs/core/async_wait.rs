@@ -591,7 +591,7 @@ mod tests {
     fn many_event_waiters_resolve_on_one_set() {
         crate::core::start();
         let (s, rx) = sink();
-        let e = event::new();
+        let e = event::new().unwrap();
         let ids: Vec<u64> = (0..1000)
             .map(|_| {
                 pending(start(
@@ -622,7 +622,7 @@ mod tests {
     fn lock_waiter_gets_the_lock_on_release_and_times_out_otherwise() {
         crate::core::start();
         let (s, rx) = sink();
-        let l = lock::new();
+        let l = lock::new().unwrap();
         assert!(lock::try_acquire(l));
         let id = pending(start(s.clone(), 1, Op::Lock(l), None));
         let late = pending(start(s.clone(), 2, Op::Lock(l), deadline_after_ms(30.0)));
@@ -646,7 +646,7 @@ mod tests {
     fn aborted_lock_wait_is_gone() {
         crate::core::start();
         let (s, rx) = sink();
-        let l = lock::new();
+        let l = lock::new().unwrap();
         assert!(lock::try_acquire(l));
         let id = pending(start(s, 1, Op::Lock(l), None));
         assert!(matches!(abort(id), Aborted::Now));
@@ -663,8 +663,8 @@ mod tests {
     fn condition_async_wait_relocks_and_abort_forwards_the_notify() {
         crate::core::start();
         let (s, rx) = sink();
-        let l = lock::new();
-        let c = condition::new(crate::core::handle::LockHandle::Lock(l));
+        let l = lock::new().unwrap();
+        let c = condition::new(crate::core::handle::LockHandle::Lock(l)).unwrap();
         // Two async waiters, then a notify(1) that reaches the first; it aborts: the second
         // must get the notification instead.
         let mut ids = vec![];
@@ -710,7 +710,7 @@ mod tests {
     fn barrier_async_arrivals_release_together() {
         crate::core::start();
         let (s, rx) = sink();
-        let b = barrier::new(3, -1.0);
+        let b = barrier::new(3, -1.0).unwrap();
         let mut ids = vec![];
         for _ in 0..2 {
             ids.push(pending(start(s.clone(), 1, Op::BarrierEnter(b), None)));

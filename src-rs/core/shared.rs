@@ -2,6 +2,7 @@
 //! alive by the block, like a Condition's lock).
 
 use super::arena::{arena, Arena, Kind};
+use super::error::Result;
 use super::handle::{self, Handle, LockHandle};
 use std::sync::atomic::{AtomicU32, Ordering::*};
 
@@ -19,18 +20,18 @@ pub struct SharedHeader {
 pub const DATA: usize = std::mem::size_of::<SharedHeader>();
 
 /// `byte_length` zeroed bytes guarded by `lock`, if any.
-pub fn new(byte_length: u32, lock: Option<LockHandle>) -> Shared {
+pub fn new(byte_length: u32, lock: Option<LockHandle>) -> Result<Shared> {
     let a = arena();
+    let off = Handle::trusted(a.alloc(Kind::Shared, DATA + byte_length as usize)?);
     if let Some(l) = lock {
         a.retain(l.index());
     }
-    let off = Handle::trusted(a.alloc(Kind::Shared, DATA + byte_length as usize));
     let h = header(off);
     h.lock.store(lock.map_or(0, LockHandle::index), Relaxed);
     h.lock_kind
         .store(lock.map_or(Kind::Free, LockHandle::kind) as u32, Relaxed);
     h.byte_length.store(byte_length, Release);
-    off
+    Ok(off)
 }
 
 pub fn header(off: Shared) -> &'static SharedHeader {

@@ -1,7 +1,9 @@
 // How primitives travel. Each instance carries one own, enumerable accessor property, read by
-// the structured-clone algorithm (postMessage, workerData, v8.serialize): every read creates a
-// descriptor that owns a reference to the primitive (a "lease"), so the primitive outlives the
-// sender until the receiver restores it with `from()`, which takes the lease over.
+// the structured-clone algorithm (postMessage, workerData, v8.serialize): every read hands out
+// a descriptor of the instance's one lease (made at the first read), which counts the clones
+// not yet restored and keeps the primitive alive for them, so the primitive outlives the sender
+// until the receiver restores it with `from()`. Reading it any number of times (JSON.stringify,
+// console.log, spread) allocates nothing in shared memory.
 import { invalidArgType } from './errors';
 import { native } from './native';
 
@@ -24,9 +26,14 @@ export const enum JsKind {
 let trialDepth = 0;
 
 export function makeShareable(obj: object, kind: number, handle: number): void {
+  let lease: number | undefined;
   Object.defineProperty(obj, SHARED_KEY, {
     enumerable: true,
-    get: (): Shared => ({ kind, d: trialDepth > 0 ? [] : native.share(handle) }),
+    get: (): Shared => {
+      if (trialDepth > 0) return { kind, d: [] };
+      lease ??= native.lease(obj, handle);
+      return { kind, d: native.share(lease) };
+    },
   });
 }
 
