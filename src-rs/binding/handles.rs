@@ -67,24 +67,26 @@ pub fn lease(env: Env, args: &Args) -> JsResult<Value> {
     attach(env, args.get(0), lease).inspect_err(|_| arena().release(lease))
 }
 
-/// `share(lease)`: one more clone's descriptor `[off, gen, lease, leaseGen]`; the lease keeps
+/// `share(lease)`: one more clone's descriptor (see `descriptor`); the lease keeps
 /// the primitive until `adopt` in the receiving thread or process has taken a reference.
 pub fn share(env: Env, args: &Args) -> JsResult<Value> {
     let lease = handle::<Lease>(args, 0)?;
     descriptor(env, arena().lease_read(lease.index()))
 }
 
-/// A descriptor as JavaScript carries it.
+/// A descriptor as JavaScript carries it: `[off, gen, lease, leaseGen, sealLow, sealHigh]`.
 pub fn descriptor(env: Env, d: Descriptor) -> JsResult<Value> {
     env.numbers(&[
         d.off as f64,
         d.gen as f64,
         d.lease as f64,
         d.lease_gen as f64,
+        (d.seal & 0xffff_ffff) as f64,
+        (d.seal >> 32) as f64,
     ])
 }
 
-/// Takes over the reference a descriptor `[off, gen, lease, leaseGen]` (from `share` or
+/// Takes over the reference a descriptor (from `share` or
 /// `bytesShare`) owns, for a block of a kind `K` accepts. The error when it is not one, or
 /// gone.
 pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsResult<Handle<K>> {
@@ -102,7 +104,8 @@ pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsR
             .map(|v| v as u32)
     };
     let index = |i: usize| n(i).and_then(index_from_js);
-    let (Some(off), Some(gen), Some(lease), Some(lease_gen)) = (index(0), n(1), index(2), n(3))
+    let (Some(off), Some(gen), Some(lease), Some(lease_gen), Some(lo), Some(hi)) =
+        (index(0), n(1), index(2), n(3), n(4), n(5))
     else {
         return Err(gone());
     };
@@ -111,6 +114,7 @@ pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsR
         gen,
         lease,
         lease_gen,
+        seal: lo as u64 | (hi as u64) << 32,
     };
     if !arena().adopt(d, |k| k == kind) {
         return Err(gone());

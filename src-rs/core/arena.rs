@@ -18,6 +18,7 @@
 //! "take a reference if this is still the block I was told about" is a single CAS.
 
 use super::error::{Error, Result};
+use super::seal;
 use crate::layout::{block, kind};
 use crate::sys;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
@@ -43,7 +44,7 @@ const ARENA_SIZE: usize = 64 << 30;
 const FILE_SIZE: usize = ARENA_SIZE + ARENA_SIZE / BLOCK / 8;
 /// The environment variable that tells a child process which descriptor is the arena.
 pub const ARENA_FD_ENV: &str = "NATIVE_THREADING_ARENA_FD";
-const MAGIC: u64 = 0x6e74_6172_656e_6131; // "ntarena1"
+const MAGIC: u64 = 0x6e74_6172_656e_6132; // "ntarena2"
 pub const MAX_PROCS: usize = 256;
 
 /// A block's kind (see `layout::kind`).
@@ -139,7 +140,10 @@ struct Header {
     /// One past the highest process slot ever claimed (rings scan up to here).
     procs_used: AtomicU32,
     procs: [ProcSlot; MAX_PROCS],
+    /// The key that seals descriptors (random, written once at creation; see `core::seal`).
+    secret: [AtomicU64; 2],
 }
+const _: () = assert!(std::mem::size_of::<Header>() <= HEADER);
 
 pub struct Arena {
     base: *mut u8,
@@ -171,6 +175,9 @@ impl Arena {
         let (fd, base) = sys::create_shared_memory(c"native-threading-arena", FILE_SIZE)?;
         let arena = Arena { base, fd };
         let h = arena.header();
+        for (word, value) in h.secret.iter().zip(random_key()?) {
+            word.store(value, Relaxed);
+        }
         h.bump.store(HEADER as u64, Relaxed);
         h.bump_large.store(SMALL_END as u64, Relaxed);
         h.next_agent.store(1, Relaxed);
@@ -350,15 +357,16 @@ impl Arena {
             return None;
         }
         let need = BLOCK << class;
-        let off = match self.pop_free(class, large) {
-            Some(off) => off,
-            None => self.bump(need, large)?,
+        let (off, fresh) = match self.pop_free(class, large) {
+            Some(off) => (off, false),
+            None => (self.bump(need, large)?, true),
         };
         let b = self.block(off);
-        if zero {
-            // A large block's pages past its first were never touched or were punched out at
-            // its last free (see `release`): they read as zeros without being written, so an
-            // array of 1 GiB commits only the pages its user touches.
+        // Memory the bump pointer hands out for the first time was never touched: it reads as
+        // zeros. So do a recycled large block's pages past its first, punched out at its last
+        // free (see `release`). Not writing them means an array of 1 GiB commits only the pages
+        // its user touches.
+        if zero && !fresh {
             let dirty = if large { need.min(PAGE) } else { need };
             // SAFETY: the block is ours alone until published; it spans `need` bytes.
             unsafe { std::ptr::write_bytes(self.data(off), 0, dirty - BODY) };
@@ -523,6 +531,8 @@ pub struct Descriptor {
     pub gen: u32,
     pub lease: BlockIndex,
     pub lease_gen: u32,
+    /// The other four under the arena's key: only the library makes descriptors that match.
+    pub seal: u64,
 }
 
 impl Arena {
@@ -546,21 +556,32 @@ impl Arena {
         if body.pending.fetch_add(1, AcqRel) == 0 {
             self.retain(lease);
         }
-        Descriptor {
+        let mut d = Descriptor {
             off: body.target.load(Acquire),
             gen: body.target_gen.load(Acquire),
             lease,
             lease_gen: self.generation(lease),
-        }
+            seal: 0,
+        };
+        d.seal = self.seal_of(&d);
+        d
+    }
+
+    fn seal_of(&self, d: &Descriptor) -> u64 {
+        let key = self.header().secret.each_ref().map(|w| w.load(Relaxed));
+        seal::siphash(key, &[d.off, d.gen, d.lease, d.lease_gen])
     }
 
     /// Turns a descriptor into one owned reference to its block: through its lease while the
     /// lease lives (it keeps the block alive), else while the block of that generation still
     /// lives. False (and no reference) when the block is gone, not of a kind `accepts`, or the
-    /// descriptor names no block: only carved block starts are ever read, so a descriptor
-    /// made up or altered can at most name another live block, never memory that is not one.
+    /// descriptor is not one the library handed out: its seal must match (nothing is read
+    /// before), and even then only carved block starts are read.
     pub fn adopt(&self, d: Descriptor, accepts: impl Fn(Kind) -> bool) -> bool {
-        if !self.is_block_start(d.off) || !self.is_block_start(d.lease) {
+        if d.seal != self.seal_of(&d)
+            || !self.is_block_start(d.off)
+            || !self.is_block_start(d.lease)
+        {
             return false;
         }
         let ok = self.adopt_through_lease(d) || self.retain_if_live(d.off, d.gen);
@@ -596,6 +617,15 @@ impl Arena {
         self.release(d.lease);
         ours
     }
+}
+
+/// 128 bits from the system's random source.
+fn random_key() -> std::io::Result<[u64; 2]> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    let word = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or_default());
+    Ok([word(0), word(8)])
 }
 
 /// Called when a lease block is freed: it held one reference to its target.
@@ -688,15 +718,33 @@ mod tests {
         }
         assert!(!a.is_block_start(forged));
         assert!(a.is_block_start(data) && a.is_block_start(target));
-        let d = Descriptor {
+        // Sealed as the library would (as if the key had leaked): the block starts still refuse.
+        let sealed = |mut d: Descriptor| {
+            d.seal = a.seal_of(&d);
+            d
+        };
+        let d = sealed(Descriptor {
             off: target,
             gen: a.generation(target),
             lease: forged,
             lease_gen: a.generation(target),
-        };
+            seal: 0,
+        });
         assert!(!a.adopt(d, |_| true), "a forged lease");
-        let d = Descriptor { off: forged, ..d };
-        assert!(!a.adopt(d, |_| true), "a forged block");
+        assert!(
+            !a.adopt(sealed(Descriptor { off: forged, ..d }), |_| true),
+            "a forged block"
+        );
+        assert!(
+            !a.adopt(
+                Descriptor {
+                    seal: d.seal ^ 1,
+                    ..d
+                },
+                |_| true
+            ),
+            "a bad seal"
+        );
         assert_eq!(a.refs(target), 1);
         assert!(!a.is_block_start(u32::MAX) && !a.is_block_start(0) && !a.is_block_start(1));
         a.release(data);

@@ -11,7 +11,7 @@ export const SHARED_KEY = '__nativeThreading';
 
 export interface Shared {
   kind: number;
-  /** `[off, gen, lease, leaseGen]` (see binding/handles.rs). */
+  /** `[off, gen, lease, leaseGen, sealLow, sealHigh]` (see binding/handles.rs). */
   d: number[];
 }
 
