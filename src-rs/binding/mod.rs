@@ -109,6 +109,7 @@ const METHODS: &[(&str, Method)] = &[
     ("barrierReset", barrier::reset),
     ("barrierInfo", barrier::info),
     ("sharedView", shared::view),
+    ("sharedFormat", shared::format),
     ("sharedLock", shared::lock),
     ("queuePut", queue::put),
     ("queueGet", queue::get),
