@@ -74,6 +74,9 @@ pub fn share(env: Env, args: &Args) -> JsResult<Value> {
     descriptor(env, arena().lease_read(lease.index()))
 }
 
+/// The numbers of a descriptor as JavaScript carries it.
+const DESCRIPTOR_LEN: usize = 6;
+
 /// A descriptor as JavaScript carries it: `[off, gen, lease, leaseGen, sealLow, sealHigh]`.
 pub fn descriptor(env: Env, d: Descriptor) -> JsResult<Value> {
     env.numbers(&[
@@ -97,6 +100,9 @@ pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsR
         )
     };
     let d = env.numbers_of(value).map_err(|_| gone())?;
+    if d.len() != DESCRIPTOR_LEN {
+        return Err(gone());
+    }
     let n = |i: usize| {
         d.get(i)
             .copied()

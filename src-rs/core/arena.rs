@@ -359,7 +359,10 @@ impl Arena {
         let need = BLOCK << class;
         let (off, fresh) = match self.pop_free(class, large) {
             Some(off) => (off, false),
-            None => (self.bump(need, large)?, true),
+            None => match self.bump(need, large) {
+                Some(off) => (off, true),
+                None => (self.split_larger(class, large)?, false),
+            },
         };
         let b = self.block(off);
         // Memory the bump pointer hands out for the first time was never touched: it reads as
@@ -375,6 +378,27 @@ impl Arena {
         b.meta.store(kind as u32 | (class as u32) << 8, Release);
         let gen = b.rc.load(Relaxed) & !0xffff_ffff;
         b.rc.store(gen | 1, Release);
+        Some(off)
+    }
+
+    /// When the bump pointer has reached the end of its part: a free block of a larger class
+    /// halved down to `class`, the upper halves going to their free lists. (Blocks are never
+    /// merged, so an upper half's start is new and no block ever covers a start.) This is what
+    /// makes room for small blocks again once large ones are freed.
+    fn split_larger(&self, class: usize, large: bool) -> Option<BlockIndex> {
+        let top = if large { CLASSES } else { SMALL_CLASSES };
+        let (mut c, off) = (class + 1..top).find_map(|c| Some((c, self.pop_free(c, large)?)))?;
+        while c > class {
+            c -= 1;
+            let upper = off + (1 << c);
+            let b = self.block(upper);
+            b.rc.store(0, Relaxed);
+            b.meta.store(0, Relaxed);
+            b.async_waiters.store(0, Relaxed);
+            let (word, bit) = self.start_bit(upper);
+            word.fetch_or(bit, Release);
+            self.push_free(upper, c);
+        }
         Some(off)
     }
 
