@@ -2,6 +2,7 @@
 // process, or grow memory without bound (README: Reliability). The fuzzers and the exhaustion run
 // in child processes, so that a crash fails a test instead of ending ava.
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
 import { assertThrowsCode, DIST, lastJson, nt, runNode, within } from './helpers/util.mjs';
@@ -121,6 +122,14 @@ test('new SharedArray(\'B\', 2**30) commits only the pages that are touched; vie
     t.is(SharedArray.from(JSON.parse(JSON.stringify(a))).length, n, 'what the block is stays intact');
   }
   t.is(new Value('i', 1).value, 1);
+});
+
+test('shared memory that cannot be mapped (ulimit -v) fails the load with a coded error, not an abort', (t) => {
+  const script = `try { new (require(${JSON.stringify(DIST)}).Lock)(); console.log('loaded'); } catch (e) { console.log(JSON.stringify([e.code, e.cause?.code])); }`;
+  const r = spawnSync('/bin/sh', ['-c', 'ulimit -v 30000000; exec "$0" -e "$1"', process.execPath, script], { encoding: 'utf8', timeout: 20_000 });
+  t.is(r.signal, null, r.stderr);
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout.trim()), ['ERR_NATIVE_THREADING_LOAD_FAILED', 'ERR_NATIVE_THREADING_OS']);
 });
 
 test('Queue.from() / JoinableQueue.from() of a bad descriptor: TypeError ERR_INVALID_ARG_TYPE', (t) => {

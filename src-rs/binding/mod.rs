@@ -150,6 +150,10 @@ pub unsafe extern "C" fn napi_register_module_v1(
 ) -> ffi::napi_value {
     crate::core::start();
     let (e, x) = crate::napi::wrap_module(env, exports);
+    if let Err(why) = crate::core::arena::open_arena() {
+        e.throw(JsError::error("ERR_NATIVE_THREADING_OS", why.to_string()));
+        return exports;
+    }
     for (name, m) in METHODS {
         if let Err(err) = e.export(x, name, *m) {
             e.throw(err);

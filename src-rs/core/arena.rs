@@ -156,13 +156,24 @@ unsafe impl Send for Arena {}
 // SAFETY: as above.
 unsafe impl Sync for Arena {}
 
-static ARENA: OnceLock<Arena> = OnceLock::new();
+static ARENA: OnceLock<std::result::Result<Arena, String>> = OnceLock::new();
 
-/// The process's arena, mapped on first use.
+/// Maps the process's arena on first use; the reason when the system refused (the addon's
+/// loading then fails with it, before anything can use the arena).
+pub fn open_arena() -> std::result::Result<&'static Arena, &'static str> {
+    ARENA
+        .get_or_init(|| Arena::open().map_err(|e| format!("cannot map shared memory: {e}")))
+        .as_ref()
+        .map_err(String::as_str)
+}
+
+/// The process's arena. The addon opens it when it loads (`open_arena`) and exports nothing
+/// if that fails, so no call from JavaScript reaches the panic.
 pub fn arena() -> &'static Arena {
-    ARENA.get_or_init(|| {
-        Arena::open().unwrap_or_else(|e| panic!("native-threading: cannot map shared memory: {e}"))
-    })
+    match open_arena() {
+        Ok(a) => a,
+        Err(e) => panic!("native-threading: {e}"),
+    }
 }
 
 impl Arena {

@@ -18,7 +18,7 @@ use crate::layout::barrier_result;
 use crate::sys::futex_wait;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering::*;
-use std::sync::{Arc, Mutex, MutexGuard, Once, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
 use std::time::Instant;
 
 /// Where finished waits go: implemented by the bindings for each JavaScript thread.
@@ -139,7 +139,8 @@ pub struct Engine {
 }
 
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
-static DISPATCHER: Once = Once::new();
+/// Whether the dispatcher thread runs (false: the system refused to start it).
+static DISPATCHER: OnceLock<bool> = OnceLock::new();
 
 fn engine() -> MutexGuard<'static, Option<Engine>> {
     ENGINE.lock().unwrap_or_else(|e| e.into_inner())
@@ -166,7 +167,19 @@ pub enum Started {
     Pending(u64),
 }
 
-/// Starts an asynchronous wait `op` for thread `agent`.
+/// Starts the dispatcher thread on first use; false when the system refuses a thread (then
+/// no asynchronous wait can be delivered, and none is started).
+pub fn dispatcher_running() -> bool {
+    *DISPATCHER.get_or_init(|| {
+        std::thread::Builder::new()
+            .name("native-threading-dispatch".into())
+            .spawn(dispatch_loop)
+            .is_ok()
+    })
+}
+
+/// Starts an asynchronous wait `op` for thread `agent` (the dispatcher must be running: see
+/// `dispatcher_running`).
 pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, deadline: Deadline) -> Started {
     let block = op.watched();
     arena().retain(block);
@@ -181,12 +194,7 @@ pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, deadline: Deadline) -> Sta
     };
     let started = with_engine(|e| e.start(w));
     if let Started::Pending(_) = started {
-        DISPATCHER.call_once(|| {
-            std::thread::Builder::new()
-                .name("native-threading-dispatch".into())
-                .spawn(dispatch_loop)
-                .expect("native-threading: cannot start the dispatcher thread");
-        });
+        dispatcher_running(); // the binding checked it already; tests start waits directly
         if deadline.is_some() {
             ring::bell(ring::own_slot());
         }
