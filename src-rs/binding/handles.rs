@@ -7,7 +7,7 @@ use super::{
     semaphore, shared,
 };
 use crate::core::arena::{arena, BlockIndex, Descriptor, Kind, SMALL_END};
-use crate::core::handle::{AnyBlock, AnyVisibleBlock, BlockKind, Handle, Lease, Shareable};
+use crate::core::handle::{AnyBlock, BlockKind, Handle, Lease, Shareable};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 
 fn kind_arg(args: &Args, i: usize) -> JsResult<Kind> {
@@ -140,10 +140,11 @@ pub fn adopt(env: Env, args: &Args) -> JsResult<Value> {
     attach(env, args.get(1), off).inspect_err(|_| arena().release(off))
 }
 
-/// `retainInto(kind, owner, handle)`: one more reference to a live block, held by `owner`.
+/// `retainInto(kind, owner, handle)`: one more reference to a live block of a JavaScript class
+/// (a SharedArray above 1 MiB lives past the part JavaScript sees), held by `owner`.
 pub fn retain_into(env: Env, args: &Args) -> JsResult<Value> {
     let kind = kind_arg(args, 0)?;
-    let off = handle::<AnyVisibleBlock>(args, 2)
+    let off = handle::<Shareable>(args, 2)
         .ok()
         .filter(|h| arena().kind_of(h.index()) == Some(kind))
         .ok_or_else(|| {

@@ -114,9 +114,6 @@ kinds! {
     /// Any live block.
     AnyBlock: Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier
         | Lease | WaitNode | Bitmap | Bytes | Queue | Shared, anywhere: true;
-    /// Any live block in the part of the arena JavaScript sees.
-    AnyVisibleBlock: Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier
-        | Lease | WaitNode | Bitmap | Bytes | Queue | Shared;
 }
 
 /// The lock a Condition or a shared Value uses: a Lock or an RLock.
