@@ -16,9 +16,12 @@ declare module 'native-threading/binding' {
      * the groups and names of src/runtime/layout.ts. */
     layout(): Record<string, Record<string, number>>;
     /** A new primitive; `owner` holds its reference (released when `owner` is collected). */
-    create(kind: number, owner: object, a?: number, b?: number | boolean): number;
-    /** `[off, gen, lease, leaseGen]`: owns one reference until adopted. */
-    share(handle: number): number[];
+    create(kind: number, owner: object, a?: number, b?: number | boolean, c?: number): number;
+    /** The lease every clone of `owner` (holding `handle`) carries; `owner` holds it. */
+    lease(owner: object, handle: number): number;
+    /** `[off, gen, lease, leaseGen, sealLow, sealHigh]`: one more clone; the lease keeps the primitive until it
+     * is adopted. */
+    share(lease: number): number[];
     adopt(kind: number, owner: object, descriptor: unknown): number;
     retainInto(kind: number, owner: object, handle: number): number;
     refs(handle: number): number;
@@ -37,6 +40,8 @@ declare module 'native-threading/binding' {
 
     /** An ArrayBuffer over a Shared block's data (Value, SharedArray); holds a reference. */
     sharedView(handle: number): ArrayBuffer;
+    /** The format word given to `create` for a Value's or SharedArray's block. */
+    sharedFormat(handle: number): number;
     /** `[lockHandle, isRLock]` of a Shared block, `[0, 0]` without a lock. */
     sharedLock(handle: number): [lock: number, isRLock: number];
 

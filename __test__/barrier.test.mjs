@@ -469,7 +469,7 @@ test.serial('a barrier made in a thread with an exported action runs it here whe
   b.wait(1000);
   b.wait(1000);
   t.is(trips.value, 2, 'Barrier(1): this thread is the last to arrive each time, and runs the travelled action');
-  const own = Barrier.from(made, () => {});
+  const own = Barrier.from(b, () => {});
   own.wait(1000);
   t.is(trips.value, 2, 'from(shared, action) keeps its own action');
 });

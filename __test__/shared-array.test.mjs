@@ -185,3 +185,16 @@ test.serial('4 Threads x 10,000 locked read-modify-writes: exact counts', async 
   for (const th of threads) await within(th.joinAsync(), 30_000, 'increment thread');
   t.deepEqual(a.toArray(), [40_000, 10_000, 10_000, 10_000, 10_000]);
 });
+
+test('a SharedArray above 1 MiB (kept apart from the small blocks) arrives as a queue item, and so as a target argument, over the same memory', (t) => {
+  const big = new nt.SharedArray('B', 3 << 20);
+  big.set(-1, 7);
+  const q = new nt.Queue();
+  q.put({ big });
+  const got = q.get().big;
+  t.true(got instanceof nt.SharedArray);
+  t.is(got.length, 3 << 20);
+  t.is(got.get(-1), 7);
+  got.set(0, 9);
+  t.is(big.get(0), 9);
+});

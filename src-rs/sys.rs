@@ -220,8 +220,9 @@ pub fn file_size(fd: c_int) -> Option<u64> {
 
 /// Gives the pages of `[off, off + len)` of the shared-memory file back to the system (they
 /// read as zeros afterwards).
-pub fn punch_hole(fd: c_int, off: u64, len: u64) {
-    // SAFETY: fallocate only acts on the file's pages; failure is harmless (memory stays used).
+/// False when the system refused (the pages then keep their contents).
+pub fn punch_hole(fd: c_int, off: u64, len: u64) -> bool {
+    // SAFETY: fallocate only acts on the file's pages; on failure nothing changed.
     unsafe {
         syscall(
             nr::FALLOCATE,
@@ -229,8 +230,8 @@ pub fn punch_hole(fd: c_int, off: u64, len: u64) {
             FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
             off as i64,
             len as i64,
-        )
-    };
+        ) == 0
+    }
 }
 
 /// A descriptor that refers to process `pid` (its exit is observable without reaping it).

@@ -12,7 +12,9 @@ use crate::napi::{Args, Env, JsResult, Value};
 
 /// `create(kind, owner, parties, defaultTimeoutMs)`.
 pub fn create(args: &Args) -> JsResult<BlockIndex> {
-    Ok(barrier::new(args.u32(2)?, args.number(3)?).index())
+    Ok(barrier::new(args.u32(2)?, args.number(3)?)
+        .map_err(js_error)?
+        .index())
 }
 
 /// `barrierFinish(handle, actionSucceeded)`: true when the round was released.

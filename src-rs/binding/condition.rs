@@ -11,7 +11,9 @@ use crate::napi::{Args, Env, JsResult, Value};
 
 /// `create(kind, owner, lockHandle)`.
 pub fn create(args: &Args) -> JsResult<BlockIndex> {
-    Ok(condition::new(lock_handle(args, 2)?).index())
+    Ok(condition::new(lock_handle(args, 2)?)
+        .map_err(js_error)?
+        .index())
 }
 
 /// `condLock(handle)`: `[lockHandle, isRLock]`.

@@ -9,8 +9,8 @@ use crate::core::handle;
 use crate::core::park::{Deadline, Interrupt};
 use crate::napi::{Args, Env, JsResult, Value};
 
-pub fn create() -> BlockIndex {
-    event::new().index()
+pub fn create() -> JsResult<BlockIndex> {
+    Ok(event::new().map_err(js_error)?.index())
 }
 
 /// `eventWake(handle)`: wake the waiters (the flag is already set; storing it again here could

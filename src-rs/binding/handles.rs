@@ -3,11 +3,11 @@
 
 use super::Agent;
 use super::{
-    barrier, block_index, condition, event, handle, index_from_js, lock, queue, rlock, semaphore,
-    shared,
+    barrier, block_index, condition, event, handle, index_from_js, js_error, lock, queue, rlock,
+    semaphore, shared,
 };
 use crate::core::arena::{arena, BlockIndex, Descriptor, Kind, SMALL_END};
-use crate::core::handle::{AnyBlock, AnyVisibleBlock, BlockKind, Handle};
+use crate::core::handle::{AnyBlock, BlockKind, Handle, Lease, Shareable};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 
 fn kind_arg(args: &Args, i: usize) -> JsResult<Kind> {
@@ -39,9 +39,9 @@ fn attach(env: Env, owner: Value, off: BlockIndex) -> JsResult<Value> {
 pub fn create(env: Env, args: &Args) -> JsResult<Value> {
     let kind = kind_arg(args, 0)?;
     let off = match kind {
-        Kind::Lock => lock::create(),
-        Kind::RLock => rlock::create(),
-        Kind::Event => event::create(),
+        Kind::Lock => lock::create()?,
+        Kind::RLock => rlock::create()?,
+        Kind::Event => event::create()?,
         Kind::Semaphore => semaphore::create(args, false)?,
         Kind::BoundedSemaphore => semaphore::create(args, true)?,
         Kind::Condition => condition::create(args)?,
@@ -58,25 +58,38 @@ pub fn create(env: Env, args: &Args) -> JsResult<Value> {
     attach(env, args.get(1), off).inspect_err(|_| arena().release(off))
 }
 
-/// `share(handle)`: a descriptor `[off, gen, lease, leaseGen]` that owns one reference until
-/// `adopt` takes it over in the receiving thread or process.
-pub fn share(env: Env, args: &Args) -> JsResult<Value> {
-    let h = handle::<AnyBlock>(args, 0)
+/// `lease(owner, handle)`: the lease that every clone of `owner` (the instance that holds
+/// `handle`) carries; `owner` holds a reference to it.
+pub fn lease(env: Env, args: &Args) -> JsResult<Value> {
+    let h = handle::<Shareable>(args, 1)
         .map_err(|_| JsError::type_error("ERR_INVALID_ARG_TYPE", "not a live handle"))?;
-    descriptor(env, arena().lease(h.index()))
+    let lease = arena().new_lease(h.index()).map_err(js_error)?;
+    attach(env, args.get(0), lease).inspect_err(|_| arena().release(lease))
 }
 
-/// A descriptor as JavaScript carries it.
+/// `share(lease)`: one more clone's descriptor (see `descriptor`); the lease keeps
+/// the primitive until `adopt` in the receiving thread or process has taken a reference.
+pub fn share(env: Env, args: &Args) -> JsResult<Value> {
+    let lease = handle::<Lease>(args, 0)?;
+    descriptor(env, arena().lease_read(lease.index()))
+}
+
+/// The numbers of a descriptor as JavaScript carries it.
+const DESCRIPTOR_LEN: usize = 6;
+
+/// A descriptor as JavaScript carries it: `[off, gen, lease, leaseGen, sealLow, sealHigh]`.
 pub fn descriptor(env: Env, d: Descriptor) -> JsResult<Value> {
     env.numbers(&[
         d.off as f64,
         d.gen as f64,
         d.lease as f64,
         d.lease_gen as f64,
+        (d.seal & 0xffff_ffff) as f64,
+        (d.seal >> 32) as f64,
     ])
 }
 
-/// Takes over the reference a descriptor `[off, gen, lease, leaseGen]` (from `share` or
+/// Takes over the reference a descriptor (from `share` or
 /// `bytesShare`) owns, for a block of a kind `K` accepts. The error when it is not one, or
 /// gone.
 pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsResult<Handle<K>> {
@@ -87,6 +100,9 @@ pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsR
         )
     };
     let d = env.numbers_of(value).map_err(|_| gone())?;
+    if d.len() != DESCRIPTOR_LEN {
+        return Err(gone());
+    }
     let n = |i: usize| {
         d.get(i)
             .copied()
@@ -94,7 +110,8 @@ pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsR
             .map(|v| v as u32)
     };
     let index = |i: usize| n(i).and_then(index_from_js);
-    let (Some(off), Some(gen), Some(lease), Some(lease_gen)) = (index(0), n(1), index(2), n(3))
+    let (Some(off), Some(gen), Some(lease), Some(lease_gen), Some(lo), Some(hi)) =
+        (index(0), n(1), index(2), n(3), n(4), n(5))
     else {
         return Err(gone());
     };
@@ -103,6 +120,7 @@ pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsR
         gen,
         lease,
         lease_gen,
+        seal: lo as u64 | (hi as u64) << 32,
     };
     if !arena().adopt(d, |k| k == kind) {
         return Err(gone());
@@ -122,10 +140,11 @@ pub fn adopt(env: Env, args: &Args) -> JsResult<Value> {
     attach(env, args.get(1), off).inspect_err(|_| arena().release(off))
 }
 
-/// `retainInto(kind, owner, handle)`: one more reference to a live block, held by `owner`.
+/// `retainInto(kind, owner, handle)`: one more reference to a live block of a JavaScript class
+/// (a SharedArray above 1 MiB lives past the part JavaScript sees), held by `owner`.
 pub fn retain_into(env: Env, args: &Args) -> JsResult<Value> {
     let kind = kind_arg(args, 0)?;
-    let off = handle::<AnyVisibleBlock>(args, 2)
+    let off = handle::<Shareable>(args, 2)
         .ok()
         .filter(|h| arena().kind_of(h.index()) == Some(kind))
         .ok_or_else(|| {

@@ -9,8 +9,8 @@ use crate::core::lock;
 use crate::core::park::{Deadline, Interrupt};
 use crate::napi::{Args, Env, JsResult, Value};
 
-pub fn create() -> BlockIndex {
-    lock::new().index()
+pub fn create() -> JsResult<BlockIndex> {
+    Ok(lock::new().map_err(js_error)?.index())
 }
 
 /// `lockRelease(handle)`: the slow release (the word was not 1).

@@ -18,16 +18,18 @@ mod shared;
 mod threads;
 mod waits;
 
-use crate::core::arena::{Arena, BlockIndex};
+use crate::core::arena::{arena, BlockIndex};
 use crate::core::handle::{BlockKind, Handle, LockHandle};
 use crate::core::Error;
 use crate::napi::{ffi, Args, JsError, JsResult, Method};
 pub use agent::Agent;
 
-/// A number from JavaScript as a block index inside the arena. Every handle, and every index
-/// in a descriptor, that JavaScript passes is read here first.
+/// A number from JavaScript as a block index: where the allocator carved a block (see
+/// `Arena::is_block_start`), so that no header forged in memory JavaScript can write is ever
+/// read. Every handle, and every index in a descriptor, that JavaScript passes is read here
+/// first.
 fn index_from_js(n: u32) -> Option<BlockIndex> {
-    Arena::is_block(n).then_some(n)
+    arena().is_block_start(n).then_some(n)
 }
 
 /// Argument `i` as a block index (see `index_from_js`).
@@ -79,6 +81,10 @@ pub fn js_error(e: Error) -> JsError {
             "ERR_TASK_DONE_TOO_MANY",
             "task_done() called too many times",
         ),
+        Error::NoMemory => JsError::range_error(
+            "ERR_MEMORY_ALLOCATION_FAILED",
+            "the shared memory is exhausted: free some shared objects (drop every reference to them) and try again",
+        ),
     }
 }
 
@@ -86,6 +92,7 @@ const METHODS: &[(&str, Method)] = &[
     ("init", handles::init),
     ("layout", layout::layout),
     ("create", handles::create),
+    ("lease", handles::lease),
     ("share", handles::share),
     ("adopt", handles::adopt),
     ("retainInto", handles::retain_into),
@@ -102,6 +109,7 @@ const METHODS: &[(&str, Method)] = &[
     ("barrierReset", barrier::reset),
     ("barrierInfo", barrier::info),
     ("sharedView", shared::view),
+    ("sharedFormat", shared::format),
     ("sharedLock", shared::lock),
     ("queuePut", queue::put),
     ("queueGet", queue::get),
@@ -142,6 +150,10 @@ pub unsafe extern "C" fn napi_register_module_v1(
 ) -> ffi::napi_value {
     crate::core::start();
     let (e, x) = crate::napi::wrap_module(env, exports);
+    if let Err(why) = crate::core::arena::open_arena() {
+        e.throw(JsError::error("ERR_NATIVE_THREADING_OS", why.to_string()));
+        return exports;
+    }
     for (name, m) in METHODS {
         if let Err(err) = e.export(x, name, *m) {
             e.throw(err);

@@ -93,8 +93,11 @@ pub fn bytes_share(env: Env, args: &Args) -> JsResult<Value> {
     })?;
     data.copy_from_slice(bytes);
     let a = arena();
-    let d = a.lease(it.index());
+    let lease = a.new_lease(it.index());
     a.release(it.index());
+    let lease = lease.map_err(super::js_error)?;
+    let d = a.lease_read(lease);
+    a.release(lease); // the pending clone keeps it
     super::handles::descriptor(env, d)
 }
 

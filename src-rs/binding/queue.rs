@@ -15,7 +15,9 @@ use crate::napi::{Args, Env, JsError, JsResult, Value};
 
 /// `create(kind, owner, maxsize, joinable)`.
 pub fn create(args: &Args) -> JsResult<BlockIndex> {
-    Ok(queue::new(args.u32(2)?, args.boolean(3)?).index())
+    Ok(queue::new(args.u32(2)?, args.boolean(3)?)
+        .map_err(js_error)?
+        .index())
 }
 
 fn queue_handle(args: &Args) -> JsResult<Queue> {

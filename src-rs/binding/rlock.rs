@@ -10,8 +10,8 @@ use crate::core::park::{Deadline, Interrupt};
 use crate::core::rlock;
 use crate::napi::{Args, Env, JsResult, Value};
 
-pub fn create() -> BlockIndex {
-    rlock::new().index()
+pub fn create() -> JsResult<BlockIndex> {
+    Ok(rlock::new().map_err(js_error)?.index())
 }
 
 /// `rlockRelease(handle)`: a full release by this thread (ownership and recursion checked

@@ -11,7 +11,9 @@ use crate::napi::{Args, Env, JsResult, Value};
 
 /// `create(kind, owner, value)`.
 pub fn create(args: &Args, bounded: bool) -> JsResult<BlockIndex> {
-    Ok(semaphore::new(args.u32(2)?, bounded).index())
+    Ok(semaphore::new(args.u32(2)?, bounded)
+        .map_err(js_error)?
+        .index())
 }
 
 /// `semRelease(handle, n)`.

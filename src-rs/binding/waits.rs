@@ -71,6 +71,23 @@ fn sleep(deadline: park::Deadline, interrupt: Interrupt) -> JsResult<f64> {
 /// with what `block` would have returned.
 pub fn wait_async(env: Env, args: &Args) -> JsResult<Value> {
     let agent = Agent::get(env)?;
+    // Before the wait is prepared (a Condition's wait releases its lock): a refusal must
+    // change nothing.
+    if !async_wait::dispatcher_running() {
+        return Err(JsError::error(
+            "ERR_NATIVE_THREADING_OS",
+            "cannot start the thread that delivers asynchronous waits",
+        ));
+    }
+    if crate::core::ring::claim_own_slot().is_none() {
+        return Err(JsError::range_error(
+            "ERR_TOO_MANY_PROCESSES",
+            format!(
+                "at most {} processes of one tree can have asynchronous waits at the same time",
+                crate::core::arena::MAX_PROCS
+            ),
+        ));
+    }
     let op = args.u32(0)?;
     let deadline = deadline_after_ms(args.number(2)?);
     let wait = match op {

@@ -8,10 +8,17 @@
 //! size class, and the pages of a freed large block are given back to the system.
 //!
 //! Every block starts with a [`BlockHeader`]; a block is identified by its index
-//! ([`BlockIndex`]: its byte offset divided by 64).
+//! ([`BlockIndex`]: its byte offset divided by 64). Past the blocks, `[ARENA_SIZE, FILE_SIZE)`
+//! holds the **block starts**: one bit per index, set when the bump pointer carves a block
+//! there. Blocks are never split or merged (a freed block is reused only whole, in its own
+//! size class), so a start stays a start for ever, and no byte that a block's owner can write
+//! (a SharedArray's data, say) can ever be taken for a header: an index from outside is first
+//! checked against these bits, which no user-visible buffer covers.
 //! Blocks are reference counted; the count and a generation share one 64-bit word so that
 //! "take a reference if this is still the block I was told about" is a single CAS.
 
+use super::error::{Error, Result};
+use super::seal;
 use crate::layout::{block, kind};
 use crate::sys;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
@@ -28,13 +35,16 @@ const CLASSES: usize = 30;
 /// Classes up to this one (1 MiB) live in the small part.
 const SMALL_CLASSES: usize = 15;
 const HEADER: usize = 128 * 1024;
+const PAGE: usize = 4096;
 /// The part of the arena that JavaScript sees as one ArrayBuffer.
 pub const SMALL_END: usize = 1 << 30;
 /// Virtual size only: pages exist once touched.
 const ARENA_SIZE: usize = 64 << 30;
+/// The block starts (one bit per block index) follow the blocks.
+const FILE_SIZE: usize = ARENA_SIZE + ARENA_SIZE / BLOCK / 8;
 /// The environment variable that tells a child process which descriptor is the arena.
 pub const ARENA_FD_ENV: &str = "NATIVE_THREADING_ARENA_FD";
-const MAGIC: u64 = 0x6e74_6172_656e_6131; // "ntarena1"
+const MAGIC: u64 = 0x6e74_6172_656e_6132; // "ntarena2"
 pub const MAX_PROCS: usize = 256;
 
 /// A block's kind (see `layout::kind`).
@@ -130,7 +140,10 @@ struct Header {
     /// One past the highest process slot ever claimed (rings scan up to here).
     procs_used: AtomicU32,
     procs: [ProcSlot; MAX_PROCS],
+    /// The key that seals descriptors (random, written once at creation; see `core::seal`).
+    secret: [AtomicU64; 2],
 }
+const _: () = assert!(std::mem::size_of::<Header>() <= HEADER);
 
 pub struct Arena {
     base: *mut u8,
@@ -143,13 +156,24 @@ unsafe impl Send for Arena {}
 // SAFETY: as above.
 unsafe impl Sync for Arena {}
 
-static ARENA: OnceLock<Arena> = OnceLock::new();
+static ARENA: OnceLock<std::result::Result<Arena, String>> = OnceLock::new();
 
-/// The process's arena, mapped on first use.
+/// Maps the process's arena on first use; the reason when the system refused (the addon's
+/// loading then fails with it, before anything can use the arena).
+pub fn open_arena() -> std::result::Result<&'static Arena, &'static str> {
+    ARENA
+        .get_or_init(|| Arena::open().map_err(|e| format!("cannot map shared memory: {e}")))
+        .as_ref()
+        .map_err(String::as_str)
+}
+
+/// The process's arena. The addon opens it when it loads (`open_arena`) and exports nothing
+/// if that fails, so no call from JavaScript reaches the panic.
 pub fn arena() -> &'static Arena {
-    ARENA.get_or_init(|| {
-        Arena::open().unwrap_or_else(|e| panic!("native-threading: cannot map shared memory: {e}"))
-    })
+    match open_arena() {
+        Ok(a) => a,
+        Err(e) => panic!("native-threading: {e}"),
+    }
 }
 
 impl Arena {
@@ -159,9 +183,12 @@ impl Arena {
         if let Some(arena) = Self::inherited() {
             return Ok(arena);
         }
-        let (fd, base) = sys::create_shared_memory(c"native-threading-arena", ARENA_SIZE)?;
+        let (fd, base) = sys::create_shared_memory(c"native-threading-arena", FILE_SIZE)?;
         let arena = Arena { base, fd };
         let h = arena.header();
+        for (word, value) in h.secret.iter().zip(random_key()?) {
+            word.store(value, Relaxed);
+        }
         h.bump.store(HEADER as u64, Relaxed);
         h.bump_large.store(SMALL_END as u64, Relaxed);
         h.next_agent.store(1, Relaxed);
@@ -172,10 +199,10 @@ impl Arena {
     fn inherited() -> Option<Arena> {
         let fd: i32 = std::env::var(ARENA_FD_ENV).ok()?.parse().ok()?;
         // Only a shared-memory file of exactly our size is taken for an arena.
-        if sys::file_size(fd)? != ARENA_SIZE as u64 {
+        if sys::file_size(fd)? != FILE_SIZE as u64 {
             return None;
         }
-        let base = sys::map_shared(fd, ARENA_SIZE).ok()?;
+        let base = sys::map_shared(fd, FILE_SIZE).ok()?;
         let arena = Arena { base, fd };
         (arena.header().magic.load(Acquire) == MAGIC).then_some(arena)
     }
@@ -254,6 +281,35 @@ impl Arena {
         (HEADER..SMALL_END).contains(&Self::byte_offset(off))
     }
 
+    /// The word of the block starts that holds `off`'s bit, and the bit.
+    fn start_bit(&self, off: BlockIndex) -> (&AtomicU64, u64) {
+        debug_assert!(Self::byte_offset(off) < ARENA_SIZE);
+        // SAFETY: the block starts follow the blocks in the mapping (FILE_SIZE), are zeroed by
+        // the kernel and are only ever used as atomics; callers pass an index inside the
+        // arena, whose bit lies inside them.
+        let word =
+            unsafe { &*(self.base.add(ARENA_SIZE + (off as usize / 64) * 8) as *const AtomicU64) };
+        (word, 1 << (off % 64))
+    }
+
+    /// Whether `off` is where a block starts (one the allocator carved): the check every index
+    /// from outside the core passes first, so that nothing forged in memory a block's owner
+    /// can write is ever read as a block header. Indexes past the bump pointers are refused
+    /// without touching memory.
+    pub fn is_block_start(&self, off: BlockIndex) -> bool {
+        let byte = Self::byte_offset(off);
+        let h = self.header();
+        let carved = if byte < SMALL_END {
+            byte >= HEADER && (byte as u64) < h.bump.load(Acquire)
+        } else {
+            byte < ARENA_SIZE && (byte as u64) < h.bump_large.load(Acquire)
+        };
+        carved && {
+            let (word, bit) = self.start_bit(off);
+            word.load(Acquire) & bit != 0
+        }
+    }
+
     pub fn kind_of(&self, off: BlockIndex) -> Option<Kind> {
         Kind::from_u8(self.block(off).meta.load(Acquire) as u8)
     }
@@ -286,11 +342,12 @@ impl Arena {
         (self.block(off).rc.load(Acquire) >> 32) as u32
     }
 
-    /// A zeroed block of at least `bytes` of body, holding one reference.
-    pub fn alloc(&self, kind: Kind, bytes: usize) -> BlockIndex {
+    /// A zeroed block of at least `bytes` of body, holding one reference; `NoMemory` when
+    /// its part of the arena is full.
+    pub fn alloc(&self, kind: Kind, bytes: usize) -> Result<BlockIndex> {
         let large = Self::class_of(bytes) >= SMALL_CLASSES;
         self.alloc_with(kind, bytes, true, large)
-            .unwrap_or_else(|| panic!("native-threading: shared arena exhausted ({bytes} bytes)"))
+            .ok_or(Error::NoMemory)
     }
 
     /// A block for bytes the caller fills completely (not zeroed: a 64 MiB payload is written
@@ -311,19 +368,48 @@ impl Arena {
             return None;
         }
         let need = BLOCK << class;
-        let off = match self.pop_free(class, large) {
-            Some(off) => off,
-            None => self.bump(need, large)?,
+        let (off, fresh) = match self.pop_free(class, large) {
+            Some(off) => (off, false),
+            None => match self.bump(need, large) {
+                Some(off) => (off, true),
+                None => (self.split_larger(class, large)?, false),
+            },
         };
         let b = self.block(off);
-        if zero {
+        // Memory the bump pointer hands out for the first time was never touched: it reads as
+        // zeros. So do a recycled large block's pages past its first, punched out at its last
+        // free (see `release`). Not writing them means an array of 1 GiB commits only the pages
+        // its user touches.
+        if zero && !fresh {
+            let dirty = if large { need.min(PAGE) } else { need };
             // SAFETY: the block is ours alone until published; it spans `need` bytes.
-            unsafe { std::ptr::write_bytes(self.data(off), 0, need - BODY) };
+            unsafe { std::ptr::write_bytes(self.data(off), 0, dirty - BODY) };
         }
         b.async_waiters.store(0, Relaxed);
         b.meta.store(kind as u32 | (class as u32) << 8, Release);
         let gen = b.rc.load(Relaxed) & !0xffff_ffff;
         b.rc.store(gen | 1, Release);
+        Some(off)
+    }
+
+    /// When the bump pointer has reached the end of its part: a free block of a larger class
+    /// halved down to `class`, the upper halves going to their free lists. (Blocks are never
+    /// merged, so an upper half's start is new and no block ever covers a start.) This is what
+    /// makes room for small blocks again once large ones are freed.
+    fn split_larger(&self, class: usize, large: bool) -> Option<BlockIndex> {
+        let top = if large { CLASSES } else { SMALL_CLASSES };
+        let (mut c, off) = (class + 1..top).find_map(|c| Some((c, self.pop_free(c, large)?)))?;
+        while c > class {
+            c -= 1;
+            let upper = off + (1 << c);
+            let b = self.block(upper);
+            b.rc.store(0, Relaxed);
+            b.meta.store(0, Relaxed);
+            b.async_waiters.store(0, Relaxed);
+            let (word, bit) = self.start_bit(upper);
+            word.fetch_or(bit, Release);
+            self.push_free(upper, c);
+        }
         Some(off)
     }
 
@@ -339,7 +425,10 @@ impl Arena {
                 (b as usize + size <= end).then_some(b + size as u64)
             })
             .ok()?;
-        Some((off as usize / BLOCK) as BlockIndex)
+        let off = (off as usize / BLOCK) as BlockIndex;
+        let (word, bit) = self.start_bit(off);
+        word.fetch_or(bit, Release);
+        Some(off)
     }
 
     /// The first byte of block `off`'s body (for raw byte payloads).
@@ -440,9 +529,14 @@ impl Arena {
         }
         let class = (meta >> 8) as usize & 0xff;
         if class >= SMALL_CLASSES {
-            // Give the pages back; the header page stays (it holds the generation).
-            let start = Self::byte_offset(off) + 4096;
-            sys::punch_hole(self.fd, start as u64, ((BLOCK << class) - 4096) as u64);
+            // Give the pages back; the header page stays (it holds the generation). The next
+            // allocation relies on the rest reading as zeros: write them if the system refused.
+            let start = Self::byte_offset(off) + PAGE;
+            let len = (BLOCK << class) - PAGE;
+            if !sys::punch_hole(self.fd, start as u64, len as u64) {
+                // SAFETY: the block is being freed: nobody else uses its bytes.
+                unsafe { std::ptr::write_bytes(self.base.add(start), 0, len) };
+            }
         }
         b.meta.store(0, Release);
         // New generation: stale handles and leases to this block stop matching.
@@ -451,14 +545,18 @@ impl Arena {
     }
 }
 
-/// A reference to a block handed to another thread or process: it owns one reference to
-/// the target until someone adopts it.
+/// A handle on its way to other threads or processes. A shared instance makes one lease (on
+/// first use) and every read of its sharing property hands out that same lease, counted in
+/// `pending`; so serializing or inspecting an instance any number of times allocates nothing.
+/// The lease holds one reference to its target for as long as it lives; it lives while its
+/// instance holds it (one reference) and while a clone may still be adopted (one more
+/// reference, held while `pending` > 0).
 #[repr(C)]
 struct LeaseBody {
     target: AtomicU32,
     target_gen: AtomicU32,
-    /// `generation << 1 | claimed`, so a claim can never hit a recycled lease.
-    claim: AtomicU64,
+    /// Reads not yet adopted.
+    pending: AtomicU64,
 }
 
 /// What travels between threads and processes for one handle.
@@ -468,71 +566,108 @@ pub struct Descriptor {
     pub gen: u32,
     pub lease: BlockIndex,
     pub lease_gen: u32,
+    /// The other four under the arena's key: only the library makes descriptors that match.
+    pub seal: u64,
 }
 
 impl Arena {
-    pub fn lease(&self, off: BlockIndex) -> Descriptor {
-        self.retain(off);
-        let lease = self.alloc(Kind::Lease, std::mem::size_of::<LeaseBody>());
-        let lease_gen = self.generation(lease);
+    /// A new lease on `target` (which the caller holds), holding one reference to it; the
+    /// caller owns the lease's first reference.
+    pub fn new_lease(&self, target: BlockIndex) -> Result<BlockIndex> {
+        let lease = self.alloc(Kind::Lease, std::mem::size_of::<LeaseBody>())?;
+        self.retain(target);
         // SAFETY: `lease` is a fresh block of kind Lease, large enough for LeaseBody.
         let body = unsafe { self.body::<LeaseBody>(lease) };
-        body.target.store(off, Relaxed);
-        body.target_gen.store(self.generation(off), Relaxed);
-        body.claim.store((lease_gen as u64) << 1, Release);
-        Descriptor {
-            off,
-            gen: self.generation(off),
-            lease,
-            lease_gen,
-        }
+        body.target.store(target, Relaxed);
+        body.target_gen.store(self.generation(target), Release);
+        Ok(lease)
     }
 
-    /// Turns a descriptor into one owned reference to its block: the first adopter takes over
-    /// the lease's reference, later ones take a new reference while the block still lives.
-    /// False (and no reference) when the block is gone or not of a kind `accepts`.
+    /// One more clone of the handle `lease` carries: the descriptor to send. The caller holds
+    /// a reference to `lease` (see `new_lease`).
+    pub fn lease_read(&self, lease: BlockIndex) -> Descriptor {
+        // SAFETY: the caller holds a reference to a Lease block.
+        let body = unsafe { self.body::<LeaseBody>(lease) };
+        if body.pending.fetch_add(1, AcqRel) == 0 {
+            self.retain(lease);
+        }
+        let mut d = Descriptor {
+            off: body.target.load(Acquire),
+            gen: body.target_gen.load(Acquire),
+            lease,
+            lease_gen: self.generation(lease),
+            seal: 0,
+        };
+        d.seal = self.seal_of(&d);
+        d
+    }
+
+    fn seal_of(&self, d: &Descriptor) -> u64 {
+        let key = self.header().secret.each_ref().map(|w| w.load(Relaxed));
+        seal::siphash(key, &[d.off, d.gen, d.lease, d.lease_gen])
+    }
+
+    /// Turns a descriptor into one owned reference to its block: through its lease while the
+    /// lease lives (it keeps the block alive), else while the block of that generation still
+    /// lives. False (and no reference) when the block is gone, not of a kind `accepts`, or the
+    /// descriptor is not one the library handed out: its seal must match (nothing is read
+    /// before), and even then only carved block starts are read.
     pub fn adopt(&self, d: Descriptor, accepts: impl Fn(Kind) -> bool) -> bool {
-        let valid = Self::is_block;
-        if !valid(d.off) || !valid(d.lease) {
+        if d.seal != self.seal_of(&d)
+            || !self.is_block_start(d.off)
+            || !self.is_block_start(d.lease)
+        {
             return false;
         }
-        // SAFETY: any in-range block offset starts a body large enough for LeaseBody (64 B),
-        // and all of it is atomics, so reading a block that is not (or no longer) a lease is
-        // harmless: the generation-tagged CAS below then fails.
-        let body = unsafe { self.body::<LeaseBody>(d.lease) };
-        let claimed = body.target.load(Acquire) == d.off
-            && body
-                .claim
-                .compare_exchange(
-                    (d.lease_gen as u64) << 1,
-                    (d.lease_gen as u64) << 1 | 1,
-                    AcqRel,
-                    Relaxed,
-                )
-                .is_ok();
-        let ok = if claimed {
-            true
-        } else {
-            self.retain_if_live(d.off, d.gen)
-        };
-        if claimed {
-            self.release(d.lease);
-        }
+        let ok = self.adopt_through_lease(d) || self.retain_if_live(d.off, d.gen);
         if ok && !self.kind_of(d.off).is_some_and(accepts) {
             self.release(d.off);
             return false;
         }
         ok
     }
+
+    fn adopt_through_lease(&self, d: Descriptor) -> bool {
+        // A reference of our own first, so that the lease cannot be freed (and its block
+        // reused as something else) while we read it.
+        if !self.retain_if_live(d.lease, d.lease_gen) {
+            return false;
+        }
+        let ours = self.kind_of(d.lease) == Some(Kind::Lease) && {
+            // SAFETY: a live Lease block, on which we hold a reference.
+            let body = unsafe { self.body::<LeaseBody>(d.lease) };
+            let ours = body.target.load(Acquire) == d.off && body.target_gen.load(Acquire) == d.gen;
+            if ours {
+                // The lease holds the target: this reference cannot come too late.
+                self.retain(d.off);
+                let claimed = body
+                    .pending
+                    .fetch_update(AcqRel, Acquire, |n| n.checked_sub(1));
+                if claimed == Ok(1) {
+                    self.release(d.lease); // the last pending clone: the lease's own hold
+                }
+            }
+            ours
+        };
+        self.release(d.lease);
+        ours
+    }
 }
 
-/// Called when a lease block is freed: a lease that was never adopted still owns its target.
+/// 128 bits from the system's random source.
+fn random_key() -> std::io::Result<[u64; 2]> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    let word = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or_default());
+    Ok([word(0), word(8)])
+}
+
+/// Called when a lease block is freed: it held one reference to its target.
 fn drop_lease(arena: &Arena, off: BlockIndex) {
     // SAFETY: `off` is a Lease block being freed.
     let body = unsafe { arena.body::<LeaseBody>(off) };
-    if body.claim.load(Acquire) & 1 == 0 {
-        arena.release(body.target.load(Acquire));
-    }
+    arena.release(body.target.load(Acquire));
 }
 
 #[cfg(test)]
@@ -543,13 +678,13 @@ mod tests {
     fn alloc_release_recycles_and_bumps_generation() {
         crate::core::start();
         let a = arena();
-        let off = a.alloc(Kind::Event, 8);
+        let off = a.alloc(Kind::Event, 8).unwrap();
         let gen = a.generation(off);
         assert_eq!((a.kind_of(off), a.refs(off)), (Some(Kind::Event), 1));
         a.release(off);
         assert_eq!((a.kind_of(off), a.refs(off)), (Some(Kind::Free), 0));
         assert!(!a.retain_if_live(off, gen));
-        let again = a.alloc(Kind::Event, 8);
+        let again = a.alloc(Kind::Event, 8).unwrap();
         // Recycled from the free list (LIFO) unless another test raced us.
         if again == off {
             assert_eq!(a.generation(again), gen + 1);
@@ -558,33 +693,97 @@ mod tests {
     }
 
     #[test]
-    fn lease_is_adopted_once_then_refcounted() {
+    fn reads_share_one_lease_that_keeps_the_block_until_adopted() {
         crate::core::start();
         let a = arena();
-        let off = a.alloc(Kind::Lock, 4);
-        let d = a.lease(off);
+        let off = a.alloc(Kind::Lock, 4).unwrap();
+        let lease = a.new_lease(off).unwrap();
+        let d1 = a.lease_read(lease);
+        let d2 = a.lease_read(lease);
+        assert_eq!(d1, d2, "one lease for every read");
+        assert_eq!((a.refs(off), a.refs(lease)), (2, 2));
+        // The sender lets go of everything: the pending clones keep the lock.
+        a.release(lease);
+        a.release(off);
+        assert_eq!(a.refs(off), 1);
+        assert!(a.adopt(d1, |k| k == Kind::Lock));
+        assert!(!a.adopt(d1, |k| k == Kind::Event), "wrong kind");
+        assert!(a.adopt(d2, |k| k == Kind::Lock)); // the last pending clone frees the lease
+        assert_eq!(a.kind_of(lease), Some(Kind::Free));
         assert_eq!(a.refs(off), 2);
-        assert!(a.adopt(d, |k| k == Kind::Lock)); // takes over the lease
-        assert_eq!(a.refs(off), 2);
-        assert!(a.adopt(d, |k| k == Kind::Lock)); // second adopter: a fresh reference
-        assert_eq!(a.refs(off), 3);
-        assert!(!a.adopt(d, |k| k == Kind::Event)); // wrong kind
-        assert_eq!(a.refs(off), 3);
+        assert!(a.adopt(d2, |k| k == Kind::Lock), "while the block lives");
         for _ in 0..3 {
             a.release(off);
         }
-        assert!(!a.adopt(d, |k| k == Kind::Lock)); // gone
+        assert!(!a.adopt(d1, |k| k == Kind::Lock), "gone");
     }
 
     #[test]
-    fn unadopted_lease_releases_target_when_dropped() {
+    fn reading_a_lease_a_million_times_allocates_nothing() {
         crate::core::start();
         let a = arena();
-        let off = a.alloc(Kind::Lock, 4);
-        let d = a.lease(off);
-        a.release(d.lease);
-        assert_eq!(a.refs(off), 1);
+        let off = a.alloc(Kind::Event, 8).unwrap();
+        let lease = a.new_lease(off).unwrap();
+        let d = a.lease_read(lease);
+        for _ in 0..1_000_000 {
+            assert_eq!(a.lease_read(lease), d);
+        }
+        assert_eq!(a.refs(lease), 2);
+        a.release(lease);
         a.release(off);
+        assert_eq!(a.refs(off), 1, "kept for the pending clones");
+    }
+
+    #[test]
+    fn a_header_forged_in_a_blocks_data_is_never_a_block() {
+        crate::core::start();
+        let a = arena();
+        let target = a.alloc(Kind::Lock, 4).unwrap();
+        let data = a.alloc(Kind::Shared, 4096).unwrap();
+        let forged = data + 2; // 128 bytes into the body
+                               // SAFETY: inside `data`'s body (4096 bytes); a copy of a live Lock's header and a
+                               // lease body pointing at it.
+        unsafe {
+            let at = a.base().add(forged as usize * BLOCK) as *mut u64;
+            at.write((a.generation(target) as u64) << 32 | 5);
+            (at.add(1) as *mut u32).write(Kind::Lease as u32);
+            (at.add(2) as *mut u32).write(target);
+            (at.add(2) as *mut u32).add(1).write(a.generation(target));
+            at.add(3).write(1);
+        }
+        assert!(!a.is_block_start(forged));
+        assert!(a.is_block_start(data) && a.is_block_start(target));
+        // Sealed as the library would (as if the key had leaked): the block starts still refuse.
+        let sealed = |mut d: Descriptor| {
+            d.seal = a.seal_of(&d);
+            d
+        };
+        let d = sealed(Descriptor {
+            off: target,
+            gen: a.generation(target),
+            lease: forged,
+            lease_gen: a.generation(target),
+            seal: 0,
+        });
+        assert!(!a.adopt(d, |_| true), "a forged lease");
+        assert!(
+            !a.adopt(sealed(Descriptor { off: forged, ..d }), |_| true),
+            "a forged block"
+        );
+        assert!(
+            !a.adopt(
+                Descriptor {
+                    seal: d.seal ^ 1,
+                    ..d
+                },
+                |_| true
+            ),
+            "a bad seal"
+        );
+        assert_eq!(a.refs(target), 1);
+        assert!(!a.is_block_start(u32::MAX) && !a.is_block_start(0) && !a.is_block_start(1));
+        a.release(data);
+        a.release(target);
     }
 
     #[test]
@@ -592,14 +791,14 @@ mod tests {
         crate::core::start();
         let a = arena();
         let size = (64 << 20) - BODY;
-        let big = a.alloc(Kind::Bytes, size);
+        let big = a.alloc(Kind::Bytes, size).unwrap();
         assert!(Arena::byte_offset(big) >= SMALL_END);
         assert_eq!(a.capacity(big), size);
         // SAFETY: the block has room for `size` bytes of body.
         unsafe { a.data(big).add(size - 1).write(7) };
         let gen = a.generation(big);
         a.release(big);
-        let again = a.alloc(Kind::Bytes, 40 << 20);
+        let again = a.alloc(Kind::Bytes, 40 << 20).unwrap();
         assert_eq!(again, big, "same size class, recycled");
         assert_eq!(a.generation(again), gen + 1);
         // SAFETY: as above; a recycled block reads as zeros.
@@ -635,8 +834,8 @@ mod tests {
     fn size_classes_fit_the_body() {
         crate::core::start();
         let a = arena();
-        let big = a.alloc(Kind::Bitmap, 1000);
-        let small = a.alloc(Kind::Bitmap, 10);
+        let big = a.alloc(Kind::Bitmap, 1000).unwrap();
+        let small = a.alloc(Kind::Bitmap, 10).unwrap();
         assert!(small < big || small >= big + 1024);
         a.release(big);
         a.release(small);

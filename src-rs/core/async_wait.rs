@@ -18,7 +18,7 @@ use crate::layout::barrier_result;
 use crate::sys::futex_wait;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering::*;
-use std::sync::{Arc, Mutex, MutexGuard, Once, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
 use std::time::Instant;
 
 /// Where finished waits go: implemented by the bindings for each JavaScript thread.
@@ -139,7 +139,8 @@ pub struct Engine {
 }
 
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
-static DISPATCHER: Once = Once::new();
+/// Whether the dispatcher thread runs (false: the system refused to start it).
+static DISPATCHER: OnceLock<bool> = OnceLock::new();
 
 fn engine() -> MutexGuard<'static, Option<Engine>> {
     ENGINE.lock().unwrap_or_else(|e| e.into_inner())
@@ -166,7 +167,19 @@ pub enum Started {
     Pending(u64),
 }
 
-/// Starts an asynchronous wait `op` for thread `agent`.
+/// Starts the dispatcher thread on first use; false when the system refuses a thread (then
+/// no asynchronous wait can be delivered, and none is started).
+pub fn dispatcher_running() -> bool {
+    *DISPATCHER.get_or_init(|| {
+        std::thread::Builder::new()
+            .name("native-threading-dispatch".into())
+            .spawn(dispatch_loop)
+            .is_ok()
+    })
+}
+
+/// Starts an asynchronous wait `op` for thread `agent` (the dispatcher must be running: see
+/// `dispatcher_running`).
 pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, deadline: Deadline) -> Started {
     let block = op.watched();
     arena().retain(block);
@@ -181,12 +194,7 @@ pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, deadline: Deadline) -> Sta
     };
     let started = with_engine(|e| e.start(w));
     if let Started::Pending(_) = started {
-        DISPATCHER.call_once(|| {
-            std::thread::Builder::new()
-                .name("native-threading-dispatch".into())
-                .spawn(dispatch_loop)
-                .expect("native-threading: cannot start the dispatcher thread");
-        });
+        dispatcher_running(); // the binding checked it already; tests start waits directly
         if deadline.is_some() {
             ring::bell(ring::own_slot());
         }
@@ -591,7 +599,7 @@ mod tests {
     fn many_event_waiters_resolve_on_one_set() {
         crate::core::start();
         let (s, rx) = sink();
-        let e = event::new();
+        let e = event::new().unwrap();
         let ids: Vec<u64> = (0..1000)
             .map(|_| {
                 pending(start(
@@ -622,7 +630,7 @@ mod tests {
     fn lock_waiter_gets_the_lock_on_release_and_times_out_otherwise() {
         crate::core::start();
         let (s, rx) = sink();
-        let l = lock::new();
+        let l = lock::new().unwrap();
         assert!(lock::try_acquire(l));
         let id = pending(start(s.clone(), 1, Op::Lock(l), None));
         let late = pending(start(s.clone(), 2, Op::Lock(l), deadline_after_ms(30.0)));
@@ -646,7 +654,7 @@ mod tests {
     fn aborted_lock_wait_is_gone() {
         crate::core::start();
         let (s, rx) = sink();
-        let l = lock::new();
+        let l = lock::new().unwrap();
         assert!(lock::try_acquire(l));
         let id = pending(start(s, 1, Op::Lock(l), None));
         assert!(matches!(abort(id), Aborted::Now));
@@ -663,8 +671,8 @@ mod tests {
     fn condition_async_wait_relocks_and_abort_forwards_the_notify() {
         crate::core::start();
         let (s, rx) = sink();
-        let l = lock::new();
-        let c = condition::new(crate::core::handle::LockHandle::Lock(l));
+        let l = lock::new().unwrap();
+        let c = condition::new(crate::core::handle::LockHandle::Lock(l)).unwrap();
         // Two async waiters, then a notify(1) that reaches the first; it aborts: the second
         // must get the notification instead.
         let mut ids = vec![];
@@ -710,7 +718,7 @@ mod tests {
     fn barrier_async_arrivals_release_together() {
         crate::core::start();
         let (s, rx) = sink();
-        let b = barrier::new(3, -1.0);
+        let b = barrier::new(3, -1.0).unwrap();
         let mut ids = vec![];
         for _ in 0..2 {
             ids.push(pending(start(s.clone(), 1, Op::BarrierEnter(b), None)));

@@ -41,15 +41,21 @@ pub struct BarrierState {
     pub timeout: AtomicU64,
 }
 
-pub fn new(parties: u32, default_timeout_ms: f64) -> Barrier {
+pub fn new(parties: u32, default_timeout_ms: f64) -> Result<Barrier> {
     let a = arena();
-    let bitmap = a.alloc(Kind::Bitmap, (parties as usize).div_ceil(32) * 4);
-    let off = Handle::trusted(a.alloc(Kind::Barrier, std::mem::size_of::<BarrierState>()));
+    let bitmap = a.alloc(Kind::Bitmap, (parties as usize).div_ceil(32) * 4)?;
+    let off = match a.alloc(Kind::Barrier, std::mem::size_of::<BarrierState>()) {
+        Ok(off) => Handle::trusted(off),
+        Err(e) => {
+            a.release(bitmap);
+            return Err(e);
+        }
+    };
     let s = state(off);
     s.parties.store(parties, Relaxed);
     s.bitmap.store(bitmap, Relaxed);
     s.timeout.store(default_timeout_ms.to_bits(), Release);
-    off
+    Ok(off)
 }
 
 pub(crate) fn drop_barrier(a: &Arena, off: Barrier) {
@@ -281,7 +287,7 @@ mod tests {
     #[test]
     fn three_parties_get_distinct_indexes_over_rounds() {
         crate::core::start();
-        let b = new(3, -1.0);
+        let b = new(3, -1.0).unwrap();
         for _ in 0..3 {
             let ts: Vec<_> = (0..3)
                 .map(|_| std::thread::spawn(move || wait(b, None).unwrap()))
@@ -297,7 +303,7 @@ mod tests {
     #[test]
     fn timeout_breaks_and_reset_repairs() {
         crate::core::start();
-        let b = new(2, -1.0);
+        let b = new(2, -1.0).unwrap();
         assert_eq!(wait(b, deadline_after_ms(10.0)), Err(Error::Broken));
         assert!(broken(b));
         assert_eq!(wait(b, None), Err(Error::Broken));
@@ -312,7 +318,7 @@ mod tests {
     #[test]
     fn withdrawn_index_is_reused() {
         crate::core::start();
-        let b = new(3, -1.0);
+        let b = new(3, -1.0).unwrap();
         assert_eq!(try_arrive(b), Some(Ok(Arrival::Wait(0))));
         assert_eq!(try_arrive(b), Some(Ok(Arrival::Wait(1))));
         assert!(withdraw(b, 0));
@@ -332,7 +338,7 @@ mod tests {
     #[test]
     fn failed_action_breaks_the_round() {
         crate::core::start();
-        let b = new(2, -1.0);
+        let b = new(2, -1.0).unwrap();
         // The last arrival's action fails: it reports no release, the other waiter is broken.
         fn arrive_with_failing_action(b: Barrier) -> Result<()> {
             match arrive(b, None).unwrap() {

@@ -35,14 +35,14 @@ pub const WAITING: u32 = 0;
 pub const NOTIFIED: u32 = 1;
 const GONE: u32 = 2;
 
-pub fn new(lock: LockHandle) -> Condition {
+pub fn new(lock: LockHandle) -> Result<Condition> {
     let a = arena();
+    let off = Handle::trusted(a.alloc(Kind::Condition, std::mem::size_of::<CondState>())?);
     a.retain(lock.index());
-    let off = Handle::trusted(a.alloc(Kind::Condition, std::mem::size_of::<CondState>()));
     let s = state(off);
     s.lock.store(lock.index(), Relaxed);
     s.lock_kind.store(lock.kind() as u32, Release);
-    off
+    Ok(off)
 }
 
 pub(crate) fn drop_condition(a: &Arena, off: Condition) {
@@ -84,7 +84,7 @@ pub fn check_owned(off: Condition, me: u32) -> Result<()> {
 pub fn begin_wait(off: Condition, me: u32) -> Result<(WaitNode, u32)> {
     check_owned(off, me)?;
     let n: WaitNode =
-        Handle::trusted(arena().alloc(Kind::WaitNode, std::mem::size_of::<WaitNodeState>()));
+        Handle::trusted(arena().alloc(Kind::WaitNode, std::mem::size_of::<WaitNodeState>())?);
     {
         let s = state(off);
         let _g = Guard::new(&s.mutex);
@@ -229,8 +229,8 @@ mod tests {
     #[test]
     fn wait_needs_the_lock_and_times_out() {
         crate::core::start();
-        let l = lock::new();
-        let c = new(LockHandle::Lock(l));
+        let l = lock::new().unwrap();
+        let c = new(LockHandle::Lock(l)).unwrap();
         arena().release(l.index()); // the condition keeps it alive
         assert_eq!(wait(c, 1, None, None), Err(Error::NotHeld));
         assert!(lock::try_acquire(l));
@@ -243,8 +243,8 @@ mod tests {
     #[test]
     fn rlock_condition_checks_the_owner() {
         crate::core::start();
-        let l = rlock::new();
-        let c = new(LockHandle::RLock(l));
+        let l = rlock::new().unwrap();
+        let c = new(LockHandle::RLock(l)).unwrap();
         arena().release(l.index());
         rlock::acquire(l, 3, None, None).unwrap();
         assert_eq!(notify(c, 4, 1), Err(Error::NotOwned));
@@ -256,8 +256,8 @@ mod tests {
     #[test]
     fn notify_wakes_exactly_n_in_order() {
         crate::core::start();
-        let l = lock::new();
-        let c = new(LockHandle::Lock(l));
+        let l = lock::new().unwrap();
+        let c = new(LockHandle::Lock(l)).unwrap();
         let woken = Arc::new(AtomicU64::new(0));
         let ts: Vec<_> = (0..3u32)
             .map(|i| {
@@ -288,8 +288,8 @@ mod tests {
     #[test]
     fn producer_consumer_loses_nothing() {
         crate::core::start();
-        let l = lock::new();
-        let c = new(LockHandle::Lock(l));
+        let l = lock::new().unwrap();
+        let c = new(LockHandle::Lock(l)).unwrap();
         let items = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
         let total = Arc::new(AtomicU64::new(0));
         let consumers: Vec<_> = (0..2)

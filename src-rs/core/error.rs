@@ -18,6 +18,9 @@ pub enum Error {
     Broken,
     /// JoinableQueue.task_done() called more times than items were put.
     TooManyTaskDone,
+    /// The part of the arena the block belongs in has no room left (or the process table is
+    /// full); freeing blocks makes room again.
+    NoMemory,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -23,8 +23,10 @@ pub struct EventState {
 const _: () = assert!(offset_of!(EventState, word) == event_word::STATE * 4);
 const _: () = assert!(offset_of!(EventState, waiters) == event_word::WAITERS * 4);
 
-pub fn new() -> Event {
-    Handle::trusted(arena().alloc(Kind::Event, std::mem::size_of::<EventState>()))
+pub fn new() -> Result<Event> {
+    Ok(Handle::trusted(
+        arena().alloc(Kind::Event, std::mem::size_of::<EventState>())?,
+    ))
 }
 
 pub fn state(off: Event) -> &'static EventState {
@@ -96,7 +98,7 @@ mod tests {
     #[test]
     fn wait_times_out_then_set_wakes_all() {
         crate::core::start();
-        let e = new();
+        let e = new().unwrap();
         assert!(!wait(e, deadline_after_ms(10.0), None).unwrap());
         let ts: Vec<_> = (0..4)
             .map(|_| std::thread::spawn(move || wait(e, None, None).unwrap()))
@@ -114,7 +116,7 @@ mod tests {
     #[test]
     fn a_set_followed_by_clear_still_wakes_the_waiter() {
         crate::core::start();
-        let e = new();
+        let e = new().unwrap();
         let t = std::thread::spawn(move || wait(e, deadline_after_ms(5000.0), None).unwrap());
         while state(e).waiters.load(SeqCst) == 0 {
             std::thread::yield_now();

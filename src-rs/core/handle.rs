@@ -46,11 +46,7 @@ impl<K: BlockKind> Handle<K> {
     /// core (JavaScript, another process).
     pub fn check(index: BlockIndex) -> Option<Handle<K>> {
         let a = arena();
-        let placed = if K::ANYWHERE {
-            Arena::is_block(index)
-        } else {
-            Arena::is_visible_block(index)
-        };
+        let placed = a.is_block_start(index) && (K::ANYWHERE || Arena::is_visible_block(index));
         (placed && a.refs(index) > 0 && a.kind_of(index).is_some_and(K::accepts))
             .then_some(Handle::trusted(index))
     }
@@ -110,12 +106,14 @@ kinds! {
     WaitNode: WaitNode;
     Bitmap: Bitmap;
     Bytes: Bytes, anywhere: true;
-    /// Any live block (sharing a handle does not depend on its kind).
+    Lease: Lease;
+    /// What an instance of a JavaScript class holds, and so can send to another thread or
+    /// process.
+    Shareable: Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier | Queue
+        | Shared, anywhere: true;
+    /// Any live block.
     AnyBlock: Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier
         | Lease | WaitNode | Bitmap | Bytes | Queue | Shared, anywhere: true;
-    /// Any live block in the part of the arena JavaScript sees.
-    AnyVisibleBlock: Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier
-        | Lease | WaitNode | Bitmap | Bytes | Queue | Shared;
 }
 
 /// The lock a Condition or a shared Value uses: a Lock or an RLock.

@@ -22,8 +22,10 @@ pub struct LockState {
 }
 const _: () = assert!(offset_of!(LockState, word) == lock_word::STATE * 4);
 
-pub fn new() -> Lock {
-    Handle::trusted(arena().alloc(Kind::Lock, std::mem::size_of::<LockState>()))
+pub fn new() -> Result<Lock> {
+    Ok(Handle::trusted(
+        arena().alloc(Kind::Lock, std::mem::size_of::<LockState>())?,
+    ))
 }
 
 pub fn state(off: Lock) -> &'static LockState {
@@ -87,7 +89,7 @@ mod tests {
     #[test]
     fn acquire_times_out_while_held_and_release_checks_state() {
         crate::core::start();
-        let l = new();
+        let l = new().unwrap();
         assert!(acquire(l, None, None).unwrap());
         assert!(locked(l));
         let t0 = std::time::Instant::now();
@@ -101,7 +103,7 @@ mod tests {
     #[test]
     fn mutual_exclusion_across_threads() {
         crate::core::start();
-        let l = new();
+        let l = new().unwrap();
         let counter = Arc::new(AtomicU32::new(0));
         let threads: Vec<_> = (0..4)
             .map(|_| {
@@ -133,7 +135,7 @@ mod tests {
     #[test]
     fn interrupt_abandons_the_wait() {
         crate::core::start();
-        let l = new();
+        let l = new().unwrap();
         assert!(try_acquire(l));
         let t0 = std::time::Instant::now();
         assert_eq!(

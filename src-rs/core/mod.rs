@@ -15,7 +15,7 @@
 //!   2  handle park raw_mutex ring          typed handles, sleeping, internal mutexes,
 //!                                          waking asynchronous waiters
 //!   1  arena                               blocks, references, leases, the process table
-//!   0  error                               (with crate::sys and crate::layout)
+//!   0  error seal                          (with crate::sys and crate::layout)
 //! ```
 
 pub mod arena;
@@ -32,6 +32,7 @@ pub mod queue;
 pub mod raw_mutex;
 pub mod ring;
 pub mod rlock;
+pub mod seal;
 pub mod semaphore;
 pub mod shared;
 
@@ -43,6 +44,7 @@ use handle::Handle;
 /// Each module's layer (see the table above).
 pub const LAYERS: &[(&str, u32)] = &[
     ("error", 0),
+    ("seal", 0),
     ("arena", 1),
     ("handle", 2),
     ("park", 2),

@@ -30,12 +30,10 @@ pub fn deadline_after_ms(ms: f64) -> Deadline {
     if ms < 0.0 || !ms.is_finite() {
         return None;
     }
-    let d = Duration::from_secs_f64(ms / 1000.0);
-    Some(
-        Instant::now()
-            .checked_add(d)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(86400 * 365 * 100)),
-    )
+    // A timeout too long for a Duration or an Instant (from about 1e22 ms; centuries in
+    // practice) is a wait for ever.
+    let d = Duration::try_from_secs_f64(ms / 1000.0).ok()?;
+    Instant::now().checked_add(d)
 }
 
 /// Before sleeping, a waiter yields its CPU this many times, looking again after each: when

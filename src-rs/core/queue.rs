@@ -55,15 +55,21 @@ fn slots(q: Queue) -> &'static [Slot] {
     unsafe { std::slice::from_raw_parts(ring.body::<Slot>(), cap) }
 }
 
-pub fn new(maxsize: u32, joinable: bool) -> Queue {
+pub fn new(maxsize: u32, joinable: bool) -> Result<Queue> {
     let a = arena();
     let cap = if maxsize == 0 {
         UNBOUNDED_SLOTS
     } else {
         maxsize.next_power_of_two().min(MAX_SLOTS)
     };
-    let ring_block = a.alloc(Kind::Bytes, cap as usize * std::mem::size_of::<Slot>());
-    let q = Handle::trusted(a.alloc(Kind::Queue, WORDS * 4));
+    let ring_block = a.alloc(Kind::Bytes, cap as usize * std::mem::size_of::<Slot>())?;
+    let q = match a.alloc(Kind::Queue, WORDS * 4) {
+        Ok(q) => Handle::trusted(q),
+        Err(e) => {
+            a.release(ring_block);
+            return Err(e);
+        }
+    };
     let ws = words(q);
     ws[MAXSIZE].store(maxsize, Relaxed);
     ws[JOINABLE].store(joinable as u32, Relaxed);
@@ -73,7 +79,7 @@ pub fn new(maxsize: u32, joinable: bool) -> Queue {
         s.seq.store(i as u32, Relaxed);
     }
     fence(Release);
-    q
+    Ok(q)
 }
 
 /// Items in the queue (approximate while others put and get, as in Python).
@@ -448,7 +454,7 @@ mod tests {
     #[test]
     fn fifo_with_a_bound_and_large_items() {
         crate::core::start();
-        let q = new(3, false);
+        let q = new(3, false).unwrap();
         let big = vec![7u8; 100_000];
         assert_eq!(put_bytes(q, b"a"), Put::Queued);
         assert_eq!(put_bytes(q, &big), Put::Queued);
@@ -468,7 +474,7 @@ mod tests {
     #[test]
     fn an_unbounded_queue_overflows_its_ring_in_order() {
         crate::core::start();
-        let q = new(0, false);
+        let q = new(0, false).unwrap();
         let n = UNBOUNDED_SLOTS * 3;
         for i in 0..n {
             assert_eq!(put_bytes(q, &i.to_le_bytes()), Put::Queued);
@@ -484,7 +490,7 @@ mod tests {
     #[test]
     fn a_failed_fill_queues_nothing() {
         crate::core::start();
-        let q = new(0, true);
+        let q = new(0, true).unwrap();
         assert_eq!(
             put(q, &mut LocalRings::new(), 1, 4, |_| Err("no")),
             Err("no")
@@ -500,7 +506,7 @@ mod tests {
     #[test]
     fn a_blocked_getter_is_woken_by_a_put() {
         crate::core::start();
-        let q = new(0, false);
+        let q = new(0, false).unwrap();
         let seen = w(q, NOT_EMPTY).load(SeqCst);
         let t = std::thread::spawn(move || {
             wait_change(q, NOT_EMPTY, seen, deadline_after_ms(5000.0), None).unwrap()
@@ -515,7 +521,7 @@ mod tests {
     #[test]
     fn many_producers_and_consumers_lose_and_duplicate_nothing() {
         crate::core::start();
-        let q = new(64, false);
+        let q = new(64, false).unwrap();
         let producers: Vec<_> = (0..3u32)
             .map(|p| {
                 std::thread::spawn(move || {
@@ -573,7 +579,7 @@ mod tests {
     #[test]
     fn a_woken_waiter_that_takes_nothing_passes_the_wake_on() {
         crate::core::start();
-        let q = new(0, false);
+        let q = new(0, false).unwrap();
         let seen = w(q, NOT_EMPTY).load(SeqCst);
         // Two getters sleep; one put wakes one of them (one system call), which leaves without
         // taking the item: the other must not sleep on while the item waits.
@@ -603,7 +609,7 @@ mod tests {
     #[test]
     fn task_done_counts_down_to_join() {
         crate::core::start();
-        let q = new(0, true);
+        let q = new(0, true).unwrap();
         put_bytes(q, &[1]);
         put_bytes(q, &[2]);
         assert_eq!(w(q, UNFINISHED).load(SeqCst), 2);

@@ -6,7 +6,7 @@
 use super::arena::{arena, BlockIndex, ProcSlot};
 use crate::sys::futex_wake;
 use std::sync::atomic::Ordering::*;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 static SLOT: OnceLock<usize> = OnceLock::new();
 
@@ -21,14 +21,23 @@ pub fn set_recheck_hook(hook: RecheckHook) {
     let _ = RECHECK_HOOK.set(hook);
 }
 
-/// This process's slot in the process table, claimed on first use.
+/// This process's slot in the process table, claimed on first use; None while the table is
+/// full (every slot held by a live process), so that the caller can refuse its wait.
+pub fn claim_own_slot() -> Option<&'static ProcSlot> {
+    static CLAIMING: Mutex<()> = Mutex::new(());
+    if SLOT.get().is_none() {
+        let _g = CLAIMING.lock().unwrap_or_else(|e| e.into_inner());
+        if SLOT.get().is_none() {
+            let _ = SLOT.set(arena().claim_proc_slot(crate::sys::pid())?);
+        }
+    }
+    SLOT.get().map(|&i| &arena().procs()[i])
+}
+
+/// This process's slot. Every asynchronous wait starts with `claim_own_slot` (the binding
+/// refuses the wait when it fails), so the engine and its dispatcher only run once it exists.
 pub fn own_slot() -> &'static ProcSlot {
-    let i = *SLOT.get_or_init(|| {
-        arena()
-            .claim_proc_slot(crate::sys::pid())
-            .expect("native-threading: too many processes share one arena")
-    });
-    &arena().procs()[i]
+    claim_own_slot().expect("claimed before the first asynchronous wait")
 }
 
 /// Gives this process's slot back, if it claimed one (at exit: waits end with the process).
@@ -142,4 +151,33 @@ pub fn drain(slot: &ProcSlot, into: &mut Vec<BlockIndex>) -> bool {
         }
     }
     slot.overflow.swap(0, AcqRel) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_process_table_is_a_refusal_not_a_panic() {
+        crate::core::start();
+        assert!(claim_own_slot().is_some());
+        let a = arena();
+        let me = crate::sys::pid();
+        let taken: Vec<usize> = std::iter::from_fn(|| a.claim_proc_slot(me)).collect();
+        assert!(
+            a.claim_proc_slot(me).is_none(),
+            "every slot is held by a live process"
+        );
+        assert!(
+            claim_own_slot().is_some(),
+            "this process keeps the one it has"
+        );
+        for i in taken {
+            a.release_proc_slot(i, me);
+        }
+        let i = a
+            .claim_proc_slot(me)
+            .expect("room again once slots are given back");
+        a.release_proc_slot(i, me);
+    }
 }

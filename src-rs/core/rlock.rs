@@ -25,8 +25,10 @@ const _: () = assert!(offset_of!(RLockState, owner) == rlock_word::OWNER * 4);
 const _: () = assert!(offset_of!(RLockState, count) == rlock_word::COUNT * 4);
 const _: () = assert!(offset_of!(RLockState, waiters) == rlock_word::WAITERS * 4);
 
-pub fn new() -> RLock {
-    Handle::trusted(arena().alloc(Kind::RLock, std::mem::size_of::<RLockState>()))
+pub fn new() -> Result<RLock> {
+    Ok(Handle::trusted(
+        arena().alloc(Kind::RLock, std::mem::size_of::<RLockState>())?,
+    ))
 }
 
 pub fn state(off: RLock) -> &'static RLockState {
@@ -151,7 +153,7 @@ mod tests {
     #[test]
     fn recursion_and_ownership() {
         crate::core::start();
-        let l = new();
+        let l = new().unwrap();
         assert!(acquire(l, 7, None, None).unwrap());
         assert!(acquire(l, 7, None, None).unwrap());
         assert_eq!(release(l, 8), Err(Error::NotOwned));
@@ -167,7 +169,7 @@ mod tests {
     #[test]
     fn release_all_and_retake_restore_the_level() {
         crate::core::start();
-        let l = new();
+        let l = new().unwrap();
         for _ in 0..3 {
             acquire(l, 5, None, None).unwrap();
         }
@@ -180,7 +182,7 @@ mod tests {
     #[test]
     fn a_waiter_is_woken_by_the_last_release() {
         crate::core::start();
-        let l = new();
+        let l = new().unwrap();
         acquire(l, 1, None, None).unwrap();
         let t = std::thread::spawn(move || acquire(l, 2, None, None).unwrap());
         std::thread::sleep(std::time::Duration::from_millis(20));

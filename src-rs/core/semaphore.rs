@@ -28,17 +28,17 @@ const _: () = assert!(offset_of!(SemState, value) == semaphore_word::VALUE * 4);
 const _: () = assert!(offset_of!(SemState, waiters) == semaphore_word::WAITERS * 4);
 const _: () = assert!(offset_of!(SemState, initial) == semaphore_word::INITIAL * 4);
 
-pub fn new(value: u32, bounded: bool) -> Semaphore {
+pub fn new(value: u32, bounded: bool) -> Result<Semaphore> {
     let kind = if bounded {
         Kind::BoundedSemaphore
     } else {
         Kind::Semaphore
     };
-    let off = Handle::trusted(arena().alloc(kind, std::mem::size_of::<SemState>()));
+    let off = Handle::trusted(arena().alloc(kind, std::mem::size_of::<SemState>())?);
     let s = state(off);
     s.value.store(value, Relaxed);
     s.initial.store(value, Release);
-    off
+    Ok(off)
 }
 
 pub fn state(off: Semaphore) -> &'static SemState {
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn counts_down_and_times_out_at_zero() {
         crate::core::start();
-        let s = new(2, false);
+        let s = new(2, false).unwrap();
         assert!(acquire(s, None, None).unwrap());
         assert!(acquire(s, None, None).unwrap());
         assert!(!acquire(s, deadline_after_ms(20.0), None).unwrap());
@@ -142,7 +142,7 @@ mod tests {
     #[test]
     fn bounded_refuses_to_exceed_its_initial_value() {
         crate::core::start();
-        let s = new(1, true);
+        let s = new(1, true).unwrap();
         assert_eq!(release(s, 1), Err(Error::OverReleased));
         assert!(try_acquire(s));
         release(s, 1).unwrap();
@@ -153,7 +153,7 @@ mod tests {
     #[test]
     fn release_wakes_blocked_threads() {
         crate::core::start();
-        let s = new(0, false);
+        let s = new(0, false).unwrap();
         let ts: Vec<_> = (0..3)
             .map(|_| std::thread::spawn(move || acquire(s, None, None).unwrap()))
             .collect();

@@ -2,6 +2,7 @@
 //! alive by the block, like a Condition's lock).
 
 use super::arena::{arena, Arena, Kind};
+use super::error::Result;
 use super::handle::{self, Handle, LockHandle};
 use std::sync::atomic::{AtomicU32, Ordering::*};
 
@@ -13,24 +14,27 @@ pub struct SharedHeader {
     pub lock: AtomicU32,
     pub lock_kind: AtomicU32,
     pub byte_length: AtomicU32,
-    _pad: AtomicU32,
+    /// What the bytes are (the JavaScript layer's element type and class), written once at
+    /// creation: outside the data, so the data's owner cannot change it.
+    pub format: AtomicU32,
 }
 /// The data starts this many bytes into the body (16: aligned for every element type).
 pub const DATA: usize = std::mem::size_of::<SharedHeader>();
 
-/// `byte_length` zeroed bytes guarded by `lock`, if any.
-pub fn new(byte_length: u32, lock: Option<LockHandle>) -> Shared {
+/// `byte_length` zeroed bytes of `format`, guarded by `lock`, if any.
+pub fn new(byte_length: u32, format: u32, lock: Option<LockHandle>) -> Result<Shared> {
     let a = arena();
+    let off = Handle::trusted(a.alloc(Kind::Shared, DATA + byte_length as usize)?);
     if let Some(l) = lock {
         a.retain(l.index());
     }
-    let off = Handle::trusted(a.alloc(Kind::Shared, DATA + byte_length as usize));
     let h = header(off);
     h.lock.store(lock.map_or(0, LockHandle::index), Relaxed);
     h.lock_kind
         .store(lock.map_or(Kind::Free, LockHandle::kind) as u32, Relaxed);
+    h.format.store(format, Relaxed);
     h.byte_length.store(byte_length, Release);
-    off
+    Ok(off)
 }
 
 pub fn header(off: Shared) -> &'static SharedHeader {
@@ -43,6 +47,10 @@ pub fn lock_of(off: Shared) -> Option<LockHandle> {
     let h = header(off);
     let lock = h.lock.load(Acquire);
     (lock != 0).then(|| LockHandle::trusted(lock, h.lock_kind.load(Acquire)))
+}
+
+pub fn format(off: Shared) -> u32 {
+    header(off).format.load(Acquire)
 }
 
 /// The first data byte and the length.

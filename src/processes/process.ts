@@ -323,6 +323,8 @@ export class Process<F extends Function = Function> {
 
   #signal(sig: NodeJS.Signals): void {
     this.#checkNotClosed();
+    // Python raises too (its Popen does not exist before start()).
+    if (this.#state === State.New) throw coded(Error, 'ERR_PROCESS_NOT_STARTED', 'can only terminate or kill a started process');
     if (this.#state === State.Started && this.exitcode === null) this.#child?.kill(sig);
   }
 

@@ -1,7 +1,9 @@
 // How primitives travel. Each instance carries one own, enumerable accessor property, read by
-// the structured-clone algorithm (postMessage, workerData, v8.serialize): every read creates a
-// descriptor that owns a reference to the primitive (a "lease"), so the primitive outlives the
-// sender until the receiver restores it with `from()`, which takes the lease over.
+// the structured-clone algorithm (postMessage, workerData, v8.serialize): every read hands out
+// a descriptor of the instance's one lease (made at the first read), which counts the clones
+// not yet restored and keeps the primitive alive for them, so the primitive outlives the sender
+// until the receiver restores it with `from()`. Reading it any number of times (JSON.stringify,
+// console.log, spread) allocates nothing in shared memory.
 import { invalidArgType } from './errors';
 import { native } from './native';
 
@@ -9,7 +11,7 @@ export const SHARED_KEY = '__nativeThreading';
 
 export interface Shared {
   kind: number;
-  /** `[off, gen, lease, leaseGen]` (see binding/handles.rs). */
+  /** `[off, gen, lease, leaseGen, sealLow, sealHigh]` (see binding/handles.rs). */
   d: number[];
   /** What a class sends beside the handle (a Barrier: its action's export). */
   x?: unknown;
@@ -26,10 +28,13 @@ export const enum JsKind {
 let trialDepth = 0;
 
 export function makeShareable(obj: object, kind: number, handle: number, extra?: () => unknown): void {
+  let lease: number | undefined;
   Object.defineProperty(obj, SHARED_KEY, {
     enumerable: true,
     get: (): Shared => {
-      const shared: Shared = { kind, d: trialDepth > 0 ? [] : native.share(handle) };
+      if (trialDepth > 0) return { kind, d: [] };
+      lease ??= native.lease(obj, handle);
+      const shared: Shared = { kind, d: native.share(lease) };
       if (extra !== undefined) shared.x = extra();
       return shared;
     },

@@ -6,7 +6,7 @@ import { deserialize } from 'node:v8';
 import { coded, invalidArgType, outOfRange } from '../runtime/errors';
 import { QueueTag, QueueWord } from '../runtime/layout';
 import { Kind, memory, native, Op, wordOf } from '../runtime/native';
-import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive } from '../runtime/handle-transfer';
+import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive, Shared } from '../runtime/handle-transfer';
 import { serializeItem } from '../runtime/serialize';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
@@ -307,13 +307,18 @@ export class Queue<T = unknown> {
    */
   static from<T = unknown>(shared: unknown): Queue<T> {
     if (shared instanceof Queue) return shared as Queue<T>;
-    const s = expectShared(shared, 'Queue', Kind.Queue);
-    return buildFrom({ shared: s }, () => (isJoinable(s.d[0]) ? new JoinableQueue<T>() : new Queue<T>()));
+    return reviveQueue(expectShared(shared, 'Queue', Kind.Queue)) as Queue<T>;
   }
 }
 
-function isJoinable(h: number | undefined): boolean {
-  return h !== undefined && Atomics.load(memory, wordOf(h, QueueWord.Joinable)) !== 0;
+/** The Queue or JoinableQueue a descriptor names. It is adopted (checked) before its words are
+ * read; the holder's reference goes when it is collected. */
+function reviveQueue(s: Shared, joinableOnly = false, from: unknown = s): Queue {
+  const holder = {};
+  const handle = native.adopt(Kind.Queue, holder, s.d);
+  const joinable = Atomics.load(memory, wordOf(handle, QueueWord.Joinable)) !== 0;
+  if (joinableOnly && !joinable) throw invalidArgType('JoinableQueue.from() expects a JoinableQueue', from);
+  return buildFrom({ handle }, () => (joinable ? new JoinableQueue() : new Queue()));
 }
 
 /**
@@ -364,10 +369,8 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    */
   static override from<T = unknown>(shared: unknown): JoinableQueue<T> {
     if (shared instanceof JoinableQueue) return shared as JoinableQueue<T>;
-    const s = expectShared(shared, 'JoinableQueue', Kind.Queue);
-    if (!isJoinable(s.d[0])) throw invalidArgType('JoinableQueue.from() expects a JoinableQueue', shared);
-    return buildFrom({ shared: s }, () => new JoinableQueue<T>());
+    return reviveQueue(expectShared(shared, 'JoinableQueue', Kind.Queue), true, shared) as JoinableQueue<T>;
   }
 }
 
-registerReviver(Kind.Queue, (shared) => buildFrom({ shared }, () => (isJoinable(shared.d[0]) ? new JoinableQueue() : new Queue())));
+registerReviver(Kind.Queue, (shared) => reviveQueue(shared));

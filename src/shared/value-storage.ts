@@ -1,17 +1,15 @@
 // What Value and SharedArray have in common: their memory (a Shared block of the arena), its
-// self-describing header, the lock that travels with it, and the revival of either class from
-// one kind of descriptor.
+// format, the lock that travels with it, and the revival of either class from one kind of
+// descriptor.
 //
-// Block layout. The native block stores the lock (kept alive by the block) and the byte length;
-// its data (16-byte aligned, zeroed at creation) starts with a header of our own, so that any
-// thread or process that holds the handle knows what the bytes are without being told:
-//
-//   data bytes [0, 16): Uint32 [MAGIC | flags | typecode id, length in elements, 0, 0]
-//   data bytes [16, 16 + length * elementSize): the elements
+// Block layout. The native block stores the lock (kept alive by the block), the byte length and
+// a format word given at creation (MAGIC | flags | typecode id), so that any thread or process
+// that holds the handle knows what the bytes are without being told; its data (16-byte aligned,
+// zeroed at creation) is the elements and nothing else: the ArrayBuffer a user can reach
+// (`arr.view.buffer`) covers exactly them, so no user write can change what the block says it is.
 //
 // The typecode therefore does not travel in the structured-clone descriptor (`{ kind, d }`, the
 // same as every primitive's): `from()` and the Thread-argument reviver read it from the block.
-// The header is written once, before the instance can be shared, and never changes.
 import { coded, invalidArgType } from '../runtime/errors';
 import { Lock } from '../sync/lock';
 import { Kind, native } from '../runtime/native';
@@ -20,13 +18,12 @@ import { registerReviver } from '../runtime/handle-transfer';
 import { invalidInstanceArg } from '../runtime/receiver';
 import { SharedTypedArray, TYPECODES, TypeInfo } from './typecode';
 
-const HEADER_BYTES = 16;
 const MAGIC = 0x4e540000; // 'NT' in the high half
 const MAGIC_MASK = 0xffff0000;
 const ARRAY_FLAG = 0x100;
 const ID_MASK = 0xff;
 /** The native block's byte length is a u32. */
-export const MAX_BYTES = 0xffffffff - HEADER_BYTES;
+export const MAX_BYTES = 0xffffffff;
 
 /** `{ lock }` of the constructors: `true`/omitted/null a new RLock, `false` none, or the given lock. */
 export interface SharedOptions {
@@ -56,22 +53,18 @@ export function lockOption(options: unknown): boolean | Lock | RLock {
 export function createData(owner: object, info: TypeInfo, length: number, array: boolean, lockOpt: boolean | Lock | RLock): SharedData {
   const lock = lockOpt === true ? new RLock() : lockOpt === false ? null : lockOpt;
   const lockHandle = lock === null ? 0 : lock instanceof Lock ? Lock.handleOf(lock) : RLock.handleOf(lock);
-  const handle = native.create(Kind.Shared, owner, HEADER_BYTES + length * info.bytes, lockHandle);
-  const buffer = native.sharedView(handle);
-  const header = new Uint32Array(buffer, 0, 4);
-  header[0] = MAGIC | (array ? ARRAY_FLAG : 0) | info.id;
-  header[1] = length;
-  return { handle, info, length, view: info.view(buffer, HEADER_BYTES, length), lock };
+  const format = MAGIC | (array ? ARRAY_FLAG : 0) | info.id;
+  const handle = native.create(Kind.Shared, owner, length * info.bytes, lockHandle, format >>> 0);
+  return { handle, info, length, view: info.view(native.sharedView(handle), 0, length), lock };
 }
 
 /** Whether block `handle` holds a SharedArray (true), a Value (false), or neither (undefined). */
 function headerOf(handle: number): { buffer: ArrayBuffer; array: boolean; info: TypeInfo; length: number } | undefined {
-  const buffer = native.sharedView(handle);
-  if (buffer.byteLength < HEADER_BYTES) return undefined;
-  const [word, length] = new Uint32Array(buffer, 0, 2);
+  const word = native.sharedFormat(handle);
   const info = TYPECODES[word & ID_MASK];
-  if ((word & MAGIC_MASK) >>> 0 !== MAGIC || info === undefined || HEADER_BYTES + length * info.bytes > buffer.byteLength) return undefined;
-  return { buffer, array: (word & ARRAY_FLAG) !== 0, info, length };
+  if ((word & MAGIC_MASK) >>> 0 !== MAGIC || info === undefined) return undefined;
+  const buffer = native.sharedView(handle);
+  return { buffer, array: (word & ARRAY_FLAG) !== 0, info, length: buffer.byteLength / info.bytes };
 }
 
 /** The data of an existing block (a `from()` or a revival); `className` names what it must be. */
@@ -81,7 +74,7 @@ export function openData(handle: number, array: boolean, className: string): Sha
     const got = h === undefined ? 'another shared object' : h.array ? 'a SharedArray' : 'a Value';
     throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', `${className}.from() expects a ${className} received through postMessage, workerData or a target's arguments. Received ${got}`);
   }
-  return { handle, info: h.info, length: h.length, view: h.info.view(h.buffer, HEADER_BYTES, h.length), lock: undefined };
+  return { handle, info: h.info, length: h.length, view: h.info.view(h.buffer, 0, h.length), lock: undefined };
 }
 
 /** The lock of `data` (looked up once in the block, then cached in `data`). */

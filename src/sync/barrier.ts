@@ -158,12 +158,12 @@ export class Barrier {
    * @throws `ERR_INVALID_ARG_TYPE` for anything that is not a (clone of a) Barrier.
    */
   static from(shared: unknown, action?: () => void): Barrier {
-    if (shared instanceof Barrier && action === undefined) return shared;
-    const s =
-      shared instanceof Barrier
-        ? { kind: Kind.Barrier, d: native.share(shared.#h) }
-        : expectShared(shared, 'Barrier', Kind.Barrier);
-    return restore(s, action);
+    if (shared instanceof Barrier) {
+      if (action === undefined) return shared;
+      // Another handle over the same barrier, with an action of its own.
+      return buildFrom({ handle: shared.#h }, () => new Barrier(0, action));
+    }
+    return restore(expectShared(shared, 'Barrier', Kind.Barrier), action);
   }
 }
 
