@@ -23,3 +23,8 @@ export function size(x) {
   if (x instanceof Date) return x.getTime();
   return x.length;
 }
+
+/** add() for pools that pass one value (piscina, tinypool): the arguments as an array. */
+export function addPair(args) {
+  return args[0] + args[1];
+}

@@ -2,7 +2,7 @@
 //
 //   node bench/run.mjs            full run (5 repeats per measurement, a few minutes)
 //   node bench/run.mjs --quick    short run (3 repeats, short samples, fewer pool tasks; under a minute)
-//   options: --repeats=N  --only=lock,pingpong,python,process,queue,pingpong-process,pool,pool-python
+//   options: --repeats=N  --only=pool-real,lock,pingpong,python,process,queue,pingpong-process,pool,pool-python
 //            --strict (exit 1 when a target fails; for a throughput with a floor, when the floor fails)
 //
 // Every baseline is measured in the same run, interleaved with our own
@@ -26,6 +26,7 @@ import { pythonVersion } from './python.mjs';
 import { updateReadme } from './readme-table.mjs';
 
 const GROUPS = [
+  { name: 'pool-real', module: './pool-real.mjs' }, // Pool and ThreadPool on realistic payloads vs CPython and the Node pools
   { name: 'lock', module: './lock.mjs' },
   { name: 'pingpong', module: './pingpong.mjs' },
   { name: 'python', module: './python.mjs' }, // after lock and pingpong: compares with their numbers
