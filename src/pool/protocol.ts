@@ -1,15 +1,16 @@
 // The messages between a pool and its workers. Tasks and results are Buffers (the queues'
 // fast path): a 16-byte header, then the payload, either float64s (a chunk of numbers, the
-// common case of map over numbers: no serializer at all) or v8 bytes.
+// common case of map over numbers: no serializer at all) or an encoding of runtime/serialize.ts,
+// written after room left for the header.
 //
 //   task   (pool -> worker inbox):  u32 taskId, u32 fnId, u8 flags | calls
 //   result (worker -> pool):        u32 taskId, u32 workerId, u8 status, u8 flags | value
 //
 // A worker's inbox also carries `[fnId, ExportRef]` (the target behind fnId, sent before its
 // first task for that worker) and `null` (stop after the tasks before it).
-import { deserialize, serialize } from 'node:v8';
+import { serialize } from 'node:v8';
 import { coded } from '../runtime/errors';
-import { revive } from '../runtime/handle-transfer';
+import { decodeValue, encodeValue } from '../runtime/serialize';
 
 export const TASK_HEADER = 16;
 export const RESULT_HEADER = 16;
@@ -32,13 +33,6 @@ export const RESULT_READY = 3;
 export const RESULT_VALUE_ON_PORT = 1;
 export const RESULT_NUMBERS = 2; // the value is the body's float64s (an array, or its one number if SINGLE)
 export const RESULT_SINGLE = 4;
-
-function withHeader(header: number, body: Buffer | null): Buffer {
-  const out = Buffer.allocUnsafe(header + (body?.length ?? 0));
-  out.fill(0, 0, header);
-  body?.copy(out, header);
-  return out;
-}
 
 /** A message of `header` bytes (zeroed, for the caller to fill) and the float64s of
  * `values[start, end)`, written in place. */
@@ -73,17 +67,19 @@ export function writeResultHeader(out: Buffer, taskId: number, workerId: number,
   return out;
 }
 
-export function encodeTask(taskId: number, fnId: number, flags: number, body: Buffer | null): Buffer {
-  return writeTaskHeader(withHeader(TASK_HEADER, body), taskId, fnId, flags);
+/** A result message with no payload. */
+export function emptyResult(taskId: number, workerId: number, status: number, flags: number): Buffer {
+  return writeResultHeader(Buffer.alloc(RESULT_HEADER), taskId, workerId, status, flags);
 }
 
-export function encodeResult(taskId: number, workerId: number, status: number, flags: number, body: Buffer | null): Buffer {
-  return writeResultHeader(withHeader(RESULT_HEADER, body), taskId, workerId, status, flags);
+/** An error record as a result's payload (after room for the header). */
+export function encodeRecord(record: ErrorRecord): Buffer {
+  return encodeValue(record, "a Pool task's error", 'throw', (m) => m, RESULT_HEADER)!;
 }
 
-/** The v8 payload after a header, with shared objects inside revived. */
+/** The encoded payload after a header, with shared objects inside revived. */
 export function decodeBody(buf: Buffer, header: number): unknown {
-  return revive(deserialize(buf.subarray(header)));
+  return decodeValue(buf, header);
 }
 
 /** The float64s after a header (a view when aligned, else a copy). */

@@ -2,11 +2,11 @@
 // It takes tasks from its own inbox, in order, and puts each result in the pool's result queue.
 import type { MessagePort } from 'node:worker_threads';
 import { receiveMessageOnPort } from 'node:worker_threads';
-import { serialize } from 'node:v8';
 import {
   allNumbers,
   decodeBody,
-  encodeResult,
+  emptyResult,
+  encodeRecord,
   errorRecord,
   RESULT_ERROR,
   RESULT_INIT_FAILED,
@@ -27,7 +27,7 @@ import {
   writeResultHeader,
 } from './protocol';
 import type { Queue } from '../shared/queue';
-import { assertNoSharedMemory, hasSharedMemory } from '../runtime/serialize';
+import { encodeValue } from '../runtime/serialize';
 import { revive } from '../runtime/handle-transfer';
 import { ExportRef, load } from '../targets/locate';
 
@@ -46,14 +46,14 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 /** Exported so that a worker can import it as its target. */
 export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, setup: WorkerSetup, port: MessagePort | null): Promise<void> {
   const id = setup.workerId;
-  results.put(encodeResult(0, id, RESULT_READY, 0, null));
+  results.put(emptyResult(0, id, RESULT_READY, 0));
   if (setup.initializer !== null) {
     try {
       const init = await load(setup.initializer, 'initializer');
       const r: unknown = init(...setup.initargs);
       if (isThenable(r)) await r;
     } catch (e) {
-      results.put(encodeResult(0, id, RESULT_INIT_FAILED, 0, serialize(errorRecord(e))));
+      results.put(writeResultHeader(encodeRecord(errorRecord(e)), 0, id, RESULT_INIT_FAILED, 0));
       return end();
     }
   }
@@ -123,18 +123,17 @@ function encodeOutcome(taskId: number, id: number, status: number, value: unknow
   try {
     // Shared memory: v8 serialization would copy a view of it. A ThreadPool result keeps it
     // shared through postMessage; a Pool result cannot carry it (ERR_NOT_SHAREABLE).
-    if (port === null) assertNoSharedMemory(value, "a Pool task's result");
-    else if (hasSharedMemory(value)) {
-      port.postMessage([taskId, value]);
-      return encodeResult(taskId, id, status, RESULT_VALUE_ON_PORT | singleFlag, null);
+    const body = encodeValue(value, "a Pool task's result", port === null ? 'throw' : 'report', (m) => m, RESULT_HEADER);
+    if (body === undefined) {
+      port!.postMessage([taskId, value]);
+      return emptyResult(taskId, id, status, RESULT_VALUE_ON_PORT | singleFlag);
     }
-    return encodeResult(taskId, id, status, singleFlag, serialize(value));
+    return writeResultHeader(body, taskId, id, status, singleFlag);
   } catch (e) {
     const err = (e as { code?: string }).code === 'ERR_NOT_SHAREABLE' ? e : unsendable(e);
-    return encodeResult(taskId, id, RESULT_ERROR, singleFlag, serialize(errorRecord(err)));
+    return writeResultHeader(encodeRecord(errorRecord(err)), taskId, id, RESULT_ERROR, singleFlag);
   }
 }
-
 
 function fromPort(port: MessagePort, taskId: number, early: Map<number, unknown[][]>): unknown[][] {
   for (;;) {

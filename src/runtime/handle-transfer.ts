@@ -23,10 +23,34 @@ export const enum JsKind {
 /** While positive, the accessors describe without leasing (see withoutLeases). */
 let trialDepth = 0;
 
+/** Where leases are noted while a serialization runs (see recordLeases). */
+let leaseLog: Shared[] | null = null;
+
+function lease(kind: number, handle: number): Shared {
+  if (trialDepth > 0) return { kind, d: [] };
+  const s = { kind, d: native.share(handle) };
+  leaseLog?.push(s);
+  return s;
+}
+
+/** Notes every lease taken until `stop()`, which returns them: a serialization learns from it
+ * whether the value held shared instances, and which leases to give back if it fails. */
+export function recordLeases(): { stop(): Shared[] } {
+  const outer = leaseLog;
+  const log: Shared[] = [];
+  leaseLog = log;
+  return {
+    stop(): Shared[] {
+      leaseLog = outer;
+      return log;
+    },
+  };
+}
+
 export function makeShareable(obj: object, kind: number, handle: number): void {
   Object.defineProperty(obj, SHARED_KEY, {
     enumerable: true,
-    get: (): Shared => ({ kind, d: trialDepth > 0 ? [] : native.share(handle) }),
+    get: (): Shared => lease(kind, handle),
   });
 }
 
