@@ -2,7 +2,7 @@
 //
 //   node bench/run.mjs            full run (5 repeats per measurement, a few minutes)
 //   node bench/run.mjs --quick    short run (3 repeats, short samples, fewer pool tasks; under a minute)
-//   options: --repeats=N  --only=pool-real,lock,pingpong,python,process,queue,pingpong-process,pool,pool-python
+//   options: --repeats=N  --only=pool-real,lock,pingpong,python,process,queue,pingpong-process,pool,pool-python,memory
 //            --strict (exit 1 when a target fails; for a throughput with a floor, when the floor fails)
 //
 // Every baseline is measured in the same run, interleaved with our own
@@ -35,6 +35,7 @@ const GROUPS = [
   { name: 'pingpong-process', module: './pingpong-process.mjs' }, // Event ping-pong, 2 processes, vs raw futex and CPython
   { name: 'pool', module: './pool.mjs' }, // ThreadPool vs piscina, tinypool, workerpool
   { name: 'pool-python', module: './pool-python.mjs' }, // Pool.map (processes) vs CPython multiprocessing.Pool.map
+  { name: 'memory', module: './memory.mjs' }, // RSS of one live Lock, Event, Queue vs CPython
 ];
 
 function parseArgs(argv) {
