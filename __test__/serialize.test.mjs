@@ -130,3 +130,22 @@ test('Queue: shared objects deep in an item arrive as the same objects; a Shared
   q.put({ plain: [1, 'a', new Date(0), new Map([[1, 2]])] });
   t.deepEqual(q.get(true, 5), { plain: [1, 'a', new Date(0), new Map([[1, 2]])] });
 });
+
+for (const Kind of [Pool, ThreadPool]) {
+  test(`${Kind.name}: calls whose arguments are all numbers (sent as float64s) get them exactly, any count; a call with another value among them takes the serializer`, async (t) => {
+    const pool = makePool(t, Kind, 2);
+    const odd = [-0, NaN, Infinity, -Infinity, 2 ** 53 + 2, 5e-324];
+    for (const argc of [2, 3, 5]) {
+      const calls = Array.from({ length: 3000 }, (_, i) => Array.from({ length: argc }, (_, k) => (k === 0 ? odd[i % odd.length] : i * 10 + k)));
+      const out = pool.starmap(T.argsOf, calls);
+      t.true(out.every((r, i) => r.length === argc && r.every((x, k) => Object.is(x, calls[i][k]))), `${argc} arguments`);
+    }
+    const args = [1.5, 2];
+    const r = pool.applyAsync(T.argsOf, args);
+    args[0] = 99;
+    t.deepEqual(await settle(r), [1.5, 2], 'the arguments are copied at the call');
+    t.deepEqual(pool.starmap(T.argsOf, [[1, 2], [3, 'x'], [5, 6]]), [[1, 2], [3, 'x'], [5, 6]], 'a string among them');
+    t.deepEqual(pool.starmap(T.argsOf, [[1, 2], [3, 4, 5]]), [[1, 2], [3, 4, 5]], 'different counts');
+    t.deepEqual(pool.starmap(T.argsOf, [[1, 2n]]), [[1, 2n]], 'a bigint is not a number');
+  });
+}

@@ -1,6 +1,6 @@
 // Turning calls into tasks at the call, so that arguments that cannot be sent fail that call.
 import { invalidArgValue, withCause } from '../runtime/errors';
-import { allNumbers, numbersMessage, TASK_ARGS_ON_PORT, TASK_HEADER, TASK_ITEMS, TASK_NUMBERS, writeTaskHeader } from './protocol';
+import { allNumbers, numberRowsMessage, numbersMessage, TASK_ARGS_ON_PORT, TASK_HEADER, TASK_ITEMS, TASK_NUMBER_ROWS, TASK_NUMBERS, writeTaskHeader } from './protocol';
 import { PoolCore, Target, Task, WorkerKind } from './core';
 import { encodeValue, releaseEncoded } from '../runtime/serialize';
 import { revive } from '../runtime/handle-transfer';
@@ -45,6 +45,8 @@ export function encodeItems(kind: WorkerKind, items: unknown[], start = 0, end =
  * travel. */
 export function encodeCalls(kind: WorkerKind, calls: unknown[][]): EncodedCalls {
   if (calls.every((c) => c.length === 1)) return encodeItems(kind, calls.map((c) => c[0]));
+  const rows = numberRowsMessage(TASK_HEADER, calls);
+  if (rows !== undefined) return { flags: TASK_NUMBER_ROWS, body: rows, portCalls: undefined };
   const body = serializeOrPort(kind, calls);
   return body !== undefined ? { flags: 0, body, portCalls: undefined } : { flags: TASK_ARGS_ON_PORT, body: null, portCalls: calls };
 }
@@ -69,7 +71,7 @@ function serializeOrPort(kind: WorkerKind, value: unknown): Buffer | undefined {
 
 /** Gives back the references an encoded task holds (a call that failed part way). */
 export function releaseCalls(encoded: EncodedCalls): void {
-  if (encoded.body !== null) releaseEncoded(encoded.body, TASK_HEADER);
+  if (encoded.body !== null && (encoded.flags & TASK_NUMBER_ROWS) === 0) releaseEncoded(encoded.body, TASK_HEADER);
 }
 
 /** The task for `calls`; numbers are copied in now (the caller's array may change later). */

@@ -21,6 +21,8 @@ import {
   TASK_ARGS_ON_PORT,
   TASK_HEADER,
   TASK_ITEMS,
+  TASK_ARGC,
+  TASK_NUMBER_ROWS,
   TASK_NUMBERS,
   TASK_SINGLE,
   unsendable,
@@ -92,6 +94,8 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
           out[i] = r;
         }
         value = single ? out[0] : out;
+      } else if (flags & TASK_NUMBER_ROWS) {
+        value = await callRows(fn, readNumbers(task, TASK_HEADER), task[TASK_ARGC], single);
       } else {
         const calls = flags & TASK_ARGS_ON_PORT ? fromPort(port!, taskId, early) : (decodeBody(task, TASK_HEADER) as unknown[][]);
         const out = new Array<unknown>(calls.length);
@@ -110,6 +114,18 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
     if (++done === setup.maxTasks) break;
   }
   return end();
+}
+
+/** Calls of `argc` number arguments each, read from their float64s. */
+async function callRows(fn: Function, f: Float64Array, argc: number, single: boolean): Promise<unknown> {
+  const n = f.length / argc;
+  const out = new Array<unknown>(n);
+  for (let i = 0, j = 0; i < n; i++, j += argc) {
+    let r: unknown = argc === 2 ? fn(f[j], f[j + 1]) : argc === 3 ? fn(f[j], f[j + 1], f[j + 2]) : fn(...f.subarray(j, j + argc));
+    if (isThenable(r)) r = await r;
+    out[i] = r;
+  }
+  return single ? out[0] : out;
 }
 
 function encodeOutcome(taskId: number, id: number, status: number, value: unknown, single: boolean, port: MessagePort | null): Buffer {
