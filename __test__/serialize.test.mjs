@@ -4,6 +4,7 @@
 // SharedArrayBuffer (or a view of one) anywhere is ERR_NOT_SHAREABLE; a value that cannot be
 // serialized is a coded error and loses nothing (the pool and the queue go on, nothing is put).
 import ava from 'ava';
+import v8 from 'node:v8';
 import { assertThrowsCode, nt, within } from './helpers/util.mjs';
 import { LONG, makePool, settle } from './helpers/pool.mjs';
 import * as T from './fixtures/serialize-targets.mjs';
@@ -148,4 +149,40 @@ for (const Kind of [Pool, ThreadPool]) {
     t.deepEqual(pool.starmap(T.argsOf, [[1, 2], [3, 4, 5]]), [[1, 2], [3, 4, 5]], 'different counts');
     t.deepEqual(pool.starmap(T.argsOf, [[1, 2n]]), [[1, 2n]], 'a bigint is not a number');
   });
+}
+
+test('Queue: an item comes back as v8 serialization would give it, whichever encoding it takes (JSON text for plain data)', (t) => {
+  const q = new Queue();
+  const shared = { s: 1 };
+  const cyclic = { name: 'c' };
+  cyclic.self = cyclic;
+  const extra = [1, 2];
+  extra.note = 'kept';
+  // eslint-disable-next-line no-sparse-arrays
+  const sparse = [1, , 3];
+  const deep = nest({ end: true }, 0).x;
+  let deepPlain = { end: 1 };
+  for (let i = 0; i < 200; i++) deepPlain = { i, next: [deepPlain] };
+  const items = [
+    { k: 1, s: 'abc', a: [1, 2], n: null, b: true, f: 1.5, big: 2 ** 60 },
+    [1, 'two', [3, [4]]],
+    { z: -0 }, [NaN], { inf: Infinity }, { u: undefined }, [undefined], sparse, extra,
+    { d: new Date(5) }, { m: new Map([[1, { x: 2 }]]) }, { t: new Uint8Array([1, 2]) },
+    { lone: '\ud800x', emoji: '😀' }, JSON.parse('{"__proto__": {"p": 1}}'), { [Symbol('s')]: 1, v: 2 },
+    { twice: [shared, shared] }, cyclic, deep, deepPlain, Object.create(null),
+  ];
+  for (const item of items) q.put(item);
+  for (const [i, item] of items.entries()) t.deepEqual(q.get(true, 5), v8Copy(item), `item ${i}`);
+  q.put(items[15]);
+  const twice = q.get(true, 5);
+  t.is(twice.twice[0], twice.twice[1], 'an object repeated inside an item is one object on the other side');
+  q.put(cyclic);
+  const c = q.get(true, 5);
+  t.is(c.self, c, 'a cycle stays a cycle');
+  q.put({ z: -0 });
+  t.true(Object.is(q.get(true, 5).z, -0), '-0 stays -0');
+});
+
+function v8Copy(x) {
+  return v8.deserialize(v8.serialize(x));
 }
