@@ -7,6 +7,11 @@ export function add(a, b) {
   return a + b;
 }
 
+/** A number plus a string's length (starmap over mixed tuples). */
+export function addLength(a, s) {
+  return a + s.length;
+}
+
 /** A small object's field plus one. */
 export function field(o) {
   return o.k + 1;

@@ -6,7 +6,9 @@
 // before timing on both sides; items/s. The tasks are trivial (pool-real-targets.mjs): the sum
 // of the arguments, a field plus one, a length. Payloads:
 //
-//   tuple          starmap(add, [[i, 1], ...])                       (tuples)
+//   tuple          starmap(add, [[i, 1], ...])                       (tuples; numbers only, so
+//                  they travel as float64s, without the serializer)
+//   tuple-mixed    starmap(addLength, [[i, 'abc'], ...])             (tuples, serialized)
 //   object         map(field, [{ k: i, s: 'abc', a: [1, 2] }, ...])  (dicts)
 //   object-result  the same returning { k, s }                        (dicts both ways)
 //   string         map(size, ['item0', ...])                         (str)
@@ -38,7 +40,8 @@ const EPOCH = Date.UTC(2026, 0, 1);
 
 /** name: [task, item(i), spread (starmap), what it sends] */
 const WORKLOADS = {
-  tuple: [T.add, (i) => [i, 1], true, 'argument tuples [i, 1] (starmap)'],
+  tuple: [T.add, (i) => [i, 1], true, 'argument tuples of numbers [i, 1] (starmap; float64s, no serializer)'],
+  'tuple-mixed': [T.addLength, (i) => [i, 'abc'], true, "argument tuples [i, 'abc'] (starmap; serialized)"],
   object: [T.field, (i) => ({ k: i, s: 'abc', a: [1, 2] }), false, "small objects { k: i, s: 'abc', a: [1, 2] }"],
   'object-result': [T.echo, (i) => ({ k: i, s: 'abc', a: [1, 2] }), false, 'small objects, each result an object { k, s }'],
   string: [T.size, (i) => `item${i}`, false, "short strings 'item<i>'"],

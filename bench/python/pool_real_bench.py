@@ -31,6 +31,10 @@ def add(a, b):
     return a + b
 
 
+def add_length(a, s):
+    return a + len(s)
+
+
 def field(o):
     return o["k"] + 1
 
@@ -50,6 +54,7 @@ EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 # name: (function, item i, spread as arguments)
 WORKLOADS = {
     "tuple": (add, lambda i: (i, 1), True),
+    "tuple-mixed": (add_length, lambda i: (i, "abc"), True),
     "object": (field, lambda i: {"k": i, "s": "abc", "a": [1, 2]}, False),
     "object-result": (echo, lambda i: {"k": i, "s": "abc", "a": [1, 2]}, False),
     "string": (size, lambda i: "item%d" % i, False),
