@@ -9,8 +9,13 @@
 //    reads it (see handle-transfer.ts): the encoding is then marked, and only a marked
 //    encoding is revived on the other side.
 //
-// An encoding is [prefix bytes for the caller][v8 bytes][1 byte: 1 if marked, else 0]; V8 reads
-// its one value and ignores the byte after it.
+// Plain data (objects and arrays of strings, numbers, booleans and null, which JSON gives back
+// exactly) is JSON text instead: V8 writes and parses it faster than it (de)serializes, and a
+// v8 serialization of one small value costs microseconds in Node's Serializer objects alone.
+//
+// An encoding is [prefix bytes for the caller] then either [v8 bytes][1 byte: 1 if marked,
+// else 0] (V8 reads its one value and ignores the byte after it), or JSON text; v8 bytes
+// start with V8's version tag, 0xFF, JSON text with '{' or '['.
 import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
 import { coded, invalidArgValue, withCause } from './errors';
 import { recordLeases, revive, Shared, SHARED_KEY } from './handle-transfer';
@@ -64,49 +69,6 @@ function release(leases: Shared[]): void {
   for (const s of leases) revive({ [SHARED_KEY]: s });
 }
 
-/**
- * `value` encoded after `prefix` zeroed bytes, or undefined when it holds shared memory and
- * `onShared` is 'report'. A value that cannot be serialized is ERR_INVALID_ARG_VALUE with
- * `cannot(message)` as its message; shared memory with 'throw' is ERR_NOT_SHAREABLE naming `what`.
- * Nothing stays leased when it throws.
- */
-export function encodeValue(value: unknown, what: string, onShared: OnSharedMemory, cannot: (m: string) => string, prefix = 0): Buffer | undefined {
-  const ser = new Encoder(what, onShared);
-  if (prefix > 0) ser.writeRawBytes(Buffer.alloc(prefix));
-  ser.writeHeader();
-  const leases = recordLeases();
-  let ok = false;
-  try {
-    ser.writeValue(value);
-    ok = true;
-  } catch (e) {
-    if (e === HAS_SHARED_MEMORY) return undefined;
-    if ((e as { code?: unknown })?.code === 'ERR_NOT_SHAREABLE') throw e;
-    throw withCause(invalidArgValue(cannot((e as Error).message)), e);
-  } finally {
-    const taken = leases.stop();
-    if (!ok) release(taken);
-    else ser.writeRawBytes(taken.length > 0 ? MARKED_BYTE : UNMARKED_BYTE);
-  }
-  return ser.releaseBuffer();
-}
-
-const MARKED_BYTE = Buffer.from([MARKED]);
-const UNMARKED_BYTE = Buffer.from([0]);
-
-/** The value of an encoding (from `offset`), with its shared instances revived if it has any. */
-export function decodeValue(buf: Buffer, offset = 0): unknown {
-  const des = new DefaultDeserializer(offset === 0 ? buf : buf.subarray(offset));
-  des.readHeader();
-  const value = des.readValue();
-  return buf[buf.length - 1] === MARKED ? revive(value) : value;
-}
-
-/** Gives back the leases an encoding holds, when it will not be sent after all. */
-export function releaseEncoded(buf: Buffer, offset = 0): void {
-  if (buf[buf.length - 1] === MARKED) decodeValue(buf, offset);
-}
-
 /** Beyond this depth a value is left to V8 (the check recurses). */
 const JSON_DEPTH = 64;
 
@@ -141,21 +103,77 @@ function jsonExact(v: unknown, seen: Set<object>, depth: number): boolean {
   }
 }
 
+/** Whether JSON is likely the faster encoding: for objects, and arrays of them (arrays of
+ * strings or numbers alone V8 copies faster than JSON escapes and parses them). */
+function jsonWorthwhile(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (!Array.isArray(value)) return true;
+  const first: unknown = value[0];
+  return typeof first === 'object' && first !== null;
+}
+
 /** The first byte of every v8 encoding (its version tag); JSON text starts with '{' or '['. */
 const V8_VERSION_TAG = 0xff;
 
-/** The encoded form of a queue item with no fast path; fails before the queue is touched.
- * Plain data (objects, arrays, strings, numbers) travels as JSON text, which V8 writes and
- * parses several times faster than a v8 serialization of one small value costs through
- * Node's Serializer objects; anything else takes encodeValue. */
+/**
+ * `value` encoded after `prefix` zeroed bytes, or undefined when it holds shared memory and
+ * `onShared` is 'report'. A value that cannot be serialized is ERR_INVALID_ARG_VALUE with
+ * `cannot(message)` as its message; shared memory with 'throw' is ERR_NOT_SHAREABLE naming `what`.
+ * Nothing stays leased when it throws.
+ */
+export function encodeValue(value: unknown, what: string, onShared: OnSharedMemory, cannot: (m: string) => string, prefix = 0): Buffer | undefined {
+  if (jsonWorthwhile(value) && jsonExact(value, new Set(), 0)) {
+    const text = JSON.stringify(value);
+    const out = Buffer.allocUnsafe(prefix + Buffer.byteLength(text));
+    out.fill(0, 0, prefix);
+    out.write(text, prefix);
+    return out;
+  }
+  const ser = new Encoder(what, onShared);
+  if (prefix > 0) ser.writeRawBytes(Buffer.alloc(prefix));
+  ser.writeHeader();
+  const leases = recordLeases();
+  let ok = false;
+  try {
+    ser.writeValue(value);
+    ok = true;
+  } catch (e) {
+    if (e === HAS_SHARED_MEMORY) return undefined;
+    if ((e as { code?: unknown })?.code === 'ERR_NOT_SHAREABLE') throw e;
+    throw withCause(invalidArgValue(cannot((e as Error).message)), e);
+  } finally {
+    const taken = leases.stop();
+    if (!ok) release(taken);
+    else ser.writeRawBytes(taken.length > 0 ? MARKED_BYTE : UNMARKED_BYTE);
+  }
+  return ser.releaseBuffer();
+}
+
+const MARKED_BYTE = Buffer.from([MARKED]);
+const UNMARKED_BYTE = Buffer.from([0]);
+
+/** The value of an encoding (from `offset`), with its shared instances revived if it has any. */
+export function decodeValue(buf: Buffer, offset = 0): unknown {
+  if (buf[offset] !== V8_VERSION_TAG) return JSON.parse(buf.toString('utf8', offset));
+  const des = new DefaultDeserializer(offset === 0 ? buf : buf.subarray(offset));
+  des.readHeader();
+  const value = des.readValue();
+  return buf[buf.length - 1] === MARKED ? revive(value) : value;
+}
+
+/** Gives back the leases an encoding holds, when it will not be sent after all. */
+export function releaseEncoded(buf: Buffer, offset = 0): void {
+  if (buf[offset] === V8_VERSION_TAG && buf[buf.length - 1] === MARKED) decodeValue(buf, offset);
+}
+
+/** The encoded form of a queue item with no fast path; fails before the queue is touched. */
 export function serializeItem(item: unknown): Buffer {
-  if (typeof item === 'object' && item !== null && jsonExact(item, new Set(), 0)) return Buffer.from(JSON.stringify(item));
   return encodeValue(item, 'a queue item', 'throw', (m) => `the item cannot be put in a queue: ${m} (items must be structured-cloneable)`)!;
 }
 
 /** A queue item's value (see serializeItem). */
 export function deserializeItem(buf: Buffer): unknown {
-  return buf[0] === V8_VERSION_TAG ? decodeValue(buf) : JSON.parse(buf.toString());
+  return decodeValue(buf);
 }
 
 /** SharedArrayBuffers cannot be copied to another process: point to Value/SharedArray. A walk in
