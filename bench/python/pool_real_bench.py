@@ -8,7 +8,6 @@ Usage (one JSON object on stdout):
       one imap with chunksize 1 over N1 items; items/s. The pool is created and warmed up
       before timing; the input is built before timing.
 """
-import ctypes
 import datetime
 import json
 import multiprocessing as mp
@@ -17,14 +16,9 @@ import signal
 import sys
 import time
 
+from pool_bench import die_with_parent
+
 perf = time.perf_counter_ns
-
-
-def die_with_parent():
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 def add(a, b):
