@@ -133,16 +133,19 @@ export async function run(ctx) {
 
   const pool = new nt.Pool(size);
   try {
+    ctx.watchdog?.();
     for (const n of names) for (const call of Object.values(ourCalls(pool, n, data[n].slice(0, 2000), data[n].slice(0, 200)))) await call();
     for (let r = 0; r < repeats; r++) {
       for (const n of names) {
         ctx.watchdog?.();
         const calls = ourCalls(pool, n, data[n], data[n].slice(0, N1));
         for (const [m, call] of Object.entries(calls)) {
+          ctx.watchdog?.();
           ((ours[n] ??= {})[m] ??= []).push(await timeCall(call, m === 'imap1' ? N1 : N, `${n} ${m}`));
         }
       }
       if (pyInfo !== null) {
+        ctx.watchdog?.(600000); // one python3 run does every workload
         pyInfo = runPythonJson(PY, [size, N, 1, N1, ...names], 600000);
         if (pyInfo) for (const n of names) for (const [m, xs] of Object.entries(pyInfo.workloads[n])) ((py[n] ??= {})[m] ??= []).push(...xs);
       }
@@ -167,13 +170,17 @@ export async function run(ctx) {
   }
   try {
     const all = { ours: oursThread, ...peers };
+    ctx.watchdog?.();
     for (const run of Object.values(all)) for (const w of ['tuple', 'object']) await submitAll(run[w], tItems[w].slice(0, 5000));
     for (let r = 0; r < repeats; r++) {
       const ids = Object.keys(all);
       for (let j = 0; j < ids.length; j++) {
         const id = ids[(j + r) % ids.length];
         ctx.watchdog?.();
-        for (const w of ['tuple', 'object']) tput[id][w].push(await submitAll(all[id][w], tItems[w]));
+        for (const w of ['tuple', 'object']) {
+          ctx.watchdog?.();
+          tput[id][w].push(await submitAll(all[id][w], tItems[w]));
+        }
       }
     }
   } finally {
