@@ -12,8 +12,19 @@ export function noop() {}
 /**
  * Queue producer. Commands come from `ctl`: [1, n] puts the integers 0..n-1
  * on `q`; [2, n, size] puts n times one Buffer of `size` bytes, whose first
- * and last bytes are 0x5a (the consumer checks length and both ends); [0] ends.
+ * and last bytes are 0x5a (the consumer checks length and both ends); [3, n, form] puts n
+ * items of a form (queueItem below); [0] ends.
  */
+/** Item i of a form: 1 a short string, 2 a small object, 3 a tuple (number and string). */
+export function queueItem(form, i) {
+  return form === 1 ? `item${i}` : form === 2 ? { k: i, s: 'abc', a: [1, 2] } : [i, 'abc'];
+}
+
+/** Item i's number, read back from an item of queueItem(form, i). */
+export function queueItemNumber(form, v) {
+  return form === 1 ? (typeof v === 'string' ? Number(v.slice(4)) : NaN) : form === 2 ? v?.k : v?.[0];
+}
+
 export function producer(q, ctl) {
   for (;;) {
     const [kind, n, size] = ctl.get();
@@ -23,6 +34,8 @@ export function producer(q, ctl) {
     } else if (kind === 2) {
       const buf = Buffer.alloc(size, 0x5a);
       for (let i = 0; i < n; i++) q.put(buf);
+    } else if (kind === 3) {
+      for (let i = 0; i < n; i++) q.put(queueItem(size, i));
     } else {
       throw new Error(`producer: unknown command ${kind}`);
     }

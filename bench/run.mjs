@@ -2,7 +2,7 @@
 //
 //   node bench/run.mjs            full run (5 repeats per measurement, a few minutes)
 //   node bench/run.mjs --quick    short run (3 repeats, short samples, fewer pool tasks; about 1.5 minutes)
-//   options: --repeats=N  --only=lock,pingpong,python,process,queue,pingpong-process,pool,pool-python,distributed
+//   options: --repeats=N  --only=pool-real,lock,pingpong,python,process,queue,pingpong-process,pool,pool-python,memory,distributed
 //            --strict (exit 1 when a target fails; for a throughput with a floor, when the floor fails)
 //
 // Every baseline is measured in the same run, interleaved with our own
@@ -30,6 +30,7 @@ import { updateReadme } from './readme-table.mjs';
 import { reportDir } from './report-dir.mjs';
 
 const GROUPS = [
+  { name: 'pool-real', module: './pool-real.mjs' }, // Pool and ThreadPool on realistic payloads vs CPython and the Node pools
   { name: 'lock', module: './lock.mjs' },
   { name: 'pingpong', module: './pingpong.mjs' },
   { name: 'python', module: './python.mjs' }, // after lock and pingpong: compares with their numbers
@@ -39,6 +40,7 @@ const GROUPS = [
   { name: 'pool', module: './pool.mjs' }, // ThreadPool vs piscina, tinypool, workerpool
   { name: 'pool-python', module: './pool-python.mjs' }, // Pool.map (processes) vs CPython multiprocessing.Pool.map
   { name: 'distributed', module: './distributed.mjs' }, // DistributedPool on a local Redis vs the local Pool and plain BullMQ
+  { name: 'memory', module: './memory.mjs' }, // RSS of one live Lock, Event, Queue vs CPython
 ];
 
 function parseArgs(argv) {

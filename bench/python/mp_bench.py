@@ -86,15 +86,31 @@ def producer(q, ctl, cpu):
         if cmd[0] == 1:
             for i in range(cmd[1]):
                 q.put(i)
+        elif cmd[0] == 3:
+            make = FORMS[cmd[2]]
+            for i in range(cmd[1]):
+                q.put(make(i))
         else:
             payload = b"\x5a" * cmd[2]
             for _ in range(cmd[1]):
                 q.put(payload)
 
 
-def consume(q, ctl, n, size, chunk):
+# The item forms of bench/process-targets.mjs queueItem(): 1 str, 2 dict, 3 tuple.
+FORMS = {1: lambda i: "item%d" % i, 2: lambda i: {"k": i, "s": "abc", "a": [1, 2]}, 3: lambda i: (i, "abc")}
+NUMBER = {1: lambda v: int(v[4:]), 2: lambda v: v["k"], 3: lambda v: v[0]}
+FORM_OF = {"str": 1, "obj": 2, "tuple": 3}
+
+
+def consume(q, ctl, n, size, chunk, form=0):
     t0 = perf()
-    if size == 0:
+    if form:
+        ctl.put((3, n, form))
+        number = NUMBER[form]
+        for i in range(n):
+            if number(q.get()) != i:
+                raise RuntimeError(f"queue item {i} out of order")
+    elif size == 0:
         ctl.put((1, n))
         for i in range(n):
             v = q.get()
@@ -114,7 +130,8 @@ def consume(q, ctl, n, size, chunk):
 
 
 def mode_queue(kind, sample_ms, chunk, cpu_a, cpu_b):
-    size = 0 if kind == "int" else int(kind)
+    form = FORM_OF.get(kind, 0)
+    size = 0 if kind == "int" or form else int(kind)
     q, ctl = mp.Queue(), mp.Queue()
     p = mp.Process(target=producer, args=(q, ctl, cpu_b), daemon=True)
     p.start()
@@ -123,12 +140,12 @@ def mode_queue(kind, sample_ms, chunk, cpu_a, cpu_b):
         # Warm-up, growing until a run lasts a tenth of a sample; then one sample of ~sample_ms.
         n = 1000 if size == 0 else 50
         while True:
-            ns = consume(q, ctl, n, size, chunk)
+            ns = consume(q, ctl, n, size, chunk, form)
             if ns >= sample_ms * 1e5 or n >= 10**8:
                 break
             n *= 4
         n = max(100, int(n * sample_ms * 1e6 / ns))
-        ns = consume(q, ctl, n, size, chunk)
+        ns = consume(q, ctl, n, size, chunk, form)
         ctl.put((0,))
         p.join(10)
     finally:

@@ -1,13 +1,13 @@
 //! One `Agent` per JavaScript thread (N-API environment): its id as a lock owner, the Promises
-//! of its pending asynchronous waits, and the thread-safe function that settles them.
+//! of its pending asynchronous waits, and the wake-up (a libuv async handle) that settles them.
 
 use crate::core::arena::arena;
 use crate::core::async_wait::{self, Outcome, Sink};
-use crate::napi::{Deferred, Env, JsError, JsResult, Ref, Tsfn, Value};
+use crate::napi::{Deferred, Env, JsError, JsResult, Ref, Value, Wake};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering::*};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 pub struct Agent {
     /// Owner id of this thread in RLocks (unique across threads and processes).
@@ -34,8 +34,8 @@ const ABORTED: f64 = f64::NEG_INFINITY;
 
 /// Collects outcomes from the dispatcher thread and wakes the JavaScript thread once per batch.
 struct PromiseSink {
-    /// Read-locked to call or (un)ref it, from any thread at once; written at teardown.
-    tsfn: RwLock<Option<Tsfn>>,
+    /// Closes by itself at the thread's teardown (sending then does nothing).
+    wake: Wake,
     outbox: Mutex<Vec<(u64, Outcome)>>,
     scheduled: AtomicBool,
 }
@@ -47,9 +47,7 @@ impl Sink for PromiseSink {
             .unwrap_or_else(|e| e.into_inner())
             .push((id, outcome));
         if !self.scheduled.swap(true, AcqRel) {
-            if let Some(t) = self.tsfn.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
-                t.call();
-            }
+            self.wake.send();
         }
     }
 }
@@ -64,17 +62,19 @@ impl Agent {
         if let Some(a) = env.instance_data::<Agent>() {
             return Ok(a);
         }
+        let wake = Wake::new(
+            env,
+            Box::new(|env| {
+                if let Some(agent) = env.instance_data::<Agent>() {
+                    agent.settle_delivered(env);
+                }
+            }),
+        )?;
         let sink = Arc::new(PromiseSink {
-            tsfn: RwLock::new(None),
+            wake,
             outbox: Mutex::new(Vec::new()),
             scheduled: AtomicBool::new(false),
         });
-        let tsfn = env.tsfn(Box::new(|env| {
-            if let Some(agent) = env.instance_data::<Agent>() {
-                agent.settle_delivered(env);
-            }
-        }))?;
-        *sink.tsfn.write().unwrap_or_else(|e| e.into_inner()) = Some(tsfn);
         let probe = if is_worker {
             Some(env.reference(env.function("probe", noop)?)?)
         } else {
@@ -82,18 +82,9 @@ impl Agent {
         };
         let id = arena().new_agent_id();
         let at_exit = Arc::new(Mutex::new(AtExit::default()));
-        let teardown_sink = sink.clone();
         let teardown_at_exit = at_exit.clone();
         env.on_teardown(Box::new(move || {
             async_wait::abandon_agent(id);
-            if let Some(t) = teardown_sink
-                .tsfn
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .take()
-            {
-                t.release();
-            }
             let at_exit =
                 std::mem::take(&mut *teardown_at_exit.lock().unwrap_or_else(|e| e.into_inner()));
             for r in at_exit.records {
@@ -147,7 +138,7 @@ impl Agent {
         let mut pending = self.pending.borrow_mut();
         pending.insert(id, deferred);
         if pending.len() == 1 {
-            self.set_keep_alive(env, true);
+            self.set_keep_alive(true);
         }
         Ok(promise)
     }
@@ -160,16 +151,8 @@ impl Agent {
         n | 1 << 63
     }
 
-    fn set_keep_alive(&self, env: Env, on: bool) {
-        if let Some(t) = self
-            .sink
-            .tsfn
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
-            t.set_ref(env, on);
-        }
+    fn set_keep_alive(&self, on: bool) {
+        self.sink.wake.set_ref(on);
     }
 
     fn settle(&self, env: Env, id: u64, outcome: Outcome) {
@@ -182,7 +165,7 @@ impl Agent {
         };
         deferred.resolve(env, env.number(v));
         if self.pending.borrow().is_empty() {
-            self.set_keep_alive(env, false);
+            self.set_keep_alive(false);
         }
     }
 

@@ -1,5 +1,6 @@
 //! The N-API functions this addon uses, declared by hand from Node's `js_native_api.h` and
-//! `node_api.h` (N-API version 8, Node >= 20). Node resolves them when it loads the addon.
+//! `node_api.h` (N-API version 8, Node >= 20), and the few libuv functions the wake-up handle
+//! uses (`uv.h`). Node resolves them when it loads the addon.
 
 #![allow(non_camel_case_types)]
 
@@ -25,17 +26,42 @@ pub struct napi_ref__ {
 pub struct napi_deferred__ {
     _p: [u8; 0],
 }
+
 #[repr(C)]
-pub struct napi_threadsafe_function__ {
+pub struct napi_handle_scope__ {
+    _p: [u8; 0],
+}
+#[repr(C)]
+pub struct napi_callback_scope__ {
+    _p: [u8; 0],
+}
+#[repr(C)]
+pub struct napi_async_context__ {
+    _p: [u8; 0],
+}
+#[repr(C)]
+pub struct napi_async_cleanup_hook_handle__ {
+    _p: [u8; 0],
+}
+/// libuv's loop and handles, only ever behind pointers.
+#[repr(C)]
+pub struct uv_loop_t {
+    _p: [u8; 0],
+}
+#[repr(C)]
+pub struct uv_handle_t {
     _p: [u8; 0],
 }
 
 pub type napi_env = *mut napi_env__;
+pub type napi_handle_scope = *mut napi_handle_scope__;
+pub type napi_callback_scope = *mut napi_callback_scope__;
+pub type napi_async_context = *mut napi_async_context__;
+pub type napi_async_cleanup_hook_handle = *mut napi_async_cleanup_hook_handle__;
 pub type napi_value = *mut napi_value__;
 pub type napi_callback_info = *mut napi_callback_info__;
 pub type napi_ref = *mut napi_ref__;
 pub type napi_deferred = *mut napi_deferred__;
-pub type napi_threadsafe_function = *mut napi_threadsafe_function__;
 pub type napi_status = i32;
 pub type napi_valuetype = i32;
 
@@ -44,19 +70,18 @@ pub const NAPI_BOOLEAN: napi_valuetype = 2;
 pub const NAPI_NUMBER: napi_valuetype = 3;
 pub const NAPI_STRING: napi_valuetype = 4;
 pub const NAPI_UINT8_ARRAY: i32 = 1;
-pub const NAPI_TSFN_RELEASE: i32 = 0;
-pub const NAPI_TSFN_NONBLOCKING: i32 = 0;
 
 pub type napi_callback =
     unsafe extern "C" fn(env: napi_env, info: napi_callback_info) -> napi_value;
 pub type napi_finalize = unsafe extern "C" fn(env: napi_env, data: *mut c_void, hint: *mut c_void);
 pub type napi_cleanup_hook = unsafe extern "C" fn(arg: *mut c_void);
-pub type napi_threadsafe_function_call_js = unsafe extern "C" fn(
-    env: napi_env,
-    js_callback: napi_value,
-    context: *mut c_void,
-    data: *mut c_void,
-);
+pub type napi_async_cleanup_hook =
+    unsafe extern "C" fn(handle: napi_async_cleanup_hook_handle, data: *mut c_void);
+pub type uv_async_cb = unsafe extern "C" fn(handle: *mut uv_handle_t);
+pub type uv_close_cb = unsafe extern "C" fn(handle: *mut uv_handle_t);
+
+/// uv_handle_type's UV_ASYNC (uv.h).
+pub const UV_ASYNC: i32 = 1;
 
 extern "C" {
     pub fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
@@ -234,34 +259,42 @@ extern "C" {
         fun: napi_cleanup_hook,
         arg: *mut c_void,
     ) -> napi_status;
-    pub fn napi_create_threadsafe_function(
+    pub fn napi_get_uv_event_loop(env: napi_env, result: *mut *mut uv_loop_t) -> napi_status;
+    pub fn napi_open_handle_scope(env: napi_env, result: *mut napi_handle_scope) -> napi_status;
+    pub fn napi_close_handle_scope(env: napi_env, scope: napi_handle_scope) -> napi_status;
+    pub fn napi_async_init(
         env: napi_env,
-        func: napi_value,
         async_resource: napi_value,
         async_resource_name: napi_value,
-        max_queue_size: usize,
-        initial_thread_count: usize,
-        thread_finalize_data: *mut c_void,
-        thread_finalize_cb: Option<napi_finalize>,
-        context: *mut c_void,
-        call_js_cb: Option<napi_threadsafe_function_call_js>,
-        result: *mut napi_threadsafe_function,
+        result: *mut napi_async_context,
     ) -> napi_status;
-    pub fn napi_call_threadsafe_function(
-        func: napi_threadsafe_function,
-        data: *mut c_void,
-        is_blocking: i32,
-    ) -> napi_status;
-    pub fn napi_release_threadsafe_function(
-        func: napi_threadsafe_function,
-        mode: i32,
-    ) -> napi_status;
-    pub fn napi_ref_threadsafe_function(
+    pub fn napi_async_destroy(env: napi_env, context: napi_async_context) -> napi_status;
+    pub fn napi_open_callback_scope(
         env: napi_env,
-        func: napi_threadsafe_function,
+        resource_object: napi_value,
+        context: napi_async_context,
+        result: *mut napi_callback_scope,
     ) -> napi_status;
-    pub fn napi_unref_threadsafe_function(
+    pub fn napi_close_callback_scope(env: napi_env, scope: napi_callback_scope) -> napi_status;
+    pub fn napi_is_exception_pending(env: napi_env, result: *mut bool) -> napi_status;
+    pub fn napi_get_and_clear_last_exception(env: napi_env, result: *mut napi_value)
+        -> napi_status;
+    pub fn napi_fatal_exception(env: napi_env, err: napi_value) -> napi_status;
+    pub fn napi_add_async_cleanup_hook(
         env: napi_env,
-        func: napi_threadsafe_function,
+        hook: napi_async_cleanup_hook,
+        arg: *mut c_void,
+        remove_handle: *mut napi_async_cleanup_hook_handle,
     ) -> napi_status;
+    pub fn napi_remove_async_cleanup_hook(
+        remove_handle: napi_async_cleanup_hook_handle,
+    ) -> napi_status;
+
+    // libuv, which Node exports to addons (uv.h).
+    pub fn uv_handle_size(kind: i32) -> usize;
+    pub fn uv_async_init(lp: *mut uv_loop_t, handle: *mut uv_handle_t, cb: uv_async_cb) -> i32;
+    pub fn uv_async_send(handle: *mut uv_handle_t) -> i32;
+    pub fn uv_ref(handle: *mut uv_handle_t);
+    pub fn uv_unref(handle: *mut uv_handle_t);
+    pub fn uv_close(handle: *mut uv_handle_t, cb: uv_close_cb);
 }

@@ -1,8 +1,11 @@
 //! A small safe layer over the N-API functions in `ffi`: values, arguments, errors with a
-//! `code`, functions, finalizers, promises, references, thread-safe functions, external
+//! `code`, functions, finalizers, promises, references, wake-ups of a thread's event loop (wake.rs), external
 //! array buffers and per-thread instance data. Nothing outside this module calls `ffi`.
 
 pub mod ffi;
+mod wake;
+
+pub use wake::Wake;
 
 use ffi::*;
 use std::ffi::c_void;
@@ -554,51 +557,6 @@ impl Env {
         // T per environment; it lives until the environment ends, after every callback.
         (!p.is_null()).then(|| unsafe { &*(p as *const T) })
     }
-
-    /// A thread-safe function that runs `on_call` on this JavaScript thread after any thread
-    /// calls `Tsfn::call`. It starts unreferenced (it does not keep the thread alive).
-    pub fn tsfn(self, on_call: Box<dyn Fn(Env) + Send + Sync>) -> JsResult<Tsfn> {
-        type Ctx = Box<dyn Fn(Env) + Send + Sync>;
-        unsafe extern "C" fn call_js(
-            env: napi_env,
-            _f: napi_value,
-            ctx: *mut c_void,
-            _data: *mut c_void,
-        ) {
-            if env.is_null() {
-                return;
-            }
-            // SAFETY: ctx is the Ctx leaked below, alive until the finalizer runs.
-            let f = unsafe { &*(ctx as *const Ctx) };
-            f(Env(env));
-        }
-        unsafe extern "C" fn finalize(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
-            // SAFETY: data is the Ctx leaked below; N-API finalizes once.
-            drop(unsafe { Box::from_raw(data as *mut Ctx) });
-        }
-        let ctx: *mut Ctx = Box::into_raw(Box::new(on_call));
-        let name = self.string("native-threading");
-        let mut t = null_mut();
-        // SAFETY: no JS function (call_js does the work); ctx is owned by the finalizer.
-        check(unsafe {
-            napi_create_threadsafe_function(
-                self.0,
-                null_mut(),
-                null_mut(),
-                name.0,
-                0,
-                1,
-                ctx.cast(),
-                Some(finalize),
-                ctx.cast(),
-                Some(call_js),
-                &mut t,
-            )
-        })?;
-        let tsfn = Tsfn(t);
-        tsfn.set_ref(self, false);
-        Ok(tsfn)
-    }
 }
 
 /// The resolving end of a Promise; used on its JavaScript thread only.
@@ -620,38 +578,6 @@ impl Ref {
         // SAFETY: the reference is alive until `delete`.
         unsafe { napi_get_reference_value(env.0, self.0, &mut v) };
         Value(v)
-    }
-}
-
-pub struct Tsfn(napi_threadsafe_function);
-
-// SAFETY: thread-safe functions are designed to be called from any thread.
-unsafe impl Send for Tsfn {}
-// SAFETY: as above.
-unsafe impl Sync for Tsfn {}
-
-impl Tsfn {
-    /// Queues a call; false when the function is closing.
-    pub fn call(&self) -> bool {
-        // SAFETY: the tsfn is alive until `release` (callers stop calling before that).
-        unsafe {
-            napi_call_threadsafe_function(self.0, null_mut(), NAPI_TSFN_NONBLOCKING) == NAPI_OK
-        }
-    }
-    /// Whether the function keeps its JavaScript thread alive; call on that thread.
-    pub fn set_ref(&self, env: Env, keep_alive: bool) {
-        // SAFETY: called on the owning thread while the tsfn is alive.
-        unsafe {
-            if keep_alive {
-                napi_ref_threadsafe_function(env.0, self.0)
-            } else {
-                napi_unref_threadsafe_function(env.0, self.0)
-            }
-        };
-    }
-    pub fn release(self) {
-        // SAFETY: the last use of this tsfn.
-        unsafe { napi_release_threadsafe_function(self.0, NAPI_TSFN_RELEASE) };
     }
 }
 

@@ -1,15 +1,16 @@
 // The messages between a pool and its workers. Tasks and results are Buffers (the queues'
 // fast path): a 16-byte header, then the payload, either float64s (a chunk of numbers, the
-// common case of map over numbers: no serializer at all) or v8 bytes.
+// common case of map over numbers: no serializer at all) or an encoding of runtime/serialize.ts,
+// written after room left for the header.
 //
-//   task   (pool -> worker inbox):  u32 taskId, u32 fnId, u8 flags | calls
+//   task   (pool -> worker inbox):  u32 taskId, u32 fnId, u8 flags, u8 argc | calls
 //   result (worker -> pool):        u32 taskId, u32 workerId, u8 status, u8 flags | value
 //
 // A worker's inbox also carries `[fnId, ExportRef]` (the target behind fnId, sent before its
 // first task for that worker) and `null` (stop after the tasks before it).
-import { deserialize } from 'node:v8';
+import type { ErrorRecord } from '../runtime/error-record';
 import { coded } from '../runtime/errors';
-import { revive } from '../runtime/handle-transfer';
+import { decodeValue, encodeValue } from '../runtime/serialize';
 
 export const TASK_HEADER = 16;
 export const RESULT_HEADER = 16;
@@ -19,6 +20,10 @@ export const TASK_SINGLE = 1; // one call whose value is the result (apply), not
 export const TASK_ARGS_ON_PORT = 2; // ThreadPool: the calls could not be serialized (shared memory) and travel on the port
 export const TASK_NUMBERS = 4; // each call has one argument, a number: the body is their float64s
 export const TASK_ITEMS = 8; // each call has one argument: the body is a v8 array of them
+/** Each call has the same number of arguments (byte 9 of the header), all numbers: the body is
+ * their float64s, call after call (starmap over [i, 1], apply(add, [a, b])). */
+export const TASK_NUMBER_ROWS = 16;
+export const TASK_ARGC = 9;
 
 /** Result statuses. */
 export const RESULT_OK = 0;
@@ -32,13 +37,6 @@ export const RESULT_READY = 3;
 export const RESULT_VALUE_ON_PORT = 1;
 export const RESULT_NUMBERS = 2; // the value is the body's float64s (an array, or its one number if SINGLE)
 export const RESULT_SINGLE = 4;
-
-function withHeader(header: number, body: Buffer | null): Buffer {
-  const out = Buffer.allocUnsafe(header + (body?.length ?? 0));
-  out.fill(0, 0, header);
-  body?.copy(out, header);
-  return out;
-}
 
 /** A message of `header` bytes (zeroed, for the caller to fill) and the float64s of
  * `values[start, end)`, written in place. */
@@ -73,17 +71,19 @@ export function writeResultHeader(out: Buffer, taskId: number, workerId: number,
   return out;
 }
 
-export function encodeTask(taskId: number, fnId: number, flags: number, body: Buffer | null): Buffer {
-  return writeTaskHeader(withHeader(TASK_HEADER, body), taskId, fnId, flags);
+/** A result message with no payload. */
+export function emptyResult(taskId: number, workerId: number, status: number, flags: number): Buffer {
+  return writeResultHeader(Buffer.alloc(RESULT_HEADER), taskId, workerId, status, flags);
 }
 
-export function encodeResult(taskId: number, workerId: number, status: number, flags: number, body: Buffer | null): Buffer {
-  return writeResultHeader(withHeader(RESULT_HEADER, body), taskId, workerId, status, flags);
+/** An error record as a result's payload (after room for the header). */
+export function encodeRecord(record: ErrorRecord): Buffer {
+  return encodeValue(record, "a Pool task's error", 'throw', (m) => m, RESULT_HEADER)!;
 }
 
-/** The v8 payload after a header, with shared objects inside revived. */
+/** The encoded payload after a header, with shared objects inside revived. */
 export function decodeBody(buf: Buffer, header: number): unknown {
-  return revive(deserialize(buf.subarray(header)));
+  return decodeValue(buf, header);
 }
 
 /** The float64s after a header (a view when aligned, else a copy). */
@@ -94,6 +94,31 @@ export function readNumbers(buf: Buffer, header: number): Float64Array {
   const copy = new Float64Array(n);
   new Uint8Array(copy.buffer).set(buf.subarray(header));
   return copy;
+}
+
+/** Calls of `argc` number arguments each (see TASK_NUMBER_ROWS), or undefined when they are not:
+ * their float64s after `header` bytes (zeroed, for the caller to fill), argc in the header. */
+export function numberRowsMessage(header: number, calls: unknown[][]): Buffer | undefined {
+  const argc = calls[0]?.length ?? 0;
+  if (argc < 2 || argc > 255) return undefined;
+  const out = Buffer.allocUnsafe(header + calls.length * argc * 8);
+  const at = out.byteOffset + header;
+  // Buffers from the pool start 8-aligned; a copy is made only when one does not.
+  const f = at % 8 === 0 ? new Float64Array(out.buffer, at, calls.length * argc) : new Float64Array(calls.length * argc);
+  let j = 0;
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i];
+    if (c.length !== argc) return undefined;
+    for (let k = 0; k < argc; k++) {
+      const x = c[k];
+      if (typeof x !== 'number') return undefined;
+      f[j++] = x;
+    }
+  }
+  if (f.buffer !== out.buffer) out.set(new Uint8Array(f.buffer), header);
+  out.fill(0, 0, header);
+  out[TASK_ARGC] = argc;
+  return out;
 }
 
 /** Whether every element of `values[start, end)` is a number (then they travel as float64s). */

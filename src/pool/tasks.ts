@@ -1,9 +1,8 @@
 // Turning calls into tasks at the call, so that arguments that cannot be sent fail that call.
-import { deserialize, serialize } from 'node:v8';
 import { invalidArgValue, withCause } from '../runtime/errors';
-import { allNumbers, encodeTask, numbersMessage, TASK_ARGS_ON_PORT, TASK_HEADER, TASK_ITEMS, TASK_NUMBERS, writeTaskHeader } from './protocol';
+import { allNumbers, numberRowsMessage, numbersMessage, TASK_ARGS_ON_PORT, TASK_HEADER, TASK_ITEMS, TASK_NUMBER_ROWS, TASK_NUMBERS, writeTaskHeader } from './protocol';
 import { PoolCore, Target, Task, WorkerKind } from './core';
-import { assertNoSharedMemory, hasSharedMemory } from '../runtime/serialize';
+import { encodeValue, releaseEncoded } from '../runtime/serialize';
 import { revive } from '../runtime/handle-transfer';
 import { ExportRef } from '../targets/locate';
 
@@ -19,7 +18,7 @@ export function targetOf(fn: Function, ref: ExportRef): Target {
   return t;
 }
 
-/** Calls encoded for one task: v8 bytes, numbers (one argument each, written as float64s
+/** Calls encoded for one task: v8 bytes (after room for the task's header), numbers (one argument each, written as float64s
  * into the task itself), or (ThreadPool, shared memory) calls for the worker's port. */
 export interface EncodedCalls {
   flags: number;
@@ -28,9 +27,7 @@ export interface EncodedCalls {
   portCalls: unknown[][] | undefined;
 }
 
-function cannotSend(e: unknown): Error {
-  return withCause(invalidArgValue(`the arguments cannot be sent to the pool's workers: ${(e as Error).message}`), e);
-}
+const cannotSend = (m: string): string => `the arguments cannot be sent to the pool's workers: ${m}`;
 
 /** Calls of one argument each (map, imap; apply of one argument): numbers as float64s, other
  * values in one v8 array. */
@@ -48,27 +45,24 @@ export function encodeItems(kind: WorkerKind, items: unknown[], start = 0, end =
  * travel. */
 export function encodeCalls(kind: WorkerKind, calls: unknown[][]): EncodedCalls {
   if (calls.every((c) => c.length === 1)) return encodeItems(kind, calls.map((c) => c[0]));
+  const rows = numberRowsMessage(TASK_HEADER, calls);
+  if (rows !== undefined) return { flags: TASK_NUMBER_ROWS, body: rows, portCalls: undefined };
   const body = serializeOrPort(kind, calls);
   return body !== undefined ? { flags: 0, body, portCalls: undefined } : { flags: TASK_ARGS_ON_PORT, body: null, portCalls: calls };
 }
 
-/** `value` v8-serialized, or undefined when only postMessage can carry it. */
+/** `value` encoded, or undefined when only postMessage can carry it. Pool: a SharedArrayBuffer
+ * is ERR_NOT_SHAREABLE. ThreadPool: v8 serialization would copy a view of a SharedArrayBuffer
+ * (and throw on the buffer itself), so such calls take postMessage, which keeps them shared. */
 function serializeOrPort(kind: WorkerKind, value: unknown): Buffer | undefined {
-  if (kind === 'process') assertNoSharedMemory(value, 'a Pool argument');
-  // v8 serialization would copy a view of a SharedArrayBuffer (and throw on the buffer
-  // itself): for ThreadPool such calls take postMessage, which keeps them shared.
-  if (kind === 'process' || !hasSharedMemory(value)) {
-    try {
-      return serialize(value);
-    } catch (e) {
-      throw cannotSend(e);
-    }
-  }
+  const body = encodeValue(value, 'a Pool argument', kind === 'process' ? 'throw' : 'report', cannotSend, TASK_HEADER);
+  if (body !== undefined) return body;
+  // postMessage fails later, at dispatch: a trial clone makes such calls fail now.
   let copy: unknown;
   try {
     copy = structuredClone(value);
   } catch (e) {
-    throw cannotSend(e);
+    throw withCause(invalidArgValue(cannotSend((e as Error).message)), e);
   }
   // The copy took references to the primitives inside; taking them over lets them go.
   revive(copy);
@@ -77,7 +71,7 @@ function serializeOrPort(kind: WorkerKind, value: unknown): Buffer | undefined {
 
 /** Gives back the references an encoded task holds (a call that failed part way). */
 export function releaseCalls(encoded: EncodedCalls): void {
-  if (encoded.body !== null) revive(deserialize(encoded.body));
+  if (encoded.body !== null && (encoded.flags & TASK_NUMBER_ROWS) === 0) releaseEncoded(encoded.body, TASK_HEADER);
 }
 
 /** The task for `calls`; numbers are copied in now (the caller's array may change later). */
@@ -87,7 +81,7 @@ export function makeTask(target: Target, flags: number, calls: EncodedCalls, don
   const message =
     n !== undefined
       ? writeTaskHeader(numbersMessage(TASK_HEADER, n.values, n.start, n.end), id, target.id, flags | calls.flags)
-      : encodeTask(id, target.id, flags | calls.flags, calls.body);
+      : writeTaskHeader(calls.body ?? Buffer.alloc(TASK_HEADER), id, target.id, flags | calls.flags);
   return { id, target, message, portCalls: calls.portCalls, done };
 }
 

@@ -2,11 +2,11 @@
 // It takes tasks from its own inbox, in order, and puts each result in the pool's result queue.
 import type { MessagePort } from 'node:worker_threads';
 import { receiveMessageOnPort } from 'node:worker_threads';
-import { serialize } from 'node:v8';
 import {
   allNumbers,
   decodeBody,
-  encodeResult,
+  emptyResult,
+  encodeRecord,
   RESULT_ERROR,
   RESULT_INIT_FAILED,
   numbersMessage,
@@ -20,6 +20,8 @@ import {
   TASK_ARGS_ON_PORT,
   TASK_HEADER,
   TASK_ITEMS,
+  TASK_ARGC,
+  TASK_NUMBER_ROWS,
   TASK_NUMBERS,
   TASK_SINGLE,
   unsendable,
@@ -27,7 +29,7 @@ import {
 } from './protocol';
 import { errorRecord } from '../runtime/error-record';
 import type { Queue } from '../shared/queue';
-import { assertNoSharedMemory, hasSharedMemory } from '../runtime/serialize';
+import { encodeValue } from '../runtime/serialize';
 import { revive } from '../runtime/handle-transfer';
 import { actionsLoading } from '../sync/barrier';
 import type { ExportRef } from '../targets/locate';
@@ -48,14 +50,14 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 /** Exported so that a worker can import it as its target. */
 export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, setup: WorkerSetup, port: MessagePort | null): Promise<void> {
   const id = setup.workerId;
-  results.put(encodeResult(0, id, RESULT_READY, 0, null));
+  results.put(emptyResult(0, id, RESULT_READY, 0));
   if (setup.initializer !== null) {
     try {
       const init = await load(setup.initializer, 'initializer');
       const r: unknown = init(...setup.initargs);
       if (isThenable(r)) await r;
     } catch (e) {
-      results.put(encodeResult(0, id, RESULT_INIT_FAILED, 0, serialize(errorRecord(e))));
+      results.put(writeResultHeader(encodeRecord(errorRecord(e)), 0, id, RESULT_INIT_FAILED, 0));
       return end();
     }
   }
@@ -105,6 +107,8 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
           out[i] = r;
         }
         value = single ? out[0] : out;
+      } else if (flags & TASK_NUMBER_ROWS) {
+        value = await callRows(fn, readNumbers(task, TASK_HEADER), task[TASK_ARGC], single);
       } else {
         const calls = flags & TASK_ARGS_ON_PORT ? fromPort(port!, taskId, early) : (decodeBody(task, TASK_HEADER) as unknown[][]);
         const loadingActions = actionsLoading();
@@ -127,6 +131,18 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
   return end();
 }
 
+/** Calls of `argc` number arguments each, read from their float64s. */
+async function callRows(fn: Function, f: Float64Array, argc: number, single: boolean): Promise<unknown> {
+  const n = f.length / argc;
+  const out = new Array<unknown>(n);
+  for (let i = 0, j = 0; i < n; i++, j += argc) {
+    let r: unknown = argc === 2 ? fn(f[j], f[j + 1]) : argc === 3 ? fn(f[j], f[j + 1], f[j + 2]) : fn(...f.subarray(j, j + argc));
+    if (isThenable(r)) r = await r;
+    out[i] = r;
+  }
+  return single ? out[0] : out;
+}
+
 function encodeOutcome(taskId: number, id: number, status: number, value: unknown, single: boolean, port: MessagePort | null): Buffer {
   const singleFlag = single ? RESULT_SINGLE : 0;
   if (status === RESULT_OK) {
@@ -138,18 +154,17 @@ function encodeOutcome(taskId: number, id: number, status: number, value: unknow
   try {
     // Shared memory: v8 serialization would copy a view of it. A ThreadPool result keeps it
     // shared through postMessage; a Pool result cannot carry it (ERR_NOT_SHAREABLE).
-    if (port === null) assertNoSharedMemory(value, "a Pool task's result");
-    else if (hasSharedMemory(value)) {
-      port.postMessage([taskId, value]);
-      return encodeResult(taskId, id, status, RESULT_VALUE_ON_PORT | singleFlag, null);
+    const body = encodeValue(value, "a Pool task's result", port === null ? 'throw' : 'report', (m) => m, RESULT_HEADER);
+    if (body === undefined) {
+      port!.postMessage([taskId, value]);
+      return emptyResult(taskId, id, status, RESULT_VALUE_ON_PORT | singleFlag);
     }
-    return encodeResult(taskId, id, status, singleFlag, serialize(value));
+    return writeResultHeader(body, taskId, id, status, singleFlag);
   } catch (e) {
     const err = (e as { code?: string }).code === 'ERR_NOT_SHAREABLE' ? e : unsendable(e);
-    return encodeResult(taskId, id, RESULT_ERROR, singleFlag, serialize(errorRecord(err)));
+    return writeResultHeader(encodeRecord(errorRecord(err)), taskId, id, RESULT_ERROR, singleFlag);
   }
 }
-
 
 function fromPort(port: MessagePort, taskId: number, early: Map<number, unknown[][]>): unknown[][] {
   for (;;) {

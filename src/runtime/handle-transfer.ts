@@ -27,6 +27,23 @@ export const enum JsKind {
 /** While positive, the accessors describe without leasing (see withoutLeases). */
 let trialDepth = 0;
 
+/** Where leases are noted while a serialization runs (see recordLeases). */
+let leaseLog: Shared[] | null = null;
+
+/** Notes every lease taken until `stop()`, which returns them: a serialization learns from it
+ * whether the value held shared instances, and which leases to give back if it fails. */
+export function recordLeases(): { stop(): Shared[] } {
+  const outer = leaseLog;
+  const log: Shared[] = [];
+  leaseLog = log;
+  return {
+    stop(): Shared[] {
+      leaseLog = outer;
+      return log;
+    },
+  };
+}
+
 export function makeShareable(obj: object, kind: number, handle: number, extra?: () => unknown): void {
   let lease: number | undefined;
   Object.defineProperty(obj, SHARED_KEY, {
@@ -36,6 +53,7 @@ export function makeShareable(obj: object, kind: number, handle: number, extra?:
       lease ??= native.lease(obj, handle);
       const shared: Shared = { kind, d: native.share(lease) };
       if (extra !== undefined) shared.x = extra();
+      leaseLog?.push(shared);
       return shared;
     },
   });

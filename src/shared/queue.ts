@@ -2,12 +2,11 @@
 // copied into shared memory: numbers, strings, Buffers, Uint8Arrays, booleans, null and
 // undefined directly; anything else the structured-clone algorithm takes through
 // v8.serialize (primitives inside are leased, and restored on get()).
-import { deserialize } from 'node:v8';
 import { coded, invalidArgType, outOfRange } from '../runtime/errors';
 import { QueueTag, QueueWord } from '../runtime/layout';
 import { Kind, memory, native, Op, wordOf } from '../runtime/native';
-import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, revive, Shared } from '../runtime/handle-transfer';
-import { serializeItem } from '../runtime/serialize';
+import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver, Shared } from '../runtime/handle-transfer';
+import { deserializeItem, serializeItem } from '../runtime/serialize';
 import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
 import { invalidThis } from '../runtime/receiver';
@@ -86,7 +85,7 @@ function needsSerializer(item: unknown): boolean {
 }
 
 function decode(v: unknown): unknown {
-  return Array.isArray(v) ? revive(deserialize(v[0] as Buffer)) : v;
+  return Array.isArray(v) ? deserializeItem(v[0] as Buffer) : v;
 }
 
 function validBlock(block: unknown): boolean {
