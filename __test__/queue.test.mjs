@@ -1153,13 +1153,18 @@ test('2 producer processes x 10,000 items into Queue(100); 2 consumer processes 
   const q = new Queue(100);
   const results = new Queue();
   const barrier = new Barrier(PRODUCERS);
+  // The consumer processes join in once this thread has taken an item: on a busy machine they
+  // could otherwise take them all before this thread's first get() returns.
+  const go = new nt.Event();
   const t0 = performance.now();
-  const consumers = [startChild(t, 'process', T.consume, q, results, total, N), startChild(t, 'process', T.consume, q, results, total, N)];
+  const consumers = [0, 1].map(() => startChild(t, 'process', T.consumeAfter, go, q, results, total, N));
   const producers = range(PRODUCERS).map((id) => startChild(t, 'process', T.produce, q, id, N, barrier, CONSUMERS));
   let maxSeen = 0;
   const mine = T.consumeLoop((timeout) => {
     maxSeen = Math.max(maxSeen, q.qsize());
-    return q.get(true, timeout);
+    const item = q.get(true, timeout);
+    go.set();
+    return item;
   }, total, N);
   const reports = [['main thread', mine]];
   for (let i = 0; i < 2; i++) reports.push([`consumer process ${i + 1}`, recvSync(results, 'a consumer report', 20_000)]);
