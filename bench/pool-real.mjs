@@ -27,7 +27,8 @@
 // against run(obj) / exec('field', [obj]). Target: >= 2x piscina.
 //
 // Method: each repeat times every workload and method once for ours, then one python3
-// invocation does the same; the pools live for the whole group. Medians over the repeats.
+// invocation does the same; the pools live for the whole group. Medians over the repeats (at
+// most 3: a repeat takes about a minute and a half).
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NODE_POOL_PEERS, loadPackage, median, now, packageVersion, row, runPythonJson, spread } from './common.mjs';
@@ -118,7 +119,8 @@ async function submitAll(run, items) {
 }
 
 export async function run(ctx) {
-  const { repeats, quick } = ctx;
+  const { quick } = ctx;
+  const repeats = Math.min(ctx.repeats, 3); // a repeat is about a minute and a half
   const group = 'pool-real';
   const nt = loadPackage();
   const size = os.availableParallelism?.() ?? os.cpus().length;

@@ -114,6 +114,7 @@ export async function run(ctx) {
 
   /** One sample with a fresh producer: a warm-up round, then n timed items. */
   const sample = async (c, n, pl) => {
+    ctx.watchdog?.();
     if (q.qsize() !== 0) throw new Error(`${q.qsize()} item(s) left in the queue before a sample`);
     child = new nt.Process({ target: producer, args: [q, ctl], daemon: true, name: 'bench-queue-producer' });
     child.start();

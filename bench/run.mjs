@@ -116,6 +116,7 @@ async function main() {
   const repeats = opts.repeats ?? (opts.quick ? 3 : 5);
   const ctx = { quick: opts.quick, repeats, measured: {}, notes: [], python: null, stuck: false };
 
+  const loadAtStart = os.loadavg()[0];
   const watchdog = new Worker(new URL('./watchdog-worker.mjs', import.meta.url));
   watchdog.unref();
   const phaseLimitMs = opts.quick ? 60000 : 180000;
@@ -197,6 +198,7 @@ async function main() {
     `- Node pool packages: ${NODE_POOL_PEERS.map((n) => `${n} ${env.nodePoolPeers[n] ?? 'not installed (its rows skipped)'}`).join(', ')}`,
     `- Platform: ${env.platform}`,
     `- Run: ${env.mode}, median of ${repeats} samples per measurement, ${elapsed.toFixed(1)} s in all`,
+    `- Load average (1 min) at the start and the end: ${loadAtStart.toFixed(1)} and ${os.loadavg()[0].toFixed(1)} (above the CPU count: other work shared the CPUs, and the numbers are noisier)`,
     '',
     'Ratio = ours / baseline; both measured in the same run. For times (ns, us, ms) lower is better and the target ' +
       'is a maximum ratio (<=); for throughputs (items/s, MB/s) higher is better and the target is a minimum (>=), ' +

@@ -103,14 +103,17 @@ function jsonExact(v: unknown, seen: Set<object>, depth: number): boolean {
   }
 }
 
-/** Whether JSON is likely the faster encoding: for objects, and arrays of them (arrays of
- * strings or numbers alone V8 copies faster than JSON escapes and parses them). */
+/** Whether JSON is likely the faster encoding: for objects, short arrays (a tuple: the cost of
+ * Node's Serializer objects dominates) and arrays of objects; long arrays of strings or numbers
+ * alone V8 copies faster than JSON escapes and parses them. */
 function jsonWorthwhile(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  if (!Array.isArray(value)) return true;
+  if (!Array.isArray(value) || value.length <= SHORT_ARRAY) return true;
   const first: unknown = value[0];
   return typeof first === 'object' && first !== null;
 }
+
+const SHORT_ARRAY = 16;
 
 /** The first byte of every v8 encoding (its version tag); JSON text starts with '{' or '['. */
 const V8_VERSION_TAG = 0xff;
