@@ -7,6 +7,8 @@ declare module 'native-threading/binding' {
     memory: ArrayBuffer;
     /** This thread's owner id (RLock owners), unique across threads and processes. */
     agent: number;
+    /** This process's tag (the holder a Lock word records), unique among live processes. */
+    process: number;
     pid: number;
   }
 

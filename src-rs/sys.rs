@@ -309,14 +309,26 @@ pub fn close(fd: c_int) {
     unsafe { close_fd(fd) };
 }
 
+/// Process `pid`'s state letter and start time (clock ticks after boot), from
+/// `/proc/<pid>/stat`; `None` when there is no such process.
+fn process_stat(pid: u32) -> Option<(char, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields follow the command name in parentheses, which may itself contain ')'.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_ascii_whitespace();
+    let state = fields.next()?.chars().next()?;
+    // Field 22 of the file is the start time; `fields` began at field 3.
+    let start = fields.nth(18)?.parse().ok()?;
+    Some((state, start))
+}
+
 /// Whether process `pid` still exists (a zombie that nobody reaped counts as gone).
 pub fn process_alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state follows the command name in parentheses, which may itself contain ')'.
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.trim_start().chars().next())
-            .is_some_and(|c| c != 'Z' && c != 'X'),
-        Err(_) => false,
-    }
+    process_stat(pid).is_some_and(|(state, _)| state != 'Z' && state != 'X')
+}
+
+/// When process `pid` started (with its pid, this names one process for ever: a pid can be
+/// reused, the pair cannot).
+pub fn process_start_time(pid: u32) -> Option<u64> {
+    process_stat(pid).map(|(_, start)| start)
 }

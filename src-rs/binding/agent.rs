@@ -80,11 +80,30 @@ impl Agent {
         } else {
             None
         };
-        let id = arena().new_agent_id();
+        if crate::core::liveness::claim_own_slot().is_none() {
+            return Err(JsError::range_error(
+                "ERR_TOO_MANY_PROCESSES",
+                format!(
+                    "at most {} processes of one tree can use native-threading at the same time",
+                    crate::core::arena::MAX_PROCS
+                ),
+            ));
+        }
+        let id = crate::core::liveness::new_agent().map_err(|_| {
+            JsError::range_error(
+                "ERR_TOO_MANY_THREADS",
+                format!(
+                    "at most {} threads of one process tree can use native-threading at the same time",
+                    crate::core::arena::MAX_AGENTS
+                ),
+            )
+        })?;
         let at_exit = Arc::new(Mutex::new(AtExit::default()));
         let teardown_at_exit = at_exit.clone();
         env.on_teardown(Box::new(move || {
             async_wait::abandon_agent(id);
+            // Its RLocks are taken over by their next acquirers from here on.
+            crate::core::liveness::end_agent(id);
             let at_exit =
                 std::mem::take(&mut *teardown_at_exit.lock().unwrap_or_else(|e| e.into_inner()));
             for r in at_exit.records {

@@ -18,13 +18,16 @@ fn kind_arg(args: &Args, i: usize) -> JsResult<Kind> {
         .ok_or_else(|| JsError::type_error("ERR_INVALID_ARG_TYPE", format!("unknown kind {k}")))
 }
 
-/// `init(isWorker)`: this thread's view of shared memory and its owner id.
+/// `init(isWorker)`: this thread's view of shared memory, its owner id (RLocks) and its
+/// process's tag (Locks).
 pub fn init(env: Env, args: &Args) -> JsResult<Value> {
     let agent = Agent::init(env, args.boolean(0)?)?;
     let a = arena();
     let o = env.object()?;
     env.set(o, "memory", env.static_arraybuffer(a.base(), SMALL_END)?)?;
     env.set(o, "agent", env.number(agent.id as f64))?;
+    let process = crate::core::liveness::my_process().map_err(super::js_error)?;
+    env.set(o, "process", env.number(process as f64))?;
     env.set(o, "pid", env.number(crate::sys::pid() as f64))?;
     Ok(o)
 }

@@ -111,7 +111,7 @@ pub fn bytes_take(env: Env, args: &Args) -> JsResult<Value> {
 
 /// `releaseProcessSlot()`: at exit, hands this process's mailbox slot back.
 pub fn release_slot(env: Env, _args: &Args) -> JsResult<Value> {
-    crate::core::ring::release_own_slot();
+    crate::core::liveness::release_own_slot();
     Ok(env.undefined())
 }
 

@@ -60,7 +60,7 @@ fn sleep(deadline: park::Deadline, interrupt: Interrupt) -> JsResult<f64> {
     let word = AtomicU32::new(0);
     loop {
         match park(&word, 0, deadline, interrupt) {
-            park::Parked::Woken => continue,
+            park::Parked::Woken | park::Parked::Slice => continue,
             park::Parked::TimedOut => return Ok(1.0),
             park::Parked::Interrupted => return Err(js_error(Error::Interrupted)),
         }
@@ -79,7 +79,7 @@ pub fn wait_async(env: Env, args: &Args) -> JsResult<Value> {
             "cannot start the thread that delivers asynchronous waits",
         ));
     }
-    if crate::core::ring::claim_own_slot().is_none() {
+    if crate::core::liveness::claim_own_slot().is_none() {
         return Err(JsError::range_error(
             "ERR_TOO_MANY_PROCESSES",
             format!(

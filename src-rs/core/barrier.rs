@@ -224,7 +224,7 @@ pub fn wait_released(off: Barrier, deadline: Deadline, interrupt: Interrupt) -> 
             return released(yes);
         }
         match park(&s.seq, seen, deadline, interrupt) {
-            Parked::Woken => {}
+            Parked::Woken | Parked::Slice => {}
             Parked::TimedOut => return released(time_out(off)),
             Parked::Interrupted => {
                 // The thread is ending: break the round so nobody waits for it forever.

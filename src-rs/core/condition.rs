@@ -146,7 +146,7 @@ pub fn park_node(
             return Ok(true);
         }
         match park(st, WAITING, deadline, interrupt) {
-            Parked::Woken => {}
+            Parked::Woken | Parked::Slice => {}
             Parked::TimedOut => return Ok(cancel_node(off, n)),
             Parked::Interrupted => {
                 abandon(off, n);

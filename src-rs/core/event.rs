@@ -81,7 +81,7 @@ pub fn wait(off: Event, deadline: Deadline, interrupt: Interrupt) -> Result<bool
             break Ok(true);
         }
         match park(&s.word, seen, deadline, interrupt) {
-            Parked::Woken => {}
+            Parked::Woken | Parked::Slice => {}
             Parked::TimedOut => break Ok(signalled_since(off, seen)),
             Parked::Interrupted => break Err(Error::Interrupted),
         }

@@ -56,7 +56,7 @@ pub fn acquire(off: Lock, deadline: Deadline, interrupt: Interrupt) -> Result<bo
             return Ok(true);
         }
         match park(w, 2, deadline, interrupt) {
-            Parked::Woken => {}
+            Parked::Woken | Parked::Slice => {}
             Parked::TimedOut => return Ok(w.compare_exchange(0, 2, Acquire, Relaxed).is_ok()),
             Parked::Interrupted => return Err(Error::Interrupted),
         }

@@ -11,9 +11,10 @@
 //!   5  condition                           (over lock, rlock)
 //!   4  lock rlock semaphore event          the primitives
 //!      barrier queue shared
-//!   3  bytes                               byte payloads (queue items, start-up data)
-//!   2  handle park raw_mutex ring          typed handles, sleeping, internal mutexes,
-//!                                          waking asynchronous waiters
+//!   3  bytes raw_mutex ring                byte payloads (queue items, start-up data),
+//!                                          internal mutexes, waking asynchronous waiters
+//!   2  handle park liveness                typed handles, sleeping, who holds what and
+//!                                          whether they live
 //!   1  arena                               blocks, references, leases, the process table
 //!   0  error seal                          (with crate::sys and crate::layout)
 //! ```
@@ -26,6 +27,7 @@ pub mod condition;
 pub mod error;
 pub mod event;
 pub mod handle;
+pub mod liveness;
 pub mod lock;
 pub mod park;
 pub mod queue;
@@ -48,8 +50,9 @@ pub const LAYERS: &[(&str, u32)] = &[
     ("arena", 1),
     ("handle", 2),
     ("park", 2),
-    ("raw_mutex", 2),
-    ("ring", 2),
+    ("liveness", 2),
+    ("raw_mutex", 3),
+    ("ring", 3),
     ("bytes", 3),
     ("lock", 4),
     ("rlock", 4),

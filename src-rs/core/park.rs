@@ -1,6 +1,7 @@
-//! Blocking in the kernel with a deadline, in bounded slices so a caller can notice that its
-//! thread is being terminated (a thread parked in a futex sees no JavaScript termination
-//! request on its own).
+//! Blocking in the kernel with a deadline, in bounded slices: between two, a caller notices
+//! that its thread is being terminated (a thread parked in a futex sees no JavaScript
+//! termination request on its own), and checks that whoever it waits for still lives (a holder
+//! killed with SIGKILL wakes nobody).
 
 use crate::sys::{futex_wait, FutexWait};
 use std::sync::atomic::AtomicU32;
@@ -10,14 +11,16 @@ use std::time::{Duration, Instant};
 pub const SLICE: Duration = Duration::from_millis(50);
 
 /// Called between slices; `true` means "give up, this thread is ending". `None` for a
-/// thread that cannot be terminated from outside (a process's main thread): it then sleeps
-/// without slices, the cheapest wait the kernel has.
+/// thread that cannot be terminated from outside (a process's main thread).
 pub type Interrupt<'a> = Option<&'a dyn Fn() -> bool>;
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum Parked {
     /// Woken, or the word changed: re-check the condition.
     Woken,
+    /// A slice passed with the word unchanged: re-check the condition, and whether the
+    /// holder waited for still lives.
+    Slice,
     TimedOut,
     Interrupted,
 }
@@ -49,31 +52,25 @@ pub fn park(word: &AtomicU32, expected: u32, deadline: Deadline, interrupt: Inte
             return Parked::Woken;
         }
     }
+    let slice_end = Instant::now() + SLICE;
     loop {
-        let slice = match deadline {
-            None => interrupt.map(|_| SLICE),
-            Some(d) => {
-                let left = d.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Parked::TimedOut;
-                }
-                Some(if interrupt.is_some() {
-                    left.min(SLICE)
-                } else {
-                    left
-                })
-            }
-        };
-        match futex_wait(word, expected, slice) {
-            FutexWait::Woken => return Parked::Woken,
-            FutexWait::TimedOut => {
-                if interrupt.is_some_and(|f| f()) {
-                    return Parked::Interrupted;
-                }
-                if word.load(std::sync::atomic::Ordering::Acquire) != expected {
-                    return Parked::Woken;
-                }
-            }
+        let now = Instant::now();
+        let until = deadline.map_or(slice_end, |d| d.min(slice_end));
+        if deadline.is_some_and(|d| d <= now) {
+            return Parked::TimedOut;
+        }
+        if until <= now {
+            return if interrupt.is_some_and(|f| f()) {
+                Parked::Interrupted
+            } else {
+                Parked::Slice
+            };
+        }
+        if futex_wait(word, expected, Some(until - now)) == FutexWait::Woken {
+            return Parked::Woken;
+        }
+        if word.load(std::sync::atomic::Ordering::Acquire) != expected {
+            return Parked::Woken;
         }
     }
 }

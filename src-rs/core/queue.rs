@@ -406,7 +406,7 @@ pub fn wait_change(
             }
         }
         match park(seq, seen, deadline, interrupt) {
-            Parked::Woken => {}
+            Parked::Woken | Parked::Slice => {}
             Parked::TimedOut => break Ok(changed(q, word, seen)),
             Parked::Interrupted => break Err(Error::Interrupted),
         }

@@ -6,9 +6,7 @@
 use super::arena::{arena, BlockIndex, ProcSlot};
 use crate::sys::futex_wake;
 use std::sync::atomic::Ordering::*;
-use std::sync::{Mutex, OnceLock};
-
-static SLOT: OnceLock<usize> = OnceLock::new();
+use std::sync::OnceLock;
 
 /// Rechecks this process's asynchronous waiters on a block, on the calling thread; false when
 /// it cannot now (the block must then be posted to the dispatcher). Registered at start-up by
@@ -19,32 +17,6 @@ static RECHECK_HOOK: OnceLock<RecheckHook> = OnceLock::new();
 /// Registers the recheck hook (once per process; later calls are ignored).
 pub fn set_recheck_hook(hook: RecheckHook) {
     let _ = RECHECK_HOOK.set(hook);
-}
-
-/// This process's slot in the process table, claimed on first use; None while the table is
-/// full (every slot held by a live process), so that the caller can refuse its wait.
-pub fn claim_own_slot() -> Option<&'static ProcSlot> {
-    static CLAIMING: Mutex<()> = Mutex::new(());
-    if SLOT.get().is_none() {
-        let _g = CLAIMING.lock().unwrap_or_else(|e| e.into_inner());
-        if SLOT.get().is_none() {
-            let _ = SLOT.set(arena().claim_proc_slot(crate::sys::pid())?);
-        }
-    }
-    SLOT.get().map(|&i| &arena().procs()[i])
-}
-
-/// This process's slot. Every asynchronous wait starts with `claim_own_slot` (the binding
-/// refuses the wait when it fails), so the engine and its dispatcher only run once it exists.
-pub fn own_slot() -> &'static ProcSlot {
-    claim_own_slot().expect("claimed before the first asynchronous wait")
-}
-
-/// Gives this process's slot back, if it claimed one (at exit: waits end with the process).
-pub fn release_own_slot() {
-    if let Some(&i) = SLOT.get() {
-        arena().release_proc_slot(i, crate::sys::pid());
-    }
 }
 
 /// Call after a state change of block `off` that may satisfy asynchronous waiters.
@@ -102,7 +74,7 @@ fn ring_from(off: BlockIndex, here: bool) {
         return;
     }
     let own = if here {
-        SLOT.get().map(|&i| &a.procs()[i])
+        super::liveness::claim_own_slot()
     } else {
         None
     };
@@ -156,6 +128,7 @@ pub fn drain(slot: &ProcSlot, into: &mut Vec<BlockIndex>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::liveness::claim_own_slot;
 
     #[test]
     fn a_full_process_table_is_a_refusal_not_a_panic() {

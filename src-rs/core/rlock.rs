@@ -93,7 +93,7 @@ pub fn take(
             continue;
         }
         match park(&s.owner, o, deadline, interrupt) {
-            Parked::Woken => {}
+            Parked::Woken | Parked::Slice => {}
             Parked::TimedOut => break Ok(try_take(off, me, count)),
             Parked::Interrupted => break Err(Error::Interrupted),
         }

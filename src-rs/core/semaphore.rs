@@ -75,7 +75,7 @@ pub fn acquire(off: Semaphore, deadline: Deadline, interrupt: Interrupt) -> Resu
             break Ok(true);
         }
         match park(&s.value, 0, deadline, interrupt) {
-            Parked::Woken => {}
+            Parked::Woken | Parked::Slice => {}
             Parked::TimedOut => break Ok(try_acquire(off)),
             Parked::Interrupted => break Err(Error::Interrupted),
         }

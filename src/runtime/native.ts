@@ -140,6 +140,8 @@ const info = native.init(!isMainThread);
 export const memory = new Int32Array(info.memory);
 /** This thread's owner id in RLocks. */
 export const agentId = info.agent;
+/** This process's tag, which a Lock word records for its holder (core/liveness.rs). */
+export const processTag = info.process;
 
 /** Word index of the body of block `h` (plus `word`). */
 export function wordOf(h: number, word = 0): number {

@@ -1,0 +1,265 @@
+//! Who holds what, and whether they still live: the names that lock words and wait lists
+//! record, and the checks that let a waiter take over from a holder that died.
+//!
+//! - A **process tag** names one process that maps the arena: its slot in the process table
+//!   (low 9 bits, slot + 1) and the slot's generation (the bits above). Every process claims
+//!   its slot when the first agent starts; it gives it back at exit. A tag is alive while its
+//!   slot still has that generation and the process (pid and start time, so a reused pid is
+//!   not taken for it) has not ended. A zombie counts as ended: a parent that is itself
+//!   blocked cannot reap its killed child, and its waiters must still see the death.
+//! - An **agent id** names one JavaScript thread that uses primitives: its slot in the agent
+//!   table (low 12 bits, slot + 1) and a generation. It is alive while its slot still holds it
+//!   (the thread frees it when it ends, however it ends) and its process is alive.
+//!
+//! Nothing here is needed on an uncontended path: waiters check holders between the slices
+//! of their sleep (`park::SLICE`), and a death found is written back to the tables (the slot's
+//! generation moves on), so later checks of that tag are reads of memory only.
+
+use super::arena::{arena, AgentSlot, ProcSlot, MAX_AGENTS, MAX_PROCS};
+use super::error::{Error, Result};
+use crate::sys;
+use std::sync::atomic::Ordering::*;
+use std::sync::{Mutex, OnceLock};
+
+const PROC_BITS: u32 = 9;
+const AGENT_BITS: u32 = 12;
+/// Tags fit in 28 bits, so a Lock word keeps 3 bits of its own below one and stays a
+/// positive Int32 for JavaScript; agent ids fit in 31 bits for the same reason.
+const TAG_GENERATIONS: u32 = 1 << (28 - PROC_BITS);
+const AGENT_GENERATIONS: u32 = 1 << (31 - AGENT_BITS);
+
+static OWN_SLOT: OnceLock<usize> = OnceLock::new();
+
+/// This process's slot in the process table, claimed on first use; `None` while the table is
+/// full (every slot held by a live process).
+pub fn claim_own_slot() -> Option<&'static ProcSlot> {
+    static CLAIMING: Mutex<()> = Mutex::new(());
+    if OWN_SLOT.get().is_none() {
+        let _g = CLAIMING.lock().unwrap_or_else(|e| e.into_inner());
+        if OWN_SLOT.get().is_none() {
+            let _ = OWN_SLOT.set(arena().claim_proc_slot(sys::pid())?);
+        }
+    }
+    OWN_SLOT.get().map(|&i| &arena().procs()[i])
+}
+
+/// This process's slot, once claimed (every agent claims it when it starts).
+pub fn own_slot() -> &'static ProcSlot {
+    claim_own_slot().expect("claimed when the first agent started")
+}
+
+/// Gives this process's slot back (at exit): from then on its tag names a dead process, so
+/// a Lock it still holds is taken over by the next acquirer.
+pub fn release_own_slot() {
+    if let Some(&i) = OWN_SLOT.get() {
+        arena().release_proc_slot(i, sys::pid());
+    }
+}
+
+/// The tag of whoever holds process slot `i` now.
+pub fn tag_of_slot(i: usize) -> u32 {
+    tag_of(i, arena().procs()[i].generation.load(Acquire))
+}
+
+fn tag_of(slot: usize, generation: u32) -> u32 {
+    (generation % TAG_GENERATIONS) << PROC_BITS | (slot as u32 + 1)
+}
+
+/// This process's tag (claims its slot on first use).
+pub fn my_process() -> Result<u32> {
+    let slot = claim_own_slot().ok_or(Error::NoMemory)?;
+    let i = OWN_SLOT.get().copied().unwrap_or(0);
+    Ok(tag_of(i, slot.generation.load(Acquire)))
+}
+
+/// Descriptors (pidfds) of other processes this process has checked, by slot: polling one is
+/// a single system call, and it reports the death of a zombie too.
+static PIDFDS: Mutex<Vec<(u32, i32)>> = Mutex::new(Vec::new());
+
+/// Whether the process that `tag` names is still running.
+pub fn process_alive(tag: u32) -> bool {
+    let slot = (tag & ((1 << PROC_BITS) - 1)) as usize;
+    if slot == 0 || slot > MAX_PROCS {
+        return false;
+    }
+    let i = slot - 1;
+    if OWN_SLOT.get() == Some(&i) {
+        return tag_of(i, own_slot().generation.load(Acquire)) == tag;
+    }
+    let s = &arena().procs()[i];
+    let generation = s.generation.load(Acquire);
+    if tag_of(i, generation) != tag {
+        return false;
+    }
+    let (pid, start) = (s.pid.load(Acquire), s.start_time.load(Acquire));
+    if pid == 0 || s.generation.load(Acquire) != generation {
+        return false;
+    }
+    let alive = process_running(tag, pid, start);
+    if !alive {
+        // Written back so that every later check of this tag is a read of memory.
+        if s.generation
+            .compare_exchange(generation, generation + 1, AcqRel, Relaxed)
+            .is_ok()
+        {
+            let _ = s.pid.compare_exchange(pid, 0, AcqRel, Relaxed);
+        }
+    }
+    alive
+}
+
+/// Polls a cached pidfd of the process; opens one (checking the start time, so a reused pid
+/// is never taken for the process) the first time.
+fn process_running(tag: u32, pid: u32, start: u64) -> bool {
+    let mut fds = PIDFDS.lock().unwrap_or_else(|e| e.into_inner());
+    let fd = match fds.iter().find(|(t, _)| *t == tag) {
+        Some(&(_, fd)) => fd,
+        None => {
+            let Ok(fd) = sys::pidfd_open(pid) else {
+                return false;
+            };
+            if sys::process_start_time(pid) != Some(start) {
+                sys::close(fd);
+                return false;
+            }
+            // One descriptor per slot: a tag of a later generation replaces the old one.
+            let slot_bits = tag & ((1 << PROC_BITS) - 1);
+            if let Some(k) = fds
+                .iter()
+                .position(|(t, _)| t & ((1 << PROC_BITS) - 1) == slot_bits)
+            {
+                sys::close(fds.swap_remove(k).1);
+            }
+            fds.push((tag, fd));
+            fd
+        }
+    };
+    if sys::poll_readable(fd, 0) {
+        if let Some(k) = fds.iter().position(|(t, _)| *t == tag) {
+            sys::close(fds.swap_remove(k).1);
+        }
+        return false;
+    }
+    true
+}
+
+fn agent_slot(id: u32) -> Option<&'static AgentSlot> {
+    let slot = (id & ((1 << AGENT_BITS) - 1)) as usize;
+    (slot != 0 && slot <= MAX_AGENTS).then(|| &arena().agents()[slot - 1])
+}
+
+/// A new agent id for a JavaScript thread of this process; `Error::NoMemory` when the process
+/// table or the agent table is full.
+pub fn new_agent() -> Result<u32> {
+    let process = my_process()?;
+    let agents = arena().agents();
+    let take = |i: usize, from: u32| {
+        let a = &agents[i];
+        let generation = a.generation.fetch_add(1, AcqRel) % AGENT_GENERATIONS;
+        let id = generation << AGENT_BITS | (i as u32 + 1);
+        // The process goes in first: a reader that finds `id` finds its process too.
+        a.process.store(process, Release);
+        a.id.compare_exchange(from, id, AcqRel, Relaxed)
+            .is_ok()
+            .then_some(id)
+    };
+    (0..MAX_AGENTS)
+        .find_map(|i| {
+            (agents[i].id.load(Acquire) == 0)
+                .then(|| take(i, 0))
+                .flatten()
+        })
+        .or_else(|| {
+            (0..MAX_AGENTS).find_map(|i| {
+                let old = agents[i].id.load(Acquire);
+                (old != 0 && !agent_alive(old))
+                    .then(|| take(i, old))
+                    .flatten()
+            })
+        })
+        .ok_or(Error::NoMemory)
+}
+
+/// The thread behind `id` ended (however it ended): its locks may be taken over.
+pub fn end_agent(id: u32) {
+    if let Some(a) = agent_slot(id) {
+        let _ = a.id.compare_exchange(id, 0, AcqRel, Relaxed);
+    }
+}
+
+/// Whether the thread behind agent `id` is still running.
+pub fn agent_alive(id: u32) -> bool {
+    let Some(a) = agent_slot(id) else {
+        return false;
+    };
+    if a.id.load(Acquire) != id {
+        return false;
+    }
+    let process = a.process.load(Acquire);
+    // The slot may have changed hands between the two reads.
+    a.id.load(Acquire) == id && process_alive(process)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ended_agent_is_dead_and_its_slot_is_reused_under_a_new_id() {
+        crate::core::start();
+        let a = new_agent().unwrap();
+        assert!(agent_alive(a));
+        assert!(process_alive(my_process().unwrap()));
+        end_agent(a);
+        assert!(!agent_alive(a));
+        let b = new_agent().unwrap();
+        assert_ne!(a, b);
+        assert!(!agent_alive(a));
+        assert!(agent_alive(b));
+        end_agent(b);
+    }
+
+    #[test]
+    fn forged_ids_and_tags_are_dead_not_a_panic() {
+        crate::core::start();
+        for x in [
+            0,
+            1,
+            u32::MAX,
+            0xfff,
+            0x1000,
+            0x1ff,
+            0x200,
+            257,
+            0xdead_beef,
+        ] {
+            let _ = agent_alive(x);
+            let _ = process_alive(x);
+        }
+        assert!(!agent_alive(0));
+        assert!(!process_alive(0));
+    }
+
+    #[test]
+    fn a_killed_process_is_dead_even_as_an_unreaped_zombie() {
+        crate::core::start();
+        let a = arena();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let i = a.claim_proc_slot(child.id()).unwrap();
+        let tag = tag_of_slot(i);
+        assert!(process_alive(tag));
+        child.kill().unwrap();
+        // Not reaped yet: the child is a zombie.
+        let t0 = std::time::Instant::now();
+        while process_alive(tag) {
+            assert!(t0.elapsed().as_secs() < 5, "the death is seen");
+            std::thread::yield_now();
+        }
+        assert!(!process_alive(tag), "and stays seen");
+        child.wait().unwrap();
+        a.release_proc_slot(i, child.id());
+    }
+}
