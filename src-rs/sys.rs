@@ -26,6 +26,8 @@ const FUTEX_WAIT: c_int = 0;
 const FUTEX_WAKE: c_int = 1;
 const EAGAIN: c_int = 11;
 const EINTR: c_int = 4;
+/// No such process.
+pub const ESRCH: c_int = 3;
 const ETIMEDOUT: c_int = 110;
 const PROT_READ: c_int = 1;
 const PROT_WRITE: c_int = 2;

@@ -121,10 +121,11 @@ pub fn set_drop_hook(hook: DropHook) {
 /// its mailbox for asynchronous wake-ups.
 #[repr(C)]
 pub struct ProcSlot {
-    pub pid: AtomicU32,
-    /// Bumped when a process claims the slot and when it leaves or is found dead: a process
-    /// tag (`core::liveness`) names one generation of one slot.
-    pub generation: AtomicU32,
+    /// Who holds the slot: the generation (high 32 bits) and the pid (low 32 bits; 0 free,
+    /// `RESERVED` while a claim is being written). One word, so that claiming, leaving and
+    /// marking a dead process are each one compare-and-swap: the generation moves on at each
+    /// of them, and a process tag (`core::liveness`) names one generation of one slot.
+    pub ident: AtomicU64,
     /// The process's start time (see `sys::process_start_time`): with the pid, it tells the
     /// process from a later one that reuses its pid.
     pub start_time: AtomicU64,
@@ -135,6 +136,38 @@ pub struct ProcSlot {
     /// Set when `dirty` was full: the process then rechecks every waiter.
     pub overflow: AtomicU32,
     pub dirty: [AtomicU32; 56],
+}
+
+/// The pid of a process slot being claimed (its start time not written yet).
+pub const RESERVED: u32 = u32::MAX;
+
+impl ProcSlot {
+    /// The pid of the slot's process (0: free).
+    pub fn pid(&self) -> u32 {
+        self.ident.load(Acquire) as u32
+    }
+
+    /// `(generation, pid)` in one read.
+    pub fn ident(&self) -> (u32, u32) {
+        let v = self.ident.load(Acquire);
+        ((v >> 32) as u32, v as u32)
+    }
+
+    /// Frees the slot if it still holds generation `generation` of `pid` (at exit, or when
+    /// found dead); true if this call freed it.
+    pub fn retire(&self, generation: u32, pid: u32) -> bool {
+        let from = (generation as u64) << 32 | pid as u64;
+        let to = (generation.wrapping_add(1) as u64) << 32;
+        if self
+            .ident
+            .compare_exchange(from, to, AcqRel, Relaxed)
+            .is_err()
+        {
+            return false;
+        }
+        self.active.store(0, SeqCst);
+        true
+    }
 }
 
 /// One JavaScript thread that uses primitives: its agent id while it lives (0: free) and the
@@ -255,43 +288,52 @@ impl Arena {
     /// without releasing it, e.g. killed).
     pub fn claim_proc_slot(&self, pid: u32) -> Option<usize> {
         let h = self.header();
-        let claim = |i: usize, from: u32| {
+        let start = sys::process_start_time(pid).unwrap_or(0);
+        let claim = |i: usize| {
             let slot = &h.procs[i];
+            let (generation, holder) = slot.ident();
+            if holder != 0 {
+                return false;
+            }
+            let reserved = (generation.wrapping_add(1) as u64) << 32 | RESERVED as u64;
+            let free = (generation as u64) << 32;
             if slot
-                .pid
-                .compare_exchange(from, pid, AcqRel, Relaxed)
+                .ident
+                .compare_exchange(free, reserved, AcqRel, Relaxed)
                 .is_err()
             {
                 return false;
             }
-            // Readers check the generation before and after reading the pid and start time.
-            slot.generation.fetch_add(1, AcqRel);
-            slot.start_time
-                .store(sys::process_start_time(pid).unwrap_or(0), Release);
+            slot.start_time.store(start, Release);
             slot.active.store(0, SeqCst);
             slot.overflow.store(1, Release);
+            slot.ident.store(
+                (generation.wrapping_add(1) as u64) << 32 | pid as u64,
+                Release,
+            );
             true
         };
-        let i = (0..MAX_PROCS).find(|&i| claim(i, 0)).or_else(|| {
+        let i = (0..MAX_PROCS).find(|&i| claim(i)).or_else(|| {
             (0..MAX_PROCS).find(|&i| {
-                let owner = h.procs[i].pid.load(Acquire);
-                owner != 0 && !sys::process_alive(owner) && claim(i, owner)
+                let (generation, owner) = h.procs[i].ident();
+                owner != 0
+                    && owner != RESERVED
+                    && !sys::process_alive(owner)
+                    && (h.procs[i].retire(generation, owner) || h.procs[i].pid() == 0)
+                    && claim(i)
             })
         })?;
         h.procs_used.fetch_max(i as u32 + 1, AcqRel);
         Some(i)
     }
 
-    /// Gives slot `i` back (at exit, or found dead by another process): the slot's process
-    /// tag names a dead process from now on.
+    /// Gives slot `i` back (at exit): its process tag names a dead process from now on.
     pub fn release_proc_slot(&self, i: usize, pid: u32) {
         let slot = &self.header().procs[i];
-        if slot.pid.load(Acquire) != pid {
-            return;
+        let (generation, holder) = slot.ident();
+        if holder == pid {
+            slot.retire(generation, pid);
         }
-        slot.generation.fetch_add(1, AcqRel);
-        slot.active.store(0, SeqCst);
-        let _ = slot.pid.compare_exchange(pid, 0, AcqRel, Relaxed);
     }
 
     /// Byte offset of block `off` in the arena.

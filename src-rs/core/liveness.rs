@@ -15,7 +15,7 @@
 //! of their sleep (`park::SLICE`), and a death found is written back to the tables (the slot's
 //! generation moves on), so later checks of that tag are reads of memory only.
 
-use super::arena::{arena, AgentSlot, ProcSlot, MAX_AGENTS, MAX_PROCS};
+use super::arena::{arena, AgentSlot, ProcSlot, MAX_AGENTS, MAX_PROCS, RESERVED};
 use super::error::{Error, Result};
 use crate::sys;
 use std::sync::atomic::Ordering::*;
@@ -27,6 +27,8 @@ const AGENT_BITS: u32 = 12;
 /// positive Int32 for JavaScript; agent ids fit in 31 bits for the same reason.
 const TAG_GENERATIONS: u32 = 1 << (28 - PROC_BITS);
 const AGENT_GENERATIONS: u32 = 1 << (31 - AGENT_BITS);
+/// An agent slot being claimed: never an id (ids are below 2^31).
+const AGENT_RESERVED: u32 = 1 << 31;
 
 static OWN_SLOT: OnceLock<usize> = OnceLock::new();
 
@@ -58,7 +60,7 @@ pub fn release_own_slot() {
 
 /// The tag of whoever holds process slot `i` now.
 pub fn tag_of_slot(i: usize) -> u32 {
-    tag_of(i, arena().procs()[i].generation.load(Acquire))
+    tag_of(i, arena().procs()[i].ident().0)
 }
 
 fn tag_of(slot: usize, generation: u32) -> u32 {
@@ -67,9 +69,8 @@ fn tag_of(slot: usize, generation: u32) -> u32 {
 
 /// This process's tag (claims its slot on first use).
 pub fn my_process() -> Result<u32> {
-    let slot = claim_own_slot().ok_or(Error::NoMemory)?;
-    let i = OWN_SLOT.get().copied().unwrap_or(0);
-    Ok(tag_of(i, slot.generation.load(Acquire)))
+    claim_own_slot().ok_or(Error::NoMemory)?;
+    Ok(tag_of_slot(OWN_SLOT.get().copied().unwrap_or(0)))
 }
 
 /// Descriptors (pidfds) of other processes this process has checked, by slot: polling one is
@@ -84,26 +85,26 @@ pub fn process_alive(tag: u32) -> bool {
     }
     let i = slot - 1;
     if OWN_SLOT.get() == Some(&i) {
-        return tag_of(i, own_slot().generation.load(Acquire)) == tag;
+        return tag_of_slot(i) == tag;
     }
     let s = &arena().procs()[i];
-    let generation = s.generation.load(Acquire);
-    if tag_of(i, generation) != tag {
+    let (generation, pid) = s.ident();
+    if tag_of(i, generation) != tag || pid == 0 {
         return false;
     }
-    let (pid, start) = (s.pid.load(Acquire), s.start_time.load(Acquire));
-    if pid == 0 || s.generation.load(Acquire) != generation {
+    if pid == RESERVED {
+        // Being claimed: no tag of this generation has been handed out yet.
+        return true;
+    }
+    let start = s.start_time.load(Acquire);
+    if s.ident() != (generation, pid) {
         return false;
     }
     let alive = process_running(tag, pid, start);
     if !alive {
-        // Written back so that every later check of this tag is a read of memory.
-        if s.generation
-            .compare_exchange(generation, generation + 1, AcqRel, Relaxed)
-            .is_ok()
-        {
-            let _ = s.pid.compare_exchange(pid, 0, AcqRel, Relaxed);
-        }
+        // Written back, so every later check of this tag is a read of memory (and the slot is
+        // free for a new process).
+        s.retire(generation, pid);
     }
     alive
 }
@@ -115,10 +116,17 @@ fn process_running(tag: u32, pid: u32, start: u64) -> bool {
     let fd = match fds.iter().find(|(t, _)| *t == tag) {
         Some(&(_, fd)) => fd,
         None => {
-            let Ok(fd) = sys::pidfd_open(pid) else {
-                return false;
+            let fd = match sys::pidfd_open(pid) {
+                Ok(fd) => fd,
+                Err(e) if e.raw_os_error() == Some(sys::ESRCH) => return false,
+                // No pidfds here (an old kernel, a sandbox): /proc tells, one read per check.
+                Err(_) => {
+                    return sys::process_alive(pid)
+                        && (start == 0 || sys::process_start_time(pid) == Some(start))
+                }
             };
-            if sys::process_start_time(pid) != Some(start) {
+            // A start time of 0 was not readable when the process claimed its slot.
+            if start != 0 && sys::process_start_time(pid).is_some_and(|t| t != start) {
                 sys::close(fd);
                 return false;
             }
@@ -155,13 +163,15 @@ pub fn new_agent() -> Result<u32> {
     let agents = arena().agents();
     let take = |i: usize, from: u32| {
         let a = &agents[i];
+        // Reserved first, so that two claimers of one slot cannot mix their writes; readers
+        // asking about the old id see a different id (dead), and nobody knows the new one yet.
+        a.id.compare_exchange(from, AGENT_RESERVED, AcqRel, Relaxed)
+            .ok()?;
         let generation = a.generation.fetch_add(1, AcqRel) % AGENT_GENERATIONS;
         let id = generation << AGENT_BITS | (i as u32 + 1);
-        // The process goes in first: a reader that finds `id` finds its process too.
         a.process.store(process, Release);
-        a.id.compare_exchange(from, id, AcqRel, Relaxed)
-            .is_ok()
-            .then_some(id)
+        a.id.store(id, Release);
+        Some(id)
     };
     (0..MAX_AGENTS)
         .find_map(|i| {
@@ -172,7 +182,7 @@ pub fn new_agent() -> Result<u32> {
         .or_else(|| {
             (0..MAX_AGENTS).find_map(|i| {
                 let old = agents[i].id.load(Acquire);
-                (old != 0 && !agent_alive(old))
+                (old != 0 && old != AGENT_RESERVED && !agent_alive(old))
                     .then(|| take(i, old))
                     .flatten()
             })

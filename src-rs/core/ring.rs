@@ -80,7 +80,7 @@ fn ring_from(off: BlockIndex, here: bool) {
     };
     let recheck = RECHECK_HOOK.get();
     for slot in a.procs_in_use() {
-        if slot.pid.load(Relaxed) != 0 && slot.active.load(SeqCst) > 0 {
+        if slot.pid() != 0 && slot.active.load(SeqCst) > 0 {
             if own.is_some_and(|o| std::ptr::eq(o, slot)) && recheck.is_some_and(|f| f(off)) {
                 continue;
             }
