@@ -37,7 +37,14 @@ interface Encoded {
 function encode(value: unknown, cls: StateClass): Encoded {
   const leases: Shared[] = [];
   const name = nameOf(cls);
-  const encoded = encodeValue(value, `a ${name} value`, 'throw', (m) => `the value cannot be stored in a ${name}: ${m}`, 0, leases)!;
+  let encoded: Buffer;
+  try {
+    encoded = encodeValue(value, `a ${name} value`, 'throw', (m) => `the value cannot be stored in a ${name}: ${m}`, 0, leases)!;
+  } catch (e) {
+    // A getter of the value called this dict or list again: the call fails as that one did.
+    const cause = (e as { cause?: { code?: unknown } }).cause;
+    throw cause?.code === 'ERR_REENTRANT_CALL' ? cause : e;
+  }
   const numbers = new Float64Array(leases.length * 6);
   leases.forEach((s, i) => numbers.set(s.d, i * 6));
   return { value: encoded, descriptors: new Uint8Array(numbers.buffer) };
