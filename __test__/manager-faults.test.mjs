@@ -63,86 +63,62 @@ async function checkSurvivors(t, checker, dict, list, done, label) {
   return ms;
 }
 
-test(`SharedDict/SharedList: a child process SIGKILLed at random moments of set/append loops (${TRIALS} trials): every call that returned survives, later calls work at once`, async (t) => {
-  const seed = Date.now() >>> 0;
-  t.log(`seed ${seed}`);
-  const { random } = seeded(seed);
-  const checker = startChecker(t);
-  let held = 0;
-  let slowest = 0;
-  for (let trial = 0; trial < TRIALS; trial++) {
-    const dict = new SharedDict();
-    const list = new SharedList();
-    const counts = new SharedArray('i', 2);
-    const done = counts.view;
-    const child = startChild(t, 'process', T.setAndAppendUntilKilled, dict, list, counts);
-    const calls = 1 + Math.floor(random() * 200);
-    await until(() => done[1] >= calls, 20_000, `trial ${trial}: ${calls} calls of the child`);
-    child.kill();
-    await within(child.joinAsync(), 10_000, `trial ${trial}: the killed child to end`);
-    t.is(child.exitcode, -9, `trial ${trial}: killed by SIGKILL`);
-    if (holderOf(dict) !== 0 || holderOf(list) !== 0) held++;
-    slowest = Math.max(slowest, await checkSurvivors(t, checker, dict, list, [done[0], done[1]], `trial ${trial}`));
-  }
-  t.log(`${held}/${TRIALS} kills landed inside a call; the slowest check took ${slowest.toFixed(0)} ms`);
-  t.true(held >= TRIALS / 4, `kills land inside calls (${held}/${TRIALS}): otherwise this test tests nothing`);
-});
+const FIXTURES = new URL('./fixtures/manager-targets.mjs', import.meta.url).href;
 
-test(`SharedDict/SharedList: a worker thread terminated at random moments of set/append loops (${TRIALS} trials): every call that returned survives, later calls work at once`, async (t) => {
-  const seed = Date.now() >>> 0;
-  t.log(`seed ${seed}`);
-  const { random } = seeded(seed);
-  const checker = startChecker(t);
-  let held = 0;
-  let slowest = 0;
-  for (let trial = 0; trial < TRIALS; trial++) {
-    const dict = new SharedDict();
-    const list = new SharedList();
-    const flags = new SharedArrayBuffer(8);
-    const done = new Int32Array(flags);
-    const writer = startWorker(
-      t,
-      `const dict = nt.SharedDict.from(workerData.d);
-       const list = nt.SharedList.from(workerData.l);
-       for (let i = 0; ; i++) {
-         dict.set('k' + i, i);
-         flags[0] = i + 1;
-         list.append(i);
-         flags[1] = i + 1;
-       }`,
-      { d: dict, l: list, flags },
-    );
-    const calls = 1 + Math.floor(random() * 200);
-    await until(() => done[1] >= calls, 20_000, `trial ${trial}: ${calls} calls of the worker`);
-    await within(writer.terminate(), 10_000, `trial ${trial}: terminate()`);
-    if (holderOf(dict) !== 0 || holderOf(list) !== 0) held++;
-    slowest = Math.max(slowest, await checkSurvivors(t, checker, dict, list, [done[0], done[1]], `trial ${trial}`));
+/** Runs `T[target](...args)` in a child process or a worker thread (`kind`), where every arg is
+ * a shared object; resolves `stop()`, which SIGKILLs the process or terminates the worker and
+ * waits until it has ended. */
+function startDoomed(t, kind, target, ...args) {
+  if (kind === 'process') {
+    const child = startChild(t, 'process', T[target], ...args);
+    return async () => {
+      child.kill();
+      await within(child.joinAsync(), 10_000, 'the killed child to end');
+      t.is(child.exitcode, -9, 'killed by SIGKILL');
+    };
   }
-  t.log(`${held}/${TRIALS} terminations landed inside a call; the slowest check took ${slowest.toFixed(0)} ms`);
-  t.true(held >= TRIALS / 4, `terminations land inside calls (${held}/${TRIALS}): otherwise this test tests nothing`);
-});
+  const worker = startWorker(
+    t,
+    `const { ${target} } = await import(${JSON.stringify(FIXTURES)});
+     ${target}(...workerData.args.map((a) => nt[a.cls].from(a.shared)));`,
+    { args: args.map((a) => ({ cls: a.constructor.name, shared: a })) },
+  );
+  return () => within(worker.terminate(), 10_000, 'terminate()');
+}
+
+const death = (kind) => (kind === 'process' ? 'a child process SIGKILLed' : 'a worker thread terminated');
 
 for (const kind of ['process', 'thread']) {
-  test(`SharedDict: a ${kind} ${kind === 'process' ? 'SIGKILLed' : 'terminated'} inside a call, while another thread waits for the dict: the waiter gets in at once, the dict is as before that call`, async (t) => {
+  test(`SharedDict/SharedList: ${death(kind)} at random moments of set/append loops (${TRIALS} trials): every call that returned survives, later calls work at once`, async (t) => {
+    const seed = Date.now() >>> 0;
+    t.log(`seed ${seed}`);
+    const { random } = seeded(seed);
+    const checker = startChecker(t);
+    let held = 0;
+    let slowest = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const dict = new SharedDict();
+      const list = new SharedList();
+      const counts = new SharedArray('i', 2);
+      const done = counts.view;
+      const stop = startDoomed(t, kind, 'setAndAppendUntilKilled', dict, list, counts);
+      const calls = 1 + Math.floor(random() * 200);
+      await until(() => done[1] >= calls, 20_000, `trial ${trial}: ${calls} calls of the writer`);
+      await stop();
+      if (holderOf(dict) !== 0 || holderOf(list) !== 0) held++;
+      slowest = Math.max(slowest, await checkSurvivors(t, checker, dict, list, [done[0], done[1]], `trial ${trial}`));
+    }
+    t.log(`${held}/${TRIALS} deaths landed inside a call; the slowest check took ${slowest.toFixed(0)} ms`);
+    t.true(held >= TRIALS / 4, `deaths land inside calls (${held}/${TRIALS}): otherwise this test tests nothing`);
+  });
+}
+
+for (const kind of ['process', 'thread']) {
+  test(`SharedDict: ${death(kind)} inside a call, while another thread waits for the dict: the waiter gets in at once, the dict is as before that call`, async (t) => {
     const dict = new SharedDict({ before: 1 });
     const list = new SharedList(['before']);
     const holding = new Event();
-    let stop;
-    if (kind === 'process') {
-      const child = startChild(t, 'process', T.holdStateUntilKilled, dict, holding);
-      stop = async () => {
-        child.kill();
-        await within(child.joinAsync(), 10_000, 'the killed child to end');
-      };
-    } else {
-      const holder = startWorker(
-        t,
-        `const { holdStateUntilKilled } = await import(${JSON.stringify(new URL('./fixtures/manager-targets.mjs', import.meta.url).href)});
-         holdStateUntilKilled(nt.SharedDict.from(workerData.d), nt.Event.from(workerData.holding));`,
-        { d: dict, holding },
-      );
-      stop = () => within(holder.terminate(), 10_000, 'terminate()');
-    }
+    const stop = startDoomed(t, kind, 'holdStateUntilKilled', dict, holding);
     t.true(await holding.waitAsync(20_000), 'the holder is inside its call');
     t.not(holderOf(dict), 0, 'and holds the state');
     const checker = startChecker(t);
