@@ -25,6 +25,9 @@ declare module 'native-threading/binding' {
      * is adopted. */
     share(lease: number): number[];
     adopt(kind: number, owner: object, descriptor: unknown): number;
+    /** As `adopt`, for a descriptor that stays in a SharedDict's or SharedList's state (which
+     * holds its own reference): counts no clone adopted. */
+    borrow(kind: number, owner: object, descriptor: unknown): number;
     retainInto(kind: number, owner: object, handle: number): number;
     refs(handle: number): number;
 
@@ -46,6 +49,18 @@ declare module 'native-threading/binding' {
     sharedFormat(handle: number): number;
     /** `[lockHandle, isRLock]` of a Shared block, `[0, 0]` without a lock. */
     sharedLock(handle: number): [lock: number, isRLock: number];
+
+    /** A state cell (`kind` StateCell): `value` holding the primitives of `descriptors` (the
+     * float64s of `share` descriptors, as bytes). */
+    create(kind: number, owner: object, format: number, value: Uint8Array, descriptors: Uint8Array): number;
+    /** Blocks until this thread holds the state; a copy of its value. */
+    stateEnter(handle: number): Buffer;
+    /** Replaces the held state's value and leaves; nothing changed (still held) if it throws. */
+    stateCommit(handle: number, value: Uint8Array, descriptors: Uint8Array): void;
+    /** The tail of a JavaScript leave that saw waiters. */
+    stateWake(handle: number): void;
+    /** The format given at creation. */
+    stateFormat(handle: number): number;
 
     /** 0 queued, 1 full (nothing changed). Tags: 1 number, 2 string, 3 Buffer, 4 Uint8Array,
      * 5 v8.serialize bytes, 6 simple (0 undefined, 1 null, 2 false, 3 true). */

@@ -272,6 +272,37 @@ test('a value that cannot be stored (a function, a symbol, shared memory) fails 
   t.deepEqual([d.toObject(), l.toArray()], [{ keep: 1, after: 2 }, [1, 2, 3]], 'both still work');
 });
 
+test('a getter of a value being stored that calls the same dict or list gets ERR_REENTRANT_CALL, and so does the call, instead of waiting for itself', (t) => {
+  const d = new SharedDict({ keep: 1 });
+  const l = new SharedList([1]);
+  for (const [what, target, store] of [
+    ['dict.set', d, (v) => d.set('bad', v)],
+    ['list.append', l, (v) => l.append(v)],
+  ]) {
+    // The getter's first run is the check before the call, outside it: that one may call.
+    let runs = 0;
+    let inner;
+    const value = {
+      get x() {
+        runs++;
+        try {
+          return target instanceof SharedDict ? target.get('keep') : target.get(0);
+        } catch (e) {
+          inner = e;
+          throw e;
+        }
+      },
+    };
+    const e = assertThrowsCode(t, () => store(value), Error, 'ERR_REENTRANT_CALL', what);
+    t.true(runs >= 2, `${what}: the getter ran before the call and inside it`);
+    t.is(e, inner, `${what}: the error of the call from inside the call`);
+  }
+  t.deepEqual([d.toObject(), l.toArray()], [{ keep: 1 }, [1]], 'both unchanged');
+  d.set('after', 2);
+  l.append(2);
+  t.deepEqual([d.toObject(), l.toArray()], [{ keep: 1, after: 2 }, [1, 2]], 'and working');
+});
+
 test('shared primitives stored inside arrive working, and calls take no lasting references to them', async (t) => {
   const lock = new Lock();
   const ev = new Event();
@@ -357,6 +388,10 @@ test('from() of anything else -> TypeError ERR_INVALID_ARG_TYPE (Queue and Share
     for (const [name, clone] of Object.entries(clones)) {
       if (name !== own) assertThrowsCode(t, () => C.from(clone), TypeError, 'ERR_INVALID_ARG_TYPE', `${C.name}.from(a ${name} clone)`);
     }
+    // The kind a clone carries is not sealed: the state itself says which class it belongs to.
+    const other = own === 'dict' ? clones.list : clones.dict;
+    const relabelled = { __nativeThreading: { ...other.__nativeThreading, kind: clones[own].__nativeThreading.kind } };
+    assertThrowsCode(t, () => C.from(relabelled), TypeError, 'ERR_INVALID_ARG_TYPE', `${C.name}.from(a clone of the other class relabelled)`);
     for (const live of [new Lock(), new Queue(), own === 'dict' ? new SharedList() : new SharedDict()]) {
       assertThrowsCode(t, () => C.from(live), TypeError, 'ERR_INVALID_ARG_TYPE', `${C.name}.from(a live ${live.constructor.name})`);
     }

@@ -51,6 +51,8 @@ table! {
         QUEUE as Queue: u8 = 12;
         /// Value and SharedArray storage.
         SHARED as Shared: u8 = 13;
+        /// The state of a SharedDict or SharedList: a lock and the current state block.
+        STATE_CELL as StateCell: u8 = 14;
     }
 
     /// Blocks: a handle is a block index; block `h` starts at byte `h * BYTES`.
@@ -134,6 +136,16 @@ table! {
         ARMED_NOT_FULL as ArmedNotFull: usize = 49;
         /// Words in a queue's body.
         WORDS as Words: usize = 52;
+    }
+
+    /// A SharedDict's or SharedList's state cell: the agent id of the thread in a call (0
+    /// none), the count of blocked waiters, the current state (a Bytes block) and the format
+    /// given at creation (which class the state belongs to).
+    pub mod state_cell_word as StateCellWord {
+        HOLDER as Holder: usize = 0;
+        WAITERS as Waiters: usize = 1;
+        STATE as State: usize = 2;
+        FORMAT as Format: usize = 3;
     }
 
     /// How a queue item's bytes encode its JavaScript value.

@@ -4,7 +4,7 @@
 use super::Agent;
 use super::{
     barrier, block_index, condition, event, handle, index_from_js, js_error, lock, queue, rlock,
-    semaphore, shared,
+    semaphore, shared, state_cell,
 };
 use crate::core::arena::{arena, BlockIndex, Descriptor, Kind, SMALL_END};
 use crate::core::handle::{AnyBlock, BlockKind, Handle, Lease, Shareable};
@@ -51,6 +51,7 @@ pub fn create(env: Env, args: &Args) -> JsResult<Value> {
         Kind::Barrier => barrier::create(args)?,
         Kind::Queue => queue::create(args)?,
         Kind::Shared => shared::create(args)?,
+        Kind::StateCell => state_cell::create(args)?,
         _ => {
             return Err(JsError::type_error(
                 "ERR_INVALID_ARG_TYPE",
@@ -92,19 +93,20 @@ pub fn descriptor(env: Env, d: Descriptor) -> JsResult<Value> {
     ])
 }
 
-/// Takes over the reference a descriptor (from `share` or
-/// `bytesShare`) owns, for a block of a kind `K` accepts. The error when it is not one, or
-/// gone.
-pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsResult<Handle<K>> {
-    let gone = || {
-        JsError::type_error(
-            "ERR_INVALID_ARG_TYPE",
-            format!("not a shared {kind:?}, or it no longer exists"),
-        )
-    };
-    let d = env.numbers_of(value).map_err(|_| gone())?;
+/// How a descriptor's reference is taken.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    /// Counts the clone adopted (`Arena::adopt`): a descriptor that arrived.
+    Adopt,
+    /// Counts nothing (`Arena::borrow`): a descriptor in a state that holds its own reference.
+    Borrow,
+}
+
+/// A descriptor from the numbers JavaScript carries (see `descriptor`), its indexes checked
+/// as every index from JavaScript is (`index_from_js`).
+pub fn descriptor_of(d: &[f64]) -> Option<Descriptor> {
     if d.len() != DESCRIPTOR_LEN {
-        return Err(gone());
+        return None;
     }
     let n = |i: usize| {
         d.get(i)
@@ -113,24 +115,41 @@ pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsR
             .map(|v| v as u32)
     };
     let index = |i: usize| n(i).and_then(index_from_js);
-    let (Some(off), Some(gen), Some(lease), Some(lease_gen), Some(lo), Some(hi)) =
-        (index(0), n(1), index(2), n(3), n(4), n(5))
-    else {
-        return Err(gone());
+    Some(Descriptor {
+        off: index(0)?,
+        gen: n(1)?,
+        lease: index(2)?,
+        lease_gen: n(3)?,
+        seal: n(4)? as u64 | (n(5)? as u64) << 32,
+    })
+}
+
+/// Takes a reference through a descriptor (from `share` or `bytesShare`), for a block of a
+/// kind `K` accepts. The error when it is not one, or gone.
+pub fn adopt_descriptor<K: BlockKind>(
+    env: Env,
+    value: Value,
+    kind: Kind,
+    how: Take,
+) -> JsResult<Handle<K>> {
+    let gone = || {
+        JsError::type_error(
+            "ERR_INVALID_ARG_TYPE",
+            format!("not a shared {kind:?}, or it no longer exists"),
+        )
     };
-    let d = Descriptor {
-        off,
-        gen,
-        lease,
-        lease_gen,
-        seal: lo as u64 | (hi as u64) << 32,
+    let d = env.numbers_of(value).map_err(|_| gone())?;
+    let d = descriptor_of(&d).ok_or_else(gone)?;
+    let taken = match how {
+        Take::Adopt => arena().adopt(d, |k| k == kind),
+        Take::Borrow => arena().borrow(d, |k| k == kind),
     };
-    if !arena().adopt(d, |k| k == kind) {
+    if !taken {
         return Err(gone());
     }
     // The reference just taken keeps the block alive and of this kind: the check passes.
-    Handle::check(off).ok_or_else(|| {
-        arena().release(off);
+    Handle::check(d.off).ok_or_else(|| {
+        arena().release(d.off);
         gone()
     })
 }
@@ -138,8 +157,18 @@ pub fn adopt_descriptor<K: BlockKind>(env: Env, value: Value, kind: Kind) -> JsR
 /// `adopt(kind, owner, descriptor)`: the handle of a shared primitive, its reference held by
 /// `owner`.
 pub fn adopt(env: Env, args: &Args) -> JsResult<Value> {
+    take(env, args, Take::Adopt)
+}
+
+/// `borrow(kind, owner, descriptor)`: as `adopt`, for a descriptor read from a SharedDict's or
+/// SharedList's state, which keeps it (and its own reference to the block).
+pub fn borrow(env: Env, args: &Args) -> JsResult<Value> {
+    take(env, args, Take::Borrow)
+}
+
+fn take(env: Env, args: &Args, how: Take) -> JsResult<Value> {
     let kind = kind_arg(args, 0)?;
-    let off = adopt_descriptor::<AnyBlock>(env, args.get(2), kind)?.index();
+    let off = adopt_descriptor::<AnyBlock>(env, args.get(2), kind, how)?.index();
     attach(env, args.get(1), off).inspect_err(|_| arena().release(off))
 }
 

@@ -15,6 +15,7 @@ mod queue;
 mod rlock;
 mod semaphore;
 mod shared;
+mod state_cell;
 mod threads;
 mod waits;
 
@@ -85,6 +86,10 @@ pub fn js_error(e: Error) -> JsError {
             "ERR_MEMORY_ALLOCATION_FAILED",
             "the shared memory is exhausted: free some shared objects (drop every reference to them) and try again",
         ),
+        Error::Reentered => JsError::error(
+            "ERR_REENTRANT_CALL",
+            "this thread is already in a call on this SharedDict or SharedList (a getter of a value being stored called it): the call would wait for itself",
+        ),
     }
 }
 
@@ -95,6 +100,7 @@ const METHODS: &[(&str, Method)] = &[
     ("lease", handles::lease),
     ("share", handles::share),
     ("adopt", handles::adopt),
+    ("borrow", handles::borrow),
     ("retainInto", handles::retain_into),
     ("refs", handles::refs),
     ("lockRelease", lock::release),
@@ -111,6 +117,10 @@ const METHODS: &[(&str, Method)] = &[
     ("sharedView", shared::view),
     ("sharedFormat", shared::format),
     ("sharedLock", shared::lock),
+    ("stateEnter", state_cell::enter),
+    ("stateCommit", state_cell::commit),
+    ("stateWake", state_cell::wake),
+    ("stateFormat", state_cell::format),
     ("queuePut", queue::put),
     ("queueGet", queue::get),
     ("queueTaskDone", queue::task_done),

@@ -103,7 +103,12 @@ pub fn bytes_share(env: Env, args: &Args) -> JsResult<Value> {
 
 /// `bytesTake(descriptor)`: the bytes as a Buffer; the shared copy is freed.
 pub fn bytes_take(env: Env, args: &Args) -> JsResult<Value> {
-    let off = super::handles::adopt_descriptor::<handle::Bytes>(env, args.get(0), Kind::Bytes)?;
+    let off = super::handles::adopt_descriptor::<handle::Bytes>(
+        env,
+        args.get(0),
+        Kind::Bytes,
+        super::handles::Take::Adopt,
+    )?;
     let v = env.buffer_copy(crate::core::bytes::read(off).1);
     arena().release(off.index());
     v

@@ -36,13 +36,31 @@ pub fn block(env: Env, args: &Args) -> JsResult<Value> {
     let agent = Agent::get(env)?;
     let op = args.u32(0)?;
     let deadline = deadline_after_ms(args.number(2)?);
+    let r = interruptible(env, agent, |interrupt| {
+        block_op(args, agent, op, deadline, interrupt)
+    })?;
+    Ok(env.number(r))
+}
+
+/// Runs `wait` with the check, between sleeping slices, that gives up when this thread is
+/// being terminated (a worker's); a main thread is never interrupted.
+pub fn interruptible<R>(env: Env, agent: &Agent, wait: impl FnOnce(Interrupt) -> R) -> R {
     let probe = || agent.terminating(env);
-    let interrupt: Interrupt = if agent.is_worker() {
+    wait(if agent.is_worker() {
         Some(&probe)
     } else {
         None
-    };
-    let r = match op {
+    })
+}
+
+fn block_op(
+    args: &Args,
+    agent: &Agent,
+    op: u32,
+    deadline: park::Deadline,
+    interrupt: Interrupt,
+) -> JsResult<f64> {
+    Ok(match op {
         op::LOCK => flag(lock::block(args, deadline, interrupt)?),
         op::R_LOCK => flag(rlock::block(args, agent, deadline, interrupt)?),
         op::SEMAPHORE => flag(semaphore::block(args, deadline, interrupt)?),
@@ -52,8 +70,7 @@ pub fn block(env: Env, args: &Args) -> JsResult<Value> {
         op::QUEUE_CHANGE => flag(queue::block(args, deadline, interrupt)?),
         op::SLEEP => sleep(deadline, interrupt)?,
         _ => return Err(unknown(op)),
-    };
-    Ok(env.number(r))
+    })
 }
 
 fn sleep(deadline: park::Deadline, interrupt: Interrupt) -> JsResult<f64> {

@@ -68,10 +68,11 @@ pub enum Kind {
     Bytes = kind::BYTES,
     Queue = kind::QUEUE,
     Shared = kind::SHARED,
+    StateCell = kind::STATE_CELL,
 }
 
 impl Kind {
-    const ALL: [Kind; 14] = [
+    const ALL: [Kind; 15] = [
         Kind::Free,
         Kind::Lock,
         Kind::RLock,
@@ -86,6 +87,7 @@ impl Kind {
         Kind::Bytes,
         Kind::Queue,
         Kind::Shared,
+        Kind::StateCell,
     ];
 
     pub fn from_u8(v: u8) -> Option<Kind> {
@@ -683,18 +685,42 @@ impl Arena {
     /// descriptor is not one the library handed out: its seal must match (nothing is read
     /// before), and even then only carved block starts are read.
     pub fn adopt(&self, d: Descriptor, accepts: impl Fn(Kind) -> bool) -> bool {
-        if d.seal != self.seal_of(&d)
-            || !self.is_block_start(d.off)
-            || !self.is_block_start(d.lease)
-        {
-            return false;
-        }
-        let ok = self.adopt_through_lease(d) || self.retain_if_live(d.off, d.gen);
-        if ok && !self.kind_of(d.off).is_some_and(accepts) {
+        self.is_handed_out(&d)
+            && self.keep_if_accepted(
+                d,
+                self.adopt_through_lease(d) || self.retain_if_live(d.off, d.gen),
+                accepts,
+            )
+    }
+
+    /// One owned reference to the block a descriptor names, while the block of that
+    /// generation lives, without counting a clone adopted: for a descriptor that stays where
+    /// it is, in a state that itself holds a reference to the block (see `core::state_cell`).
+    /// Checked as `adopt` checks.
+    pub fn borrow(&self, d: Descriptor, accepts: impl Fn(Kind) -> bool) -> bool {
+        self.is_handed_out(&d)
+            && self.keep_if_accepted(d, self.retain_if_live(d.off, d.gen), accepts)
+    }
+
+    /// Whether the library made `d` (its seal matches; nothing is read before) and it names
+    /// carved block starts.
+    fn is_handed_out(&self, d: &Descriptor) -> bool {
+        d.seal == self.seal_of(d) && self.is_block_start(d.off) && self.is_block_start(d.lease)
+    }
+
+    /// `retained` (a reference to `d.off` was taken) for a block of a kind `accepts`, else
+    /// gives the reference back.
+    fn keep_if_accepted(
+        &self,
+        d: Descriptor,
+        retained: bool,
+        accepts: impl Fn(Kind) -> bool,
+    ) -> bool {
+        if retained && !self.kind_of(d.off).is_some_and(accepts) {
             self.release(d.off);
             return false;
         }
-        ok
+        retained
     }
 
     fn adopt_through_lease(&self, d: Descriptor) -> bool {

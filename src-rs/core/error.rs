@@ -21,6 +21,9 @@ pub enum Error {
     /// The part of the arena the block belongs in has no room left (or the process table is
     /// full); freeing blocks makes room again.
     NoMemory,
+    /// A thread entered a SharedDict's or SharedList's state while already in a call on it
+    /// (a getter of a value being stored called it again).
+    Reentered,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

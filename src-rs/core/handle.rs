@@ -103,6 +103,8 @@ kinds! {
     Queue: Queue;
     /// Value and SharedArray storage (large ones live past the part JavaScript sees).
     Shared: Shared, anywhere: true;
+    /// A SharedDict's or SharedList's state.
+    StateCell: StateCell;
     WaitNode: WaitNode;
     Bitmap: Bitmap;
     Bytes: Bytes, anywhere: true;
@@ -110,10 +112,10 @@ kinds! {
     /// What an instance of a JavaScript class holds, and so can send to another thread or
     /// process.
     Shareable: Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier | Queue
-        | Shared, anywhere: true;
+        | Shared | StateCell, anywhere: true;
     /// Any live block.
     AnyBlock: Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier
-        | Lease | WaitNode | Bitmap | Bytes | Queue | Shared, anywhere: true;
+        | Lease | WaitNode | Bitmap | Bytes | Queue | Shared | StateCell, anywhere: true;
 }
 
 /// The lock a Condition or a shared Value uses: a Lock or an RLock.

@@ -10,7 +10,7 @@
 //!   6  async_wait                          the engine of asynchronous waits
 //!   5  condition                           (over lock, rlock)
 //!   4  lock rlock semaphore event          the primitives
-//!      barrier queue shared
+//!      barrier queue shared state_cell   (state_cell: SharedDict and SharedList)
 //!   3  bytes raw_mutex ring                byte payloads (queue items, start-up data),
 //!                                          internal mutexes, waking asynchronous waiters
 //!   2  handle park liveness                typed handles, sleeping, who holds what and
@@ -37,6 +37,7 @@ pub mod rlock;
 pub mod seal;
 pub mod semaphore;
 pub mod shared;
+pub mod state_cell;
 
 pub use error::{Error, Result};
 
@@ -61,6 +62,7 @@ pub const LAYERS: &[(&str, u32)] = &[
     ("barrier", 4),
     ("queue", 4),
     ("shared", 4),
+    ("state_cell", 4),
     ("condition", 5),
     ("async_wait", 6),
 ];
@@ -80,6 +82,7 @@ fn drop_block(arena: &Arena, off: BlockIndex, kind: Kind) {
         Kind::Barrier => barrier::drop_barrier(arena, Handle::trusted(off)),
         Kind::Queue => queue::drop_queue(arena, Handle::trusted(off)),
         Kind::Shared => shared::drop_shared(arena, Handle::trusted(off)),
+        Kind::StateCell => state_cell::drop_state_cell(Handle::trusted(off)),
         _ => {}
     }
 }

@@ -161,6 +161,22 @@ export function revive(value: unknown, seen = new Map<object, unknown>()): unkno
 type Source = { shared: Shared } | { handle: number };
 let source: Source | undefined;
 
+/** While true, revived descriptors are borrowed, not adopted (see reviveBorrowed). */
+let borrowing = false;
+
+/** `revive(value)` for a value read from a SharedDict's or SharedList's state: its descriptors
+ * stay there (the state keeps its own reference to each primitive), so each instance takes a
+ * reference of its own without counting a clone adopted. */
+export function reviveBorrowed<T>(value: T): T {
+  const outer = borrowing;
+  borrowing = true;
+  try {
+    return revive(value) as T;
+  } finally {
+    borrowing = outer;
+  }
+}
+
 /** Runs `build` (a constructor call) so that it attaches to `src` instead of creating. */
 export function buildFrom<T>(src: Source, build: () => T): T {
   source = src;
@@ -176,5 +192,6 @@ export function existingHandle(kind: number, owner: object): number | undefined 
   const s = source;
   if (s === undefined) return undefined;
   source = undefined;
-  return 'shared' in s ? native.adopt(kind, owner, s.shared.d) : native.retainInto(kind, owner, s.handle);
+  if (!('shared' in s)) return native.retainInto(kind, owner, s.handle);
+  return borrowing ? native.borrow(kind, owner, s.shared.d) : native.adopt(kind, owner, s.shared.d);
 }

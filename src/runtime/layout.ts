@@ -22,6 +22,8 @@ export const enum Kind {
   Queue = 12,
   /** Value and SharedArray storage. */
   Shared = 13,
+  /** The state of a SharedDict or SharedList: a lock and the current state block. */
+  StateCell = 14,
 }
 
 /** Blocks: a handle is a block index; block `h` starts at byte `h * BYTES`. */
@@ -113,6 +115,18 @@ export const enum QueueWord {
   ArmedNotFull = 49,
   /** Words in a queue's body. */
   Words = 52,
+}
+
+/**
+ * A SharedDict's or SharedList's state cell: the agent id of the thread in a call (0
+ * none), the count of blocked waiters, the current state (a Bytes block) and the format
+ * given at creation (which class the state belongs to).
+ */
+export const enum StateCellWord {
+  Holder = 0,
+  Waiters = 1,
+  State = 2,
+  Format = 3,
 }
 
 /** How a queue item's bytes encode its JavaScript value. */

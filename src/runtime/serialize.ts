@@ -122,9 +122,17 @@ const V8_VERSION_TAG = 0xff;
  * `value` encoded after `prefix` zeroed bytes, or undefined when it holds shared memory and
  * `onShared` is 'report'. A value that cannot be serialized is ERR_INVALID_ARG_VALUE with
  * `cannot(message)` as its message; shared memory with 'throw' is ERR_NOT_SHAREABLE naming `what`.
- * Nothing stays leased when it throws.
+ * Nothing stays leased when it throws. The descriptors of the leases it took (one per shared
+ * instance inside) are added to `leases` when given.
  */
-export function encodeValue(value: unknown, what: string, onShared: OnSharedMemory, cannot: (m: string) => string, prefix = 0): Buffer | undefined {
+export function encodeValue(
+  value: unknown,
+  what: string,
+  onShared: OnSharedMemory,
+  cannot: (m: string) => string,
+  prefix = 0,
+  leases?: Shared[],
+): Buffer | undefined {
   if (jsonWorthwhile(value) && jsonExact(value, new Set(), 0)) {
     const text = JSON.stringify(value);
     const out = Buffer.allocUnsafe(prefix + Buffer.byteLength(text));
@@ -135,7 +143,7 @@ export function encodeValue(value: unknown, what: string, onShared: OnSharedMemo
   const ser = new Encoder(what, onShared);
   if (prefix > 0) ser.writeRawBytes(Buffer.alloc(prefix));
   ser.writeHeader();
-  const leases = recordLeases();
+  const recording = recordLeases();
   let ok = false;
   try {
     ser.writeValue(value);
@@ -145,9 +153,12 @@ export function encodeValue(value: unknown, what: string, onShared: OnSharedMemo
     if ((e as { code?: unknown })?.code === 'ERR_NOT_SHAREABLE') throw e;
     throw withCause(invalidArgValue(cannot((e as Error).message)), e);
   } finally {
-    const taken = leases.stop();
+    const taken = recording.stop();
     if (!ok) release(taken);
-    else ser.writeRawBytes(taken.length > 0 ? MARKED_BYTE : UNMARKED_BYTE);
+    else {
+      ser.writeRawBytes(taken.length > 0 ? MARKED_BYTE : UNMARKED_BYTE);
+      leases?.push(...taken);
+    }
   }
   return ser.releaseBuffer();
 }
@@ -157,16 +168,27 @@ const UNMARKED_BYTE = Buffer.from([0]);
 
 /** The value of an encoding (from `offset`), with its shared instances revived if it has any. */
 export function decodeValue(buf: Buffer, offset = 0): unknown {
-  if (buf[offset] !== V8_VERSION_TAG) return JSON.parse(buf.toString('utf8', offset));
+  const { value, marked } = decodeUnrevived(buf, offset);
+  return marked ? revive(value) : value;
+}
+
+/** The value of an encoding (from `offset`) as it was read, shared instances left as their
+ * descriptors, and whether it holds any (`marked`). */
+export function decodeUnrevived(buf: Buffer, offset = 0): { value: unknown; marked: boolean } {
+  if (buf[offset] !== V8_VERSION_TAG) return { value: JSON.parse(buf.toString('utf8', offset)), marked: false };
   const des = new DefaultDeserializer(offset === 0 ? buf : buf.subarray(offset));
   des.readHeader();
-  const value = des.readValue();
-  return buf[buf.length - 1] === MARKED ? revive(value) : value;
+  return { value: des.readValue(), marked: holdsShared(buf, offset) };
+}
+
+/** Whether an encoding (from `offset`) holds shared instances. */
+export function holdsShared(buf: Buffer, offset = 0): boolean {
+  return buf[offset] === V8_VERSION_TAG && buf[buf.length - 1] === MARKED;
 }
 
 /** Gives back the leases an encoding holds, when it will not be sent after all. */
 export function releaseEncoded(buf: Buffer, offset = 0): void {
-  if (buf[offset] === V8_VERSION_TAG && buf[buf.length - 1] === MARKED) decodeValue(buf, offset);
+  if (holdsShared(buf, offset)) decodeValue(buf, offset);
 }
 
 /** The encoded form of a queue item with no fast path; fails before the queue is touched. */

@@ -1,79 +1,135 @@
-// The state of a SharedDict or SharedList: one serialized value in a Queue of size 1, which is
-// both its storage and its lock. A call takes the value out (blocking while another thread or
-// process holds it), computes, and puts the value back (the new one, or the same), so every
-// call is atomic across threads and processes.
+// The state of a SharedDict or SharedList: one encoded value in a state cell
+// (src-rs/core/state_cell.rs), which every call reads whole and a call that changes it replaces
+// whole. A call enters the cell (waiting while another thread or process is in a call), reads a
+// copy of the value without taking anything from the cell, and, if it changed the value,
+// commits the new one, which the cell publishes with one atomic store. So a thread or process
+// that dies at any point of a call (killed, a worker terminated) leaves the value as it was
+// before that call or after it, and the next caller takes the cell over from it.
 //
-// The value is serialized here (v8.serialize) and stored as a Buffer. Shared primitives inside
-// it are leased by that serialization and taken over when the state is read back (revive), so a
-// state that was read always goes back serialized anew, never as the bytes it came as.
-//
-// Limit: a thread or process that dies in the middle of a call (killed, or a worker terminated
-// between taking the state and putting it back) takes the state with it, and later calls block
-// for ever, as a killed Python process can leave a multiprocessing.Queue unusable.
-import { DefaultSerializer, deserialize, serialize } from 'node:v8';
-import { coded, invalidArgValue, withCause } from '../runtime/errors';
-import { Queue } from './queue';
-import { buildFrom, revive, Shared, withoutLeases } from '../runtime/handle-transfer';
+// The value is encoded as a queue item is (runtime/serialize.ts). The encoding leases the shared
+// primitives inside, and the commit turns each lease into a reference that the stored value
+// holds until it is replaced. A read borrows them (reviveBorrowed): it consumes nothing, and only
+// what a call returns is revived.
+import { coded, invalidArgType, invalidArgValue, withCause } from '../runtime/errors';
+import { StateCellWord } from '../runtime/layout';
+import { Kind, memory, native, wordOf } from '../runtime/native';
+import { DefaultSerializer } from 'node:v8';
+import { decodeUnrevived, encodeValue, holdsShared } from '../runtime/serialize';
+import { buildFrom, existingHandle, JsKind, makeShareable, reviveBorrowed, Shared, withoutLeases } from '../runtime/handle-transfer';
 
-/** What an operation returns: its result and, when it changes the state, the new state. The new
- * state must be a new object: the old one goes back intact if the new one cannot be stored. */
+/** What an operation returns: its result and, when it changes the state, the new state. */
 export interface Step<S, R> {
   result: R;
   next?: S;
 }
 
-export class SharedState<S> {
-  readonly queue: Queue<Buffer>;
+/** Which class a state belongs to: the format word of its cell, set at creation. */
+export type StateClass = JsKind.SharedDict | JsKind.SharedList;
 
-  constructor(queue: Queue<Buffer>) {
-    this.queue = queue;
+const nameOf = (c: StateClass): string => (c === JsKind.SharedDict ? 'SharedDict' : 'SharedList');
+
+/** An encoded value and the descriptors of the leases its encoding took (float64s as bytes). */
+interface Encoded {
+  value: Buffer;
+  descriptors: Uint8Array;
+}
+
+function encode(value: unknown, cls: StateClass): Encoded {
+  const leases: Shared[] = [];
+  const name = nameOf(cls);
+  let encoded: Buffer;
+  try {
+    encoded = encodeValue(value, `a ${name} value`, 'throw', (m) => `the value cannot be stored in a ${name}: ${m}`, 0, leases)!;
+  } catch (e) {
+    // A getter of the value called this dict or list again: the call fails as that one did.
+    const cause = (e as { cause?: { code?: unknown } }).cause;
+    throw cause?.code === 'ERR_REENTRANT_CALL' ? cause : e;
+  }
+  const numbers = new Float64Array(leases.length * 6);
+  leases.forEach((s, i) => numbers.set(s.d, i * 6));
+  return { value: encoded, descriptors: new Uint8Array(numbers.buffer) };
+}
+
+/** The native state cell: the one primitive a SharedDict's or SharedList's instance holds,
+ * and shares in its place. */
+class StateCell {
+  readonly handle: number;
+  readonly #w: number;
+
+  /** A new cell holding `initial`, or (inside `buildFrom`) the existing one. */
+  constructor(cls?: StateClass, initial?: Encoded) {
+    this.handle =
+      existingHandle(Kind.StateCell, this) ?? native.create(Kind.StateCell, this, cls!, initial!.value, initial!.descriptors);
+    this.#w = wordOf(this.handle);
+    makeShareable(this, Kind.StateCell, this.handle);
+  }
+
+  /** Leaves the cell, which this thread holds. */
+  leave(): void {
+    Atomics.store(memory, this.#w + StateCellWord.Holder, 0);
+    if (Atomics.load(memory, this.#w + StateCellWord.Waiters) !== 0) native.stateWake(this.handle);
+  }
+}
+
+export class SharedState<S> {
+  readonly cell: StateCell;
+  readonly #cls: StateClass;
+
+  constructor(cell: StateCell, cls: StateClass) {
+    this.cell = cell;
+    this.#cls = cls;
   }
 
   /** A new state holding `initial` (checked with checkStorable by the caller). */
-  static create<S>(initial: S): SharedState<S> {
-    const queue = new Queue<Buffer>(1);
-    queue.put(serialize(initial));
-    return new SharedState<S>(queue);
+  static create<S>(initial: S, cls: StateClass): SharedState<S> {
+    return new SharedState<S>(new StateCell(cls, encode(initial, cls)), cls);
   }
 
-  /** Runs `op` on the state while holding it. */
+  /** Runs `op` on the state while holding it; commits the state it returns, if any. */
   apply<R>(op: (state: S) => Step<S, R>): R {
-    const stored = this.queue.get();
-    let state: S | undefined;
-    let back: Buffer | undefined;
+    const bytes = native.stateEnter(this.cell.handle);
+    let held = true;
     try {
-      state = revive(deserialize(stored)) as S;
-      const { result, next } = op(state);
-      back = serialize(next ?? state);
+      const { value, marked } = decodeUnrevived(bytes);
+      const { result, next } = op((marked ? reviveBorrowed(value) : value) as S);
+      if (next !== undefined) {
+        const encoded = encode(next, this.#cls);
+        native.stateCommit(this.cell.handle, encoded.value, encoded.descriptors);
+        held = false;
+      }
       return result;
     } finally {
-      // Whatever failed, the state goes back as it was, so that no call can keep it.
-      this.queue.put(back ?? restored(stored, state));
+      if (held) this.cell.leave();
     }
   }
 
-  /** Runs `read` on the state while holding it, changing nothing. */
+  /** Runs `read` on a copy of the state, changing nothing; only its result is revived. */
   read<R>(read: (state: S) => R): R {
-    return this.apply((state) => ({ result: read(state) }));
+    const bytes = native.stateEnter(this.cell.handle);
+    if (!holdsShared(bytes)) {
+      // Plain data: the copy is all this call needs.
+      this.cell.leave();
+      return read(decodeUnrevived(bytes).value as S);
+    }
+    // Instances are revived from the stored references, which only hold while the cell is held.
+    try {
+      return reviveBorrowed(read(decodeUnrevived(bytes).value as S));
+    } finally {
+      this.cell.leave();
+    }
   }
 }
 
-/** The old state to put back after a failure: re-serialized once it has been revived. */
-function restored<S>(stored: Buffer, state: S | undefined): Buffer {
-  if (state === undefined) return stored;
-  try {
-    return serialize(state);
-  } catch {
-    return stored;
-  }
-}
-
-/** A state over the Queue a SharedDict's or SharedList's descriptor carries (adopted). */
+/** A state over the cell a SharedDict's or SharedList's descriptor carries (adopted). */
 let adopting: SharedState<unknown> | undefined;
 
-/** Runs `build` (a constructor call) so that it attaches to the state `shared` describes. */
-export function buildOver<T>(shared: Shared, build: () => T): T {
-  adopting = new SharedState(buildFrom({ shared }, () => new Queue<Buffer>()));
+/** Runs `build` (a constructor call) so that it attaches to the state `shared` describes, which
+ * must be a `cls` state (ERR_INVALID_ARG_TYPE otherwise: the kind a clone carries is not sealed). */
+export function buildOver<T>(shared: Shared, cls: StateClass, build: () => T): T {
+  const cell = buildFrom({ shared }, () => new StateCell());
+  const name = nameOf(cls);
+  if (native.stateFormat(cell.handle) !== cls) throw invalidArgType(`${name}.from() expects a ${name} received through postMessage, workerData or a target's arguments`, shared);
+  adopting = new SharedState(cell, cls);
   try {
     return build();
   } finally {

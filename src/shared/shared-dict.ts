@@ -62,9 +62,9 @@ export class SharedDict<V = unknown> implements Iterable<[string, V]> {
     } else {
       const entries = initialEntries<V>(init);
       checkStorable(entries, 'the initial contents', 'SharedDict');
-      this.#state = SharedState.create(entries);
+      this.#state = SharedState.create(entries, JsKind.SharedDict);
     }
-    makeShareableOver(this, JsKind.SharedDict, this.#state.queue);
+    makeShareableOver(this, JsKind.SharedDict, this.#state.cell);
   }
 
   /**
@@ -160,8 +160,8 @@ export class SharedDict<V = unknown> implements Iterable<[string, V]> {
     if (shared instanceof SharedDict) return shared as SharedDict<V>;
     if (isLiveShareable(shared)) throw invalidArgType('SharedDict.from() expects a SharedDict', shared);
     const s = expectShared(shared, 'SharedDict', JsKind.SharedDict);
-    return buildOver(s, () => new SharedDict<V>());
+    return buildOver(s, JsKind.SharedDict, () => new SharedDict<V>());
   }
 }
 
-registerReviver(JsKind.SharedDict, (shared) => buildOver(shared, () => new SharedDict()));
+registerReviver(JsKind.SharedDict, (shared) => buildOver(shared, JsKind.SharedDict, () => new SharedDict()));

@@ -58,9 +58,9 @@ export class SharedList<V = unknown> implements Iterable<V> {
     } else {
       const initial = init === undefined || init === null ? [] : items<V>(init, 'init');
       checkStorable(initial, 'the initial items', 'SharedList');
-      this.#state = SharedState.create(initial);
+      this.#state = SharedState.create(initial, JsKind.SharedList);
     }
-    makeShareableOver(this, JsKind.SharedList, this.#state.queue);
+    makeShareableOver(this, JsKind.SharedList, this.#state.cell);
   }
 
   /** The item at `index` (negative: from the end). */
@@ -156,8 +156,8 @@ export class SharedList<V = unknown> implements Iterable<V> {
     if (shared instanceof SharedList) return shared as SharedList<V>;
     if (isLiveShareable(shared)) throw invalidArgType('SharedList.from() expects a SharedList', shared);
     const s = expectShared(shared, 'SharedList', JsKind.SharedList);
-    return buildOver(s, () => new SharedList<V>());
+    return buildOver(s, JsKind.SharedList, () => new SharedList<V>());
   }
 }
 
-registerReviver(JsKind.SharedList, (shared) => buildOver(shared, () => new SharedList()));
+registerReviver(JsKind.SharedList, (shared) => buildOver(shared, JsKind.SharedList, () => new SharedList()));
