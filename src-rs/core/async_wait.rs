@@ -203,9 +203,9 @@ pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, deadline: Deadline) -> Sta
     });
     if let Started::Pending(_) = started {
         dispatcher_running(); // the binding checked it already; tests start waits directly
-        // An idle dispatcher must start its sweeps (a holder may die with nothing rung); a
-        // deadline may come before its next wake-up.
         if idle || deadline.is_some() {
+            // An idle dispatcher must start its sweeps (a holder may die with nothing rung);
+            // a deadline may come before its next wake-up.
             ring::bell(liveness::own_slot());
         }
     }

@@ -99,7 +99,9 @@ fn recover(off: Lock, held: u32) -> bool {
         return false;
     }
     // The CAS fails if anyone released or took the lock meanwhile (a Lock has no owner).
-    if w.compare_exchange(held, OWNER_DIED, SeqCst, Relaxed).is_err() {
+    if w.compare_exchange(held, OWNER_DIED, SeqCst, Relaxed)
+        .is_err()
+    {
         return false;
     }
     futex_wake(w, u32::MAX);
@@ -230,7 +232,7 @@ mod tests {
 
     /// A lock word held by a `sleep` child given a process slot, and the child.
     fn held_by_a_child(l: Lock) -> (std::process::Child, usize) {
-        let mut child = std::process::Command::new("sleep")
+        let child = std::process::Command::new("sleep")
             .arg("30")
             .spawn()
             .unwrap();

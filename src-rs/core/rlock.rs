@@ -71,7 +71,11 @@ pub fn try_take(off: RLock, me: u32, count: u32) -> bool {
     let s = state(off);
     for free in [0, OWNER_DIED] {
         if s.owner.compare_exchange(free, me, SeqCst, Relaxed).is_ok() {
-            let died = if free == OWNER_DIED { COUNT_OWNER_DIED } else { 0 };
+            let died = if free == OWNER_DIED {
+                COUNT_OWNER_DIED
+            } else {
+                0
+            };
             s.count.store(count | died, Relaxed);
             return true;
         }
