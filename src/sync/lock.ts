@@ -16,7 +16,8 @@ const LOCKED_BY_ME = (processTag << LockBits.TagShift) | LockBits.Locked;
 
 /**
  * Python's `threading.Lock` (also `multiprocessing.Lock`): a mutual-exclusion lock that blocks for
- * real across worker threads and processes. Any thread may release it. Share it as a `Thread`,
+ * real across worker threads and processes. Any thread may release it. When the process that took
+ * it dies holding it, the next acquirer takes it over and is told (`ownerDied`). Share it as a `Thread`,
  * `Process` or `Pool` argument; a clone received through `postMessage`/`workerData` needs
  * `Lock.from()`. Methods called on anything else throw `ERR_INVALID_THIS`.
  * @example
@@ -44,8 +45,9 @@ export class Lock {
   /**
    * Python's `acquire(blocking=True, timeout=-1)`, timeout in milliseconds: takes the lock, blocking
    * the calling thread while another holds it. `timeout` undefined, null, -1 or Infinity waits
-   * forever; `acquire(false)` or a timeout of 0 only tries.
-   * @returns true once acquired; false when not (it was held, or `timeout` ms passed).
+   * forever; `acquire(false)` or a timeout of 0 only tries. A holder whose process died is taken
+   * over: checked every 50 ms while waiting, and at the deadline (at once when only trying).
+   * @returns true once acquired (`ownerDied` then tells whether the lock was taken over); false when not (it was held, or `timeout` ms passed).
    * @throws `ERR_OUT_OF_RANGE` for a negative timeout other than -1, or NaN; `ERR_INVALID_ARG_VALUE`
    * for a timeout with `blocking` false; `ERR_INVALID_ARG_TYPE` for arguments of the wrong type.
    */

@@ -15,8 +15,9 @@ const MAX_DEPTH = Limit.RLockDepth;
 
 /**
  * Python's `threading.RLock` (also `multiprocessing.RLock`): a re-entrant lock, owned by one thread
- * of one process, which may acquire it again and must release it as many times. Shared as a `Lock`
- * is; a `postMessage`/`workerData` clone needs `RLock.from()`.
+ * of one process, which may acquire it again and must release it as many times. When that thread
+ * ends holding it (or its process dies), the next acquirer takes it over and is told (`ownerDied`).
+ * Shared as a `Lock` is; a `postMessage`/`workerData` clone needs `RLock.from()`.
  * @example
  * const rlock = new RLock();
  * rlock.withLock(() => {
@@ -60,8 +61,9 @@ export class RLock {
   /**
    * Python's `acquire(blocking=True, timeout=-1)`, timeout in milliseconds: takes the lock, or one
    * more level of it when this thread owns it already. `timeout` undefined, null, -1 or Infinity
-   * waits forever; `acquire(false)` or 0 only tries.
-   * @returns true once acquired; false when another thread owns it (after `timeout` ms, if given).
+   * waits forever; `acquire(false)` or 0 only tries. An owner that ended is taken over: checked
+   * every 50 ms while waiting, and at the deadline (at once when only trying).
+   * @returns true once acquired (`ownerDied` then tells whether the lock was taken over); false when another thread owns it (after `timeout` ms, if given).
    * @throws `ERR_OUT_OF_RANGE` for a negative timeout other than -1, NaN, or a recursion deeper than
    * 2^31-1; `ERR_INVALID_ARG_VALUE` for a timeout with `blocking` false; `ERR_INVALID_ARG_TYPE` for
    * arguments of the wrong type.
