@@ -79,7 +79,7 @@ test.serial('a process killed holding a Lock, an RLock, a Condition, a Value and
   t.true(got, 'Lock.acquire(true, 2000)');
   t.true(ms < SLICE + SLACK, `Lock: took over after ${ms} ms`);
   t.true(lock.ownerDied);
-  [got, ms] = timed(() => cond.acquire());
+  [got, ms] = timed(() => cond.acquire(true, 2000));
   t.true(got && cond.ownerDied && cond.lock.ownerDied, 'Condition (its RLock)');
   t.true(ms < SLICE + SLACK, `Condition: took over after ${ms} ms`);
   // Only trying: at once.
@@ -93,20 +93,28 @@ test.serial('a process killed holding a Lock, an RLock, a Condition, a Value and
   t.true(await within(rlock.acquireAsync(2000), 3000, 'RLock.acquireAsync'));
   t.true(since(start) < SLICE + SLACK, `RLock.acquireAsync took over after ${since(start)} ms`);
   t.true(rlock.ownerDied);
+  // No timeout, started once the dispatcher has no wait left: it must begin its sweeps anyway.
   t.true(await within(condOverLock.acquireAsync(), 3000, 'Condition(Lock).acquireAsync'));
   t.true(condOverLock.ownerDied);
-  // A Value's and a SharedArray's default lock (an RLock): hold() and withLock() run.
-  const h = value.hold();
-  t.true(value.getLock().ownerDied, 'Value lock');
-  h[Symbol.dispose]();
-  t.is(
-    array.withLock(() => array.getLock().ownerDied),
-    true,
-    'SharedArray lock',
+  // A Value's and a SharedArray's default lock (an RLock): hold() and withLock() run (in a
+  // worker, which the test's end terminates if they hang).
+  const w = startWorker(
+    t,
+    `const v = nt.Value.from(workerData.value);
+     const a = nt.SharedArray.from(workerData.array);
+     const h = v.hold();
+     const valueDied = v.getLock().ownerDied;
+     h[Symbol.dispose]();
+     const arrayDied = a.withLock(() => a.getLock().ownerDied);
+     post({ type: 'done', valueDied, arrayDied });`,
+    { value, array },
   );
+  const r = await w.next('done', 5000);
+  t.true(r.valueDied, 'Value lock, hold()');
+  t.true(r.arrayDied, 'SharedArray lock, withLock()');
 
   // The flag lasts as long as the holding: an RLock's last release ends it.
-  rlock.acquire();
+  t.true(rlock.acquire(false));
   t.true(rlock.ownerDied, 'one level more keeps the flag');
   rlock.release();
   t.true(rlock.ownerDied);
@@ -118,9 +126,9 @@ test.serial('a process killed holding a Lock, an RLock, a Condition, a Value and
   assertThrowsCode(t, () => lock.release(), Error, 'ERR_LOCK_NOT_HELD');
   assertThrowsCode(t, () => rlock.release(), Error, 'ERR_LOCK_NOT_OWNED');
   // Later holdings are ordinary ones.
-  t.true(lock.acquire() && !lock.ownerDied);
+  t.true(lock.acquire(false) && !lock.ownerDied);
   lock.release();
-  t.true(rlock.acquire() && !rlock.ownerDied);
+  t.true(rlock.acquire(false) && !rlock.ownerDied);
   rlock.release();
 });
 
@@ -228,7 +236,7 @@ test.serial('Condition.wait(): a notifier that dies holding the lock (process ki
   // Asynchronous waiter, notifier process killed holding the condition's RLock.
   const cond = new Condition();
   const held = new Event();
-  cond.acquire();
+  t.true(cond.acquire(false));
   const p = startChild(t, 'process', targets.notifyAndHoldUntilKilled, cond, held);
   const waiting = cond.waitAsync(15_000);
   await within(held.waitAsync(15_000), 16_000, 'the notifier');
@@ -252,7 +260,7 @@ test.serial('Condition.wait(): a notifier that dies holding the lock (process ki
   );
   await w.next('waiting');
   const notifierHeld = new Event();
-  rcond.acquire(); // the worker's wait has released it
+  t.true(rcond.acquire(true, 10_000), "the worker's wait releases the lock");
   rcond.release();
   const th = startChild(t, 'thread', targets.notifyAndEnd, rcond, notifierHeld);
   await within(th.joinAsync(), 15_000, 'the notifying thread to end');

@@ -689,7 +689,7 @@ mod tests {
         // A fast JS-style release cannot succeed: the waiter marked the word contended.
         assert!(lock::state(l)
             .word
-            .compare_exchange(1, 0, SeqCst, Relaxed)
+            .compare_exchange(lock::locked_by_me(), 0, SeqCst, Relaxed)
             .is_err());
         lock::release(l).unwrap();
         assert_eq!(rx.recv_timeout(SECOND).unwrap(), (id, Outcome::Value(1.0)));
