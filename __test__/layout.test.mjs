@@ -36,11 +36,14 @@ test('every group and constant of the native layout table is in the TypeScript l
 });
 
 test('the values the fast paths depend on are the ones the core uses', (t) => {
-  const { Kind, Op, Block, RLockWord, EventWord, QueueWord, BarrierResult } = native.layout();
+  const { Kind, Op, Block, LockBits, RLockWord, RLockBits, EventWord, QueueWord, BarrierResult } = native.layout();
   t.deepEqual([Kind.Lock, Kind.RLock, Kind.Queue, Kind.Shared], [1, 2, 12, 13]);
   t.deepEqual([Op.Lock, Op.QueueChange], [0, 7]);
   t.deepEqual([Block.Words, Block.BodyWord, Block.AsyncWaitersWord], [16, 4, 3]);
   t.deepEqual([RLockWord.Owner, RLockWord.Count, RLockWord.Waiters, EventWord.Waiters], [0, 1, 2, 1]);
+  t.deepEqual([LockBits.Held, LockBits.Locked, LockBits.Contended, LockBits.OwnerDied, LockBits.TagShift], [3, 1, 2, 4, 3]);
+  // Never an agent id (low 12 bits 0); the count's sign bit.
+  t.deepEqual([RLockBits.OwnerDied, RLockBits.CountOwnerDied], [0x1000, 0x8000_0000]);
   t.deepEqual([QueueWord.NotEmpty, QueueWord.Tail, QueueWord.Head], [4, 12, 28]);
   t.deepEqual([BarrierResult.Broken, BarrierResult.Last], [-1, -2]);
 });

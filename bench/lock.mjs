@@ -45,6 +45,12 @@ function ntPairs(lock, n) {
     lock.release();
   }
 }
+function ntRLockPairs(rlock, n) {
+  for (let i = 0; i < n; i++) {
+    rlock.acquire();
+    rlock.release();
+  }
+}
 function rawPairs(m, n) {
   for (let i = 0; i < n; i++) {
     m.acquire();
@@ -81,6 +87,9 @@ export async function run(ctx) {
   lock.release();
   if (lock.locked() !== false) throw new Error('Lock.locked() is not false after release');
 
+  const rlock = new nt.RLock();
+  rlock.acquire();
+  rlock.release();
   const raw = new RawAtomicsMutex();
   raw.acquire();
   raw.release();
@@ -92,10 +101,11 @@ export async function run(ctx) {
       withLock: (n) => ntWithLock(lock, n),
       hold: (n) => ntHold(lock, n),
       tryPairs: (n) => ntTryPairs(lock, n),
+      rlockPairs: (n) => ntRLockPairs(rlock, n),
     },
     { repeats, sampleMs },
   );
-  if (lock.locked()) throw new Error('Lock is still held after the benchmark loops');
+  if (lock.locked() || rlock.locked()) throw new Error('a lock is still held after the benchmark loops');
 
   const group = 'lock';
   const details = (k) => ({ samples: r[k].samples, min: r[k].min, iterations: r[k].iterations });
@@ -121,6 +131,11 @@ export async function run(ctx) {
       id: 'lock.tryPair', group, benchmark: 'Lock acquire(false)+release() (info)',
       unit: 'ns/pair', ours: r.tryPairs.median, baseline: r.raw.median, baselineName: 'raw Atomics CAS mutex',
       details: { ours: details('tryPairs') },
+    }),
+    row({
+      id: 'lock.rlockPair', group, benchmark: 'RLock acquire()+release(), uncontended, main thread (info)',
+      unit: 'ns/pair', ours: r.rlockPairs.median, baseline: r.raw.median, baselineName: 'raw Atomics CAS mutex',
+      details: { ours: details('rlockPairs') },
     }),
   ];
 }

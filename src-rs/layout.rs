@@ -81,17 +81,41 @@ table! {
         QUEUE_CHANGE as QueueChange: u32 = 7;
     }
 
-    /// Lock: 0 unlocked, 1 locked, 2 locked and someone may be waiting.
+    /// Lock: one word, `tag << TAG_SHIFT | OWNER_DIED? | state` (see `LockBits`).
     pub mod lock_word as LockWord {
         STATE as State: usize = 0;
     }
 
-    /// RLock: the owner's agent id (0 free), the recursion count (written by the owner only),
-    /// and the count of blocked and asynchronous waiters.
+    /// The bits of a Lock's word. The state (`word & HELD`): 0 free, `LOCKED`, or `CONTENDED`
+    /// (locked and someone may be waiting). Above it, while held, the holder's process tag
+    /// (`core/liveness.rs`). `OWNER_DIED`: the holding began by taking over from a process
+    /// that died holding the lock (until it is released); alone, the lock is free and was
+    /// recovered from a dead holder (the next acquirer is told).
+    pub mod lock_bits as LockBits {
+        HELD as Held: u32 = 3;
+        LOCKED as Locked: u32 = 1;
+        CONTENDED as Contended: u32 = 2;
+        OWNER_DIED as OwnerDied: u32 = 4;
+        TAG_SHIFT as TagShift: u32 = 3;
+    }
+
+    /// RLock: the owner's agent id (0 free, `RLockBits::OWNER_DIED` free after its owner
+    /// died), the recursion count (written by the owner only; its top bit is
+    /// `RLockBits::COUNT_OWNER_DIED`), and the count of blocked and asynchronous waiters.
     pub mod rlock_word as RLockWord {
         OWNER as Owner: usize = 0;
         COUNT as Count: usize = 1;
         WAITERS as Waiters: usize = 2;
+    }
+
+    /// RLock values besides agent ids and counts.
+    pub mod rlock_bits as RLockBits {
+        /// The owner word of a free RLock whose owner died holding it: never an agent id
+        /// (their low 12 bits are never 0). The next acquirer takes it from this state.
+        OWNER_DIED as OwnerDied: u32 = 0x1000;
+        /// Set in the count while the holding began by taking over from a dead owner (the
+        /// count reads negative in JavaScript, so the owner's releases go native).
+        COUNT_OWNER_DIED as CountOwnerDied: u32 = 0x8000_0000;
     }
 
     /// Semaphore and BoundedSemaphore.

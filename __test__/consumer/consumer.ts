@@ -65,7 +65,8 @@ export async function main(): Promise<void> {
   const gotAsync: boolean = await lock.acquireAsync(100, { signal: AbortSignal.timeout(1_000) });
   lock.release();
   const total: number = lock.withLock(() => counter[0]);
-  console.log(alive, name, ident, first, second, exitcode, pid, squares, got, gotAsync, total);
+  const died: boolean = lock.ownerDied;
+  console.log(alive, name, ident, first, second, exitcode, pid, squares, got, gotAsync, total, died);
 
   // @ts-expect-error: a timeout is a number of milliseconds
   lock.acquire(true, '5');
@@ -73,6 +74,8 @@ export async function main(): Promise<void> {
   q.put('x');
   // @ts-expect-error: Thread options have no `targt`
   new Thread({ targt: addMany });
+  // @ts-expect-error: ownerDied is read-only
+  lock.ownerDied = true;
   // @ts-expect-error: get() returns the item type
   const wrong: string = q.get();
   void wrong;

@@ -8,6 +8,7 @@ use super::barrier::{self, Barrier};
 use super::condition::{self, Condition, WaitNode};
 use super::error::Error;
 use super::event::{self, Event};
+use super::handle::LockHandle;
 use super::liveness;
 use super::lock::{self, Lock};
 use super::park::{Deadline, SLICE};
@@ -137,6 +138,8 @@ pub struct Engine {
     by_block: HashMap<BlockIndex, Vec<u64>>,
     deadlines: BTreeSet<(Instant, u64)>,
     ready: Vec<Delivery>,
+    /// The dispatcher found no wait pending and sleeps until rung (no sweep, no deadline).
+    idle: bool,
 }
 
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
@@ -193,10 +196,16 @@ pub fn start(sink: Arc<dyn Sink>, agent: u32, op: Op, deadline: Deadline) -> Sta
         deadline,
         aborted: false,
     };
-    let started = with_engine(|e| e.start(w));
+    let (started, idle) = with_engine(|e| {
+        let started = e.start(w);
+        let idle = matches!(started, Started::Pending(_)) && std::mem::take(&mut e.idle);
+        (started, idle)
+    });
     if let Started::Pending(_) = started {
         dispatcher_running(); // the binding checked it already; tests start waits directly
-        if deadline.is_some() {
+        if idle || deadline.is_some() {
+            // An idle dispatcher must start its sweeps (a holder may die with nothing rung);
+            // a deadline may come before its next wake-up.
             ring::bell(liveness::own_slot());
         }
     }
@@ -358,8 +367,12 @@ impl Engine {
     /// Every `park::SLICE` while waits are pending: repairs what holders that died left
     /// behind (a lock, a wait list, a barrier round), then rechecks every waiter.
     fn sweep(&mut self) {
+        // Once per block: a thousand waiters on one lock need one check of its holder.
+        let mut checked = BTreeSet::new();
         for w in self.waiters.values() {
-            recover_holders(w.op);
+            if checked.insert(w.block) {
+                recover_holders(w.op);
+            }
         }
         self.recheck_all();
     }
@@ -507,9 +520,14 @@ impl Engine {
 
 /// Takes back what a dead holder keeps from the waiter of `op` (see `core::liveness`); the
 /// waiter's next attempt then finds it.
-#[allow(clippy::match_single_binding)]
 fn recover_holders(op: Op) {
     match op {
+        Op::Lock(l) => lock::recover_if_dead(l),
+        Op::RLock { lock, .. } => rlock::recover_if_dead(lock),
+        Op::CondRelock { cond, .. } => match condition::lock_of(cond) {
+            LockHandle::Lock(l) => lock::recover_if_dead(l),
+            LockHandle::RLock(l) => rlock::recover_if_dead(l),
+        },
         _ => {}
     }
 }
@@ -588,7 +606,8 @@ fn dispatch_loop() {
                 }
             }
             e.expire(Instant::now());
-            (e.next_deadline(), !e.waiters.is_empty())
+            e.idle = e.waiters.is_empty();
+            (e.next_deadline(), !e.idle)
         });
         // While waits are pending, wake at least once a slice for the sweep.
         let wake_at = match (next, pending) {
@@ -670,7 +689,7 @@ mod tests {
         // A fast JS-style release cannot succeed: the waiter marked the word contended.
         assert!(lock::state(l)
             .word
-            .compare_exchange(1, 0, SeqCst, Relaxed)
+            .compare_exchange(lock::locked_by_me(), 0, SeqCst, Relaxed)
             .is_err());
         lock::release(l).unwrap();
         assert_eq!(rx.recv_timeout(SECOND).unwrap(), (id, Outcome::Value(1.0)));

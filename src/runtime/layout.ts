@@ -56,19 +56,49 @@ export const enum Op {
   QueueChange = 7,
 }
 
-/** Lock: 0 unlocked, 1 locked, 2 locked and someone may be waiting. */
+/** Lock: one word, `tag << TAG_SHIFT | OWNER_DIED? | state` (see `LockBits`). */
 export const enum LockWord {
   State = 0,
 }
 
 /**
- * RLock: the owner's agent id (0 free), the recursion count (written by the owner only),
- * and the count of blocked and asynchronous waiters.
+ * The bits of a Lock's word. The state (`word & HELD`): 0 free, `LOCKED`, or `CONTENDED`
+ * (locked and someone may be waiting). Above it, while held, the holder's process tag
+ * (`core/liveness.rs`). `OWNER_DIED`: the holding began by taking over from a process
+ * that died holding the lock (until it is released); alone, the lock is free and was
+ * recovered from a dead holder (the next acquirer is told).
+ */
+export const enum LockBits {
+  Held = 3,
+  Locked = 1,
+  Contended = 2,
+  OwnerDied = 4,
+  TagShift = 3,
+}
+
+/**
+ * RLock: the owner's agent id (0 free, `RLockBits::OWNER_DIED` free after its owner
+ * died), the recursion count (written by the owner only; its top bit is
+ * `RLockBits::COUNT_OWNER_DIED`), and the count of blocked and asynchronous waiters.
  */
 export const enum RLockWord {
   Owner = 0,
   Count = 1,
   Waiters = 2,
+}
+
+/** RLock values besides agent ids and counts. */
+export const enum RLockBits {
+  /**
+   * The owner word of a free RLock whose owner died holding it: never an agent id
+   * (their low 12 bits are never 0). The next acquirer takes it from this state.
+   */
+  OwnerDied = 4096,
+  /**
+   * Set in the count while the holding began by taking over from a dead owner (the
+   * count reads negative in JavaScript, so the owner's releases go native).
+   */
+  CountOwnerDied = 2147483648,
 }
 
 /** Semaphore and BoundedSemaphore. */

@@ -31,11 +31,13 @@ export function waitAsync(
 }
 
 /** The Promise form of "try once, else wait" (acquireAsync, Event.waitAsync): `timeout()`
- * validates the caller's timeout (its rule differs by class), then `options`; errors reject. */
+ * validates the caller's timeout (its rule differs by class), then `options`; errors reject.
+ * `tryNow(t)` gets the validated timeout (a lock's try-only call, `t === 0`, also checks in
+ * native code whether a holder died). */
 export function tryThenWaitAsync(
   timeout: () => number,
   options: unknown,
-  tryNow: () => boolean,
+  tryNow: (t: number) => boolean,
   op: Op,
   handle: number,
 ): Promise<boolean> {
@@ -43,7 +45,7 @@ export function tryThenWaitAsync(
     const t = timeout();
     const signal = signalOf(options);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (tryNow()) return Promise.resolve(true);
+    if (tryNow(t)) return Promise.resolve(true);
     if (t === 0) return Promise.resolve(false);
     return waitAsync(op, handle, t, signal).then((r) => r === 1);
   } catch (e) {

@@ -59,6 +59,15 @@ export class Condition {
   }
 
   /**
+   * The underlying lock's `ownerDied`: whether its current holding began by taking it over from a
+   * holder that died holding it.
+   */
+  get ownerDied(): boolean {
+    if (!Condition.#is(this)) throw invalidThis(this, 'Condition', 'ownerDied');
+    return this.#lock.ownerDied;
+  }
+
+  /**
    * Acquires the underlying lock: that lock's `acquire(blocking, timeout)`, with its timeout rule and
    * errors.
    */

@@ -1,16 +1,23 @@
 // Python's threading.Lock. The uncontended acquire and release are one CAS on the lock word in
 // shared memory, done here in JavaScript (no native call); contended paths block in the kernel.
+// The word records the holding process (LockBits in runtime/layout.ts): when that process dies
+// holding the lock, the next acquirer takes it over in native code (core/lock.rs).
 import { coded } from '../runtime/errors';
 import { hold, withLock } from './hold';
-import { Kind, memory, native, Op, wordOf } from '../runtime/native';
+import { Kind, memory, native, Op, processTag, wordOf } from '../runtime/native';
+import { LockBits } from '../runtime/layout';
 import { buildFrom, existingHandle, expectShared, makeShareable, registerReviver } from '../runtime/handle-transfer';
 import { acquireArgs, lockTimeoutMs, WaitOptions } from '../runtime/validate';
 import { tryThenWaitAsync } from '../runtime/wait-async';
 import { invalidThis } from '../runtime/receiver';
 
+/** The word of a lock this process holds uncontended: what the fast paths write and expect. */
+const LOCKED_BY_ME = (processTag << LockBits.TagShift) | LockBits.Locked;
+
 /**
  * Python's `threading.Lock` (also `multiprocessing.Lock`): a mutual-exclusion lock that blocks for
- * real across worker threads and processes. Any thread may release it. Share it as a `Thread`,
+ * real across worker threads and processes. Any thread may release it. When the process that took
+ * it dies holding it, the next acquirer takes it over and is told (`ownerDied`). Share it as a `Thread`,
  * `Process` or `Pool` argument; a clone received through `postMessage`/`workerData` needs
  * `Lock.from()`. Methods called on anything else throw `ERR_INVALID_THIS`.
  * @example
@@ -38,8 +45,9 @@ export class Lock {
   /**
    * Python's `acquire(blocking=True, timeout=-1)`, timeout in milliseconds: takes the lock, blocking
    * the calling thread while another holds it. `timeout` undefined, null, -1 or Infinity waits
-   * forever; `acquire(false)` or a timeout of 0 only tries.
-   * @returns true once acquired; false when not (it was held, or `timeout` ms passed).
+   * forever; `acquire(false)` or a timeout of 0 only tries. A holder whose process died is taken
+   * over: checked every 50 ms while waiting, and at the deadline (at once when only trying).
+   * @returns true once acquired (`ownerDied` then tells whether the lock was taken over); false when not (it was held, or `timeout` ms passed).
    * @throws `ERR_OUT_OF_RANGE` for a negative timeout other than -1, or NaN; `ERR_INVALID_ARG_VALUE`
    * for a timeout with `blocking` false; `ERR_INVALID_ARG_TYPE` for arguments of the wrong type.
    */
@@ -49,8 +57,8 @@ export class Lock {
     // that into ERR_INVALID_THIS. An up-front check cost a few percent of an uncontended pair.
     try {
       const t = blocking === undefined && timeout === undefined ? -1 : acquireArgs(blocking, timeout);
-      if (Atomics.compareExchange(memory, this.#w, 0, 1) === 0) return true;
-      if (t === 0) return false;
+      if (Atomics.compareExchange(memory, this.#w, 0, LOCKED_BY_ME) === 0) return true;
+      // Native even when only trying: the lock may be free after a dead holder, or held by one.
       return native.block(Op.Lock, this.#h, t) === 1;
     } catch (e) {
       throw Lock.#is(this) ? e : invalidThis(this, 'Lock', 'acquire');
@@ -65,7 +73,11 @@ export class Lock {
    */
   acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
     if (!Lock.#is(this)) return Promise.reject(invalidThis(this, 'Lock', 'acquireAsync'));
-    return tryThenWaitAsync(() => lockTimeoutMs(timeout), options, () => Atomics.compareExchange(memory, this.#w, 0, 1) === 0, Op.Lock, this.#h);
+    const h = this.#h;
+    const w = this.#w;
+    const tryNow = (t: number): boolean =>
+      Atomics.compareExchange(memory, w, 0, LOCKED_BY_ME) === 0 || (t === 0 && native.block(Op.Lock, h, 0) === 1);
+    return tryThenWaitAsync(() => lockTimeoutMs(timeout), options, tryNow, Op.Lock, h);
   }
 
   /**
@@ -74,8 +86,8 @@ export class Lock {
    */
   release(): void {
     try {
-      const was = Atomics.compareExchange(memory, this.#w, 1, 0);
-      if (was === 1) return;
+      const was = Atomics.compareExchange(memory, this.#w, LOCKED_BY_ME, 0);
+      if (was === LOCKED_BY_ME) return;
       if (was === 0) throw coded(Error, 'ERR_LOCK_NOT_HELD', 'release unlocked lock');
       native.lockRelease(this.#h);
     } catch (e) {
@@ -83,10 +95,25 @@ export class Lock {
     }
   }
 
-  /** Python's `locked()`: whether some thread or process holds the lock now. */
+  /**
+   * Python's `locked()`: whether some thread or process holds the lock now. A lock whose holding
+   * process died stays locked until an acquirer takes it over.
+   */
   locked(): boolean {
     if (!Lock.#is(this)) throw invalidThis(this, 'Lock', 'locked');
-    return Atomics.load(memory, this.#w) !== 0;
+    return (Atomics.load(memory, this.#w) & LockBits.Held) !== 0;
+  }
+
+  /**
+   * Whether the current holding of the lock began by taking it over from a process that died
+   * holding it (killed, crashed, or exited): what it guards may be half updated. False while the
+   * lock is free; reset by the release that ends the holding. Beyond Python (POSIX's robust
+   * mutexes report it as `EOWNERDEAD`); the acquisition itself succeeds as usual.
+   */
+  get ownerDied(): boolean {
+    if (!Lock.#is(this)) throw invalidThis(this, 'Lock', 'ownerDied');
+    const w = Atomics.load(memory, this.#w);
+    return (w & LockBits.Held) !== 0 && (w & LockBits.OwnerDied) !== 0;
   }
 
   /**

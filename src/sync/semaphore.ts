@@ -8,7 +8,8 @@ import { invalidThis } from '../runtime/receiver';
 
 /**
  * Python's `threading.Semaphore` (also `multiprocessing.Semaphore`): a counter that `acquire()`
- * decrements, blocking at 0, and `release()` increments, across threads and processes.
+ * decrements, blocking at 0, and `release()` increments, across threads and processes. It has no
+ * owner (as in Python): permits taken by a thread or process that dies are not given back.
  * @example
  * const slots = new Semaphore(2);
  * slots.withLock(() => {
