@@ -44,8 +44,8 @@ table! {
         LEASE as Lease: u8 = 8;
         /// One Condition waiter.
         WAIT_NODE as WaitNode: u8 = 9;
-        /// A Barrier's arrival indexes.
-        BITMAP as Bitmap: u8 = 10;
+        /// A Barrier's arrivals: the agent id holding each arrival index.
+        ARRIVALS as Arrivals: u8 = 10;
         /// Opaque bytes: a length and data (queue items, process payloads, a queue's ring).
         BYTES as Bytes: u8 = 11;
         QUEUE as Queue: u8 = 12;
@@ -161,7 +161,7 @@ table! {
     pub mod limit as Limit {
         SEMAPHORE_VALUE as SemaphoreValue: u32 = 0x7fff_ffff;
         RLOCK_DEPTH as RLockDepth: u32 = 0x7fff_ffff;
-        /// A barrier's arrival bitmap is one block: this bounds its parties.
+        /// A barrier's arrivals (a word per party) are one block: this bounds its parties.
         BARRIER_PARTIES as BarrierParties: u32 = 0x0080_0000;
     }
 }

@@ -104,7 +104,8 @@ kinds! {
     /// Value and SharedArray storage (large ones live past the part JavaScript sees).
     Shared: Shared, anywhere: true;
     WaitNode: WaitNode;
-    Bitmap: Bitmap;
+    /// A Barrier's arrivals (large ones live past the part JavaScript sees).
+    Arrivals: Arrivals, anywhere: true;
     Bytes: Bytes, anywhere: true;
     Lease: Lease;
     /// What an instance of a JavaScript class holds, and so can send to another thread or
@@ -113,7 +114,7 @@ kinds! {
         | Shared, anywhere: true;
     /// Any live block.
     AnyBlock: Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier
-        | Lease | WaitNode | Bitmap | Bytes | Queue | Shared, anywhere: true;
+        | Lease | WaitNode | Arrivals | Bytes | Queue | Shared, anywhere: true;
 }
 
 /// The lock a Condition or a shared Value uses: a Lock or an RLock.

@@ -15,8 +15,8 @@ export const enum Kind {
   Lease = 8,
   /** One Condition waiter. */
   WaitNode = 9,
-  /** A Barrier's arrival indexes. */
-  Bitmap = 10,
+  /** A Barrier's arrivals: the agent id holding each arrival index. */
+  Arrivals = 10,
   /** Opaque bytes: a length and data (queue items, process payloads, a queue's ring). */
   Bytes = 11,
   Queue = 12,
@@ -142,6 +142,6 @@ export const enum BarrierResult {
 export const enum Limit {
   SemaphoreValue = 2147483647,
   RLockDepth = 2147483647,
-  /** A barrier's arrival bitmap is one block: this bounds its parties. */
+  /** A barrier's arrivals (a word per party) are one block: this bounds its parties. */
   BarrierParties = 8388608,
 }

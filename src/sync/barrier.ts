@@ -13,7 +13,7 @@ import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
 import { invalidThis } from '../runtime/receiver';
 
-/** Bitmaps of arrival indexes are one arena block (core/barrier.rs). */
+/** The arrivals of a barrier (a word per party) are one arena block (core/barrier.rs). */
 const MAX_PARTIES = Limit.BarrierParties;
 
 /**
