@@ -72,12 +72,13 @@ pub enum Op {
         me: u32,
         saved: u32,
     },
-    /// Notified or timed out: taking the condition's lock back.
+    /// Notified or timed out: taking the condition's lock back. The node stays in the list
+    /// until then (`None` once aborted: it was withdrawn).
     CondRelock {
         cond: Condition,
+        place: Option<Place>,
         me: u32,
         saved: u32,
-        notified: bool,
     },
     /// Waiting for a draining barrier to refill before arriving.
     BarrierEnter(Barrier),
@@ -253,12 +254,12 @@ pub fn abandon_agent(agent: u32) {
         for id in ids {
             if let Some(w) = e.remove(id) {
                 match w.op {
-                    Op::CondNode { cond, place, .. } => condition::withdraw(cond, place),
-                    Op::CondRelock {
+                    Op::CondNode { cond, place, .. }
+                    | Op::CondRelock {
                         cond,
-                        notified: true,
+                        place: Some(place),
                         ..
-                    } => condition::notify_unchecked(cond, 1),
+                    } => condition::withdraw(cond, place),
                     Op::BarrierWait { barrier, index } => barrier::abandon(barrier, index, agent),
                     _ => {}
                 }
@@ -399,8 +400,8 @@ impl Engine {
                     me,
                     saved,
                 } => {
-                    let notified = condition::finish(cond, place);
-                    self.relock(id, cond, me, saved, notified);
+                    condition::expire(cond, place);
+                    self.relock(id, cond, Some(place), me, saved);
                     None
                 }
                 Op::BarrierWait { barrier, index } => Some(Outcome::Value(
@@ -427,15 +428,15 @@ impl Engine {
         }
     }
 
-    /// A Condition waiter that left the waiter list goes on to take the condition's lock back.
-    fn relock(&mut self, id: u64, cond: Condition, me: u32, saved: u32, notified: bool) {
+    /// A Condition waiter, notified or timed out, goes on to take the condition's lock back.
+    fn relock(&mut self, id: u64, cond: Condition, place: Option<Place>, me: u32, saved: u32) {
         self.rewatch(
             id,
             Op::CondRelock {
                 cond,
+                place,
                 me,
                 saved,
-                notified,
             },
         );
     }
@@ -454,7 +455,7 @@ impl Engine {
             } => {
                 // A notification it had received goes to the next waiter.
                 condition::withdraw(cond, place);
-                self.relock(id, cond, me, saved, false);
+                self.relock(id, cond, None, me, saved);
                 self.waiters.get_mut(&id).expect("present").aborted = true;
                 match self.advance(id) {
                     Some(_) => Aborted::Now,
@@ -463,19 +464,19 @@ impl Engine {
             }
             Op::CondRelock {
                 cond,
+                place,
                 me,
                 saved,
-                notified,
             } => {
-                if notified {
-                    // The notification this waiter received goes to the next one.
-                    condition::notify_unchecked(cond, 1);
+                if let Some(place) = place {
+                    // A notification this waiter received goes to the next one.
+                    condition::withdraw(cond, place);
                 }
                 w.op = Op::CondRelock {
                     cond,
+                    place: None,
                     me,
                     saved,
-                    notified: false,
                 };
                 w.aborted = true;
                 Aborted::Later
@@ -501,11 +502,14 @@ impl Engine {
 fn recover_holders(op: Op) {
     match op {
         Op::CondNode { cond, .. } => condition::recover_if_due(cond),
-        // Taking a condition's lock back is waiting for that lock.
-        Op::CondRelock { cond, me, .. } => match condition::lock_of(cond) {
-            LockHandle::Lock(l) => recover_holders(Op::Lock(l)),
-            LockHandle::RLock(lock) => recover_holders(Op::RLock { lock, me }),
-        },
+        // Taking a condition's lock back is waiting for that lock (the node is still listed).
+        Op::CondRelock { cond, me, .. } => {
+            condition::recover_if_due(cond);
+            match condition::lock_of(cond) {
+                LockHandle::Lock(l) => recover_holders(Op::Lock(l)),
+                LockHandle::RLock(lock) => recover_holders(Op::RLock { lock, me }),
+            }
+        }
         Op::BarrierEnter(b) | Op::BarrierWait { barrier: b, .. } => barrier::recover_if_due(b),
         _ => {}
     }
@@ -531,16 +535,19 @@ fn attempt(w: &Waiter) -> Step {
             saved,
         } if place.notified() => Step::Move(Op::CondRelock {
             cond,
+            place: Some(place),
             me,
             saved,
-            notified: condition::finish(cond, place),
         }),
         Op::CondRelock {
             cond,
+            place,
             me,
             saved,
-            notified,
-        } if condition::try_reacquire(cond, me, saved) => done(if notified { 1.0 } else { 0.0 }),
+        } if condition::try_reacquire(cond, me, saved) => {
+            let notified = place.is_some_and(|p| condition::finish(cond, p));
+            done(if notified { 1.0 } else { 0.0 })
+        }
         Op::BarrierEnter(barrier) => match barrier::try_arrive(barrier, w.agent) {
             None => Step::Pending,
             Some(Ok(barrier::Arrival::Wait(index))) => {

@@ -3,13 +3,14 @@
 //! state word of its own node, so `notify(n)` wakes exactly the first `n` live waiters.
 //!
 //! A node names its waiter (an agent id) and stays linked until that waiter unlinks it, under
-//! the mutex, when it wakes, times out or gives up; so a linked node is never a freed block,
-//! and a waiter that died is still found in the list. `notify` drops a dead waiter's node
-//! instead of notifying it; a scan, once a slice by a live waiter, drops dead waiters' nodes
-//! and passes on to the next waiter a notification that a dead one had received. Notified
-//! nodes come first in the list, then waiting ones: `notify` marks the first waiting nodes,
-//! and new ones go to the tail. A waiter keeps the generation of its node: if the node was
-//! taken for a dead waiter's and freed, the waiter leaves the list alone.
+//! the mutex, once it has the lock back (notified or timed out) or when it gives up; so a
+//! linked node is never a freed block, and a waiter that died before its `wait` returned is
+//! still found in the list. `notify` drops a dead waiter's node instead of notifying it; a
+//! scan, once a slice by a live waiter, drops dead waiters' nodes and passes on to the next
+//! waiter a notification that a dead one had received. Notified nodes come first in the list,
+//! then waiting ones (timed-out ones anywhere): `notify` marks the first waiting nodes, and new
+//! ones go to the tail. A waiter keeps the generation of its node: if the node was taken for a
+//! dead waiter's and freed, the waiter leaves the list alone.
 //!
 //! When the mutex is taken over from a process that died holding it, the list is rebuilt from
 //! its head (see `repair`; docs/design.md argues why every interrupted step is repaired).
@@ -52,6 +53,8 @@ pub struct WaitNodeState {
 
 pub const WAITING: u32 = 0;
 pub const NOTIFIED: u32 = 1;
+/// The waiter's time ran out; it is taking the lock back.
+const TIMED_OUT: u32 = 2;
 
 /// A waiter's node, with the generation it was allocated at: the node is still the waiter's
 /// while the block keeps that generation.
@@ -220,8 +223,9 @@ fn notify_first(s: &CondState, mut n: u32) -> bool {
     any
 }
 
-/// Drops the nodes of dead waiters; a notification one had received goes to the first live
-/// waiting node first (the next in line: notified nodes come before waiting ones) (so a holder killed in between leaves one notification too many at worst,
+/// Drops the nodes of dead waiters (waiting, timed out, or notified and taking the lock back);
+/// a notification one had received goes to the first live waiting node first (the next in
+/// line: notified nodes come before waiting ones) (so a holder killed in between leaves one notification too many at worst,
 /// never one too few). Returns whether anyone was notified.
 fn drop_the_dead(s: &CondState) -> bool {
     let mut any = false;
@@ -288,8 +292,19 @@ fn leave(s: &CondState, place: Place) -> Option<bool> {
     Some(notified)
 }
 
-/// The waiter is done (woken, or its time ran out): its node leaves the list and is freed.
-/// Returns whether it was notified.
+/// The waiter's time ran out: unless it was notified meanwhile, its node stops waiting (no
+/// notify picks it any more). It stays in the list until the waiter has the lock back.
+pub fn expire(off: Condition, place: Place) {
+    let _g = lock_list(off);
+    if place.current() {
+        let _ = node(place.node)
+            .state
+            .compare_exchange(WAITING, TIMED_OUT, Relaxed, Relaxed);
+    }
+}
+
+/// The waiter has the lock back: its node leaves the list and is freed. Returns whether it
+/// was notified.
 pub fn finish(off: Condition, place: Place) -> bool {
     let left = {
         let _g = lock_list(off);
@@ -336,32 +351,26 @@ pub fn recover_if_due(off: Condition) {
     }
 }
 
-/// Sleeps on the waiter's node until notified (`Ok(true)`) or the deadline (`Ok(false)`); the
-/// node is freed either way.
+/// Sleeps on the waiter's node until it is notified or the deadline passes (then `expire`).
 pub fn park_node(
     off: Condition,
     place: Place,
     deadline: Deadline,
     interrupt: Interrupt,
-) -> Result<bool> {
+) -> Result<()> {
     let st = &node(place.node).state;
-    loop {
-        if !place.current() {
-            return Ok(false);
-        }
-        if st.load(Acquire) == NOTIFIED {
-            return Ok(finish(off, place));
-        }
+    while place.current() && st.load(Acquire) == WAITING {
         match park(st, WAITING, deadline, interrupt) {
             Parked::Woken => {}
             Parked::Slice => recover_if_due(off),
-            Parked::TimedOut => return Ok(finish(off, place)),
+            Parked::TimedOut => expire(off, place),
             Parked::Interrupted => {
                 withdraw(off, place);
                 return Err(Error::Interrupted);
             }
         }
     }
+    Ok(())
 }
 
 /// Takes the lock back at the saved level (no timeout, as in Python).
@@ -382,11 +391,17 @@ pub fn try_reacquire(off: Condition, me: u32, saved: u32) -> bool {
     }
 }
 
+/// Python's `wait`: true when notified, false when the deadline passed. The waiter's node
+/// stays in the list until it has the lock back, so that a notification it received is passed
+/// on if it dies or gives up before it returns.
 pub fn wait(off: Condition, me: u32, deadline: Deadline, interrupt: Interrupt) -> Result<bool> {
     let (place, saved) = begin_wait(off, me)?;
-    let notified = park_node(off, place, deadline, interrupt)?;
-    reacquire(off, me, saved, interrupt)?;
-    Ok(notified)
+    park_node(off, place, deadline, interrupt)?;
+    if let Err(e) = reacquire(off, me, saved, interrupt) {
+        withdraw(off, place);
+        return Err(e);
+    }
+    Ok(finish(off, place))
 }
 
 pub fn notify(off: Condition, me: u32, n: u32) -> Result<()> {
@@ -600,6 +615,38 @@ mod tests {
         assert!(live.join().unwrap(), "the live waiter got the notification");
         assert!(t0.elapsed().as_millis() < 1000, "within a few slices");
         assert!(!ghost.current());
+        free(c, l);
+        end_agent(me);
+    }
+
+    #[test]
+    fn a_timed_out_waiter_taking_the_lock_back_is_not_notified() {
+        crate::core::start();
+        let me = new_agent().unwrap();
+        let (l, c) = lock_condition();
+        let late = enqueue(l, c, me);
+        let next = enqueue(l, c, me);
+        expire(c, late);
+        lock::acquire(l, None, None).unwrap();
+        notify(c, me, 1).unwrap();
+        lock::release(l).unwrap();
+        assert!(!late.notified() && next.notified());
+        assert!(!finish(c, late));
+        assert!(finish(c, next));
+        // A notified waiter that gives up while taking the lock back passes the notification on.
+        let quitter = enqueue(l, c, me);
+        let heir = enqueue(l, c, me);
+        lock::acquire(l, None, None).unwrap();
+        notify(c, me, 1).unwrap();
+        lock::release(l).unwrap();
+        expire(c, quitter);
+        assert!(
+            quitter.notified(),
+            "notified before its time ran out: it stays notified"
+        );
+        withdraw(c, quitter);
+        assert!(finish(c, heir));
+        assert!(list(c).is_empty());
         free(c, l);
         end_agent(me);
     }
