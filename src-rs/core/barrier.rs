@@ -230,21 +230,26 @@ fn remove_the_dead(s: &BarrierState) -> bool {
             agent_alive(id)
         };
         last = (id, alive);
-        if alive {
-            continue;
+        if !alive {
+            take_out(s, i as u32);
+            found = true;
         }
-        found = true;
-        match s.state.load(Relaxed) {
-            FILLING => s.state.store(BROKEN, Relaxed),
-            ACTING if s.acting.load(Relaxed) == i as u32 + 1 => {
-                s.state.store(BROKEN, Relaxed);
-                s.acting.store(0, Relaxed);
-            }
-            _ => {}
-        }
-        free_index(s, i as u32);
     }
     found
+}
+
+/// Takes out the party at `index`, which is gone for good (mutex held): a filling round, or
+/// one whose action it runs, is broken; a complete round drains without it.
+fn take_out(s: &BarrierState, index: u32) {
+    match s.state.load(Relaxed) {
+        FILLING => s.state.store(BROKEN, Relaxed),
+        ACTING if s.acting.load(Relaxed) == index + 1 => {
+            s.state.store(BROKEN, Relaxed);
+            s.acting.store(0, Relaxed);
+        }
+        _ => {}
+    }
+    free_index(s, index);
 }
 
 /// The mutex was taken over from a process that died holding it, maybe in the middle of an
@@ -427,12 +432,14 @@ pub fn withdraw(off: Barrier, index: u32, me: u32) -> bool {
     true
 }
 
-/// The thread of an asynchronous waiter is ending: it withdraws from a filling round, and
-/// leaves any other.
+/// The thread of an asynchronous waiter is ending: it is taken out as a party that died is
+/// (a filling round breaks, as it does for a blocked waiter whose thread is terminated).
 pub fn abandon(off: Barrier, index: u32, me: u32) {
     let s = state(off);
     let _g = lock(off);
-    leave(s, index, me);
+    if holds(s, index, me) {
+        take_out(s, index);
+    }
     broadcast(off, s);
 }
 
