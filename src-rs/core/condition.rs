@@ -5,12 +5,12 @@
 //! A node names its waiter (an agent id) and stays linked until that waiter unlinks it, under
 //! the mutex, once it has the lock back (notified or timed out) or when it gives up; so a
 //! linked node is never a freed block, and a waiter that died before its `wait` returned is
-//! still found in the list. `notify` drops a dead waiter's node instead of notifying it; a
-//! scan, once a slice by a live waiter, drops dead waiters' nodes and passes on to the next
-//! waiter a notification that a dead one had received. Notified nodes come first in the list,
-//! then waiting ones (timed-out ones anywhere): `notify` marks the first waiting nodes, and new
-//! ones go to the tail. A waiter keeps the generation of its node: if the node was taken for a
-//! dead waiter's and freed, the waiter leaves the list alone.
+//! still found in the list. `notify` drops the node of a waiter known to be dead instead of
+//! notifying it; a scan, once a slice by a live waiter, drops dead waiters' nodes and passes
+//! on to the next waiter a notification that a dead one had received. Notified nodes come
+//! first in the list, then waiting ones (timed-out ones anywhere): `notify` marks the first
+//! waiting nodes, and new ones go to the tail. A waiter keeps the generation of its node: if
+//! the node was taken for a dead waiter's and freed, the waiter leaves the list alone.
 //!
 //! When the mutex is taken over from a process that died holding it, the list is rebuilt from
 //! its head (see `repair`; docs/design.md argues why every interrupted step is repaired).
@@ -18,7 +18,7 @@
 use super::arena::{arena, Arena, BlockIndex, Kind};
 use super::error::{Error, Result};
 use super::handle::{self, Handle, LockHandle};
-use super::liveness::agent_alive;
+use super::liveness::{agent_alive, agent_not_known_dead};
 use super::park::{park, scan_due, Deadline, Interrupt, Parked};
 use super::raw_mutex::Guard;
 use super::{lock, ring, rlock};
@@ -211,7 +211,9 @@ fn notify_first(s: &CondState, mut n: u32) -> bool {
         if nd.state.load(Relaxed) != WAITING {
             continue;
         }
-        if !agent_alive(nd.agent.load(Relaxed)) {
+        // Memory reads only: a death not found yet is found by the next scan, which passes
+        // the notification on.
+        if !agent_not_known_dead(nd.agent.load(Relaxed)) {
             drop_node(s, w);
             continue;
         }

@@ -200,6 +200,23 @@ pub fn agent_alive(id: u32) -> bool {
     a.id.load(Acquire) == id && process_alive(process)
 }
 
+/// Whether agent `id` may still be running, from memory alone (no system call): false once its
+/// thread ended, or its process gave its slot back or was found dead by an earlier check. For
+/// paths as hot as a wake-up, where a death not yet found may be left to a later
+/// `agent_alive` (which finds it, and writes it back).
+pub fn agent_not_known_dead(id: u32) -> bool {
+    let Some(a) = agent_slot(id) else {
+        return false;
+    };
+    let process = a.process.load(Acquire);
+    let slot = (process & ((1 << PROC_BITS) - 1)) as usize;
+    if a.id.load(Acquire) != id || slot == 0 || slot > MAX_PROCS {
+        return false;
+    }
+    let p = &arena().procs()[slot - 1];
+    tag_of(slot - 1, p.generation.load(Acquire)) == process && p.pid.load(Acquire) != 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,8 +227,10 @@ mod tests {
         let a = new_agent().unwrap();
         assert!(agent_alive(a));
         assert!(process_alive(my_process().unwrap()));
+        assert!(agent_not_known_dead(a));
         end_agent(a);
         assert!(!agent_alive(a));
+        assert!(!agent_not_known_dead(a));
         let b = new_agent().unwrap();
         assert_ne!(a, b);
         assert!(!agent_alive(a));
@@ -234,6 +253,7 @@ mod tests {
             0xdead_beef,
         ] {
             let _ = agent_alive(x);
+            let _ = agent_not_known_dead(x);
             let _ = process_alive(x);
         }
         assert!(!agent_alive(0));
