@@ -2,10 +2,12 @@
 // worker thread terminated or ended) wedges nobody: its notification goes to the next waiter,
 // its round breaks (or drains without it), reset() works, and timed waits end by their
 // deadline. Children are killed at chosen moments (each reports where it is in shared memory
-// first) and at random moments of tight loops, which now and then land inside the primitive's
-// internal mutex.
+// first) and at random moments of tight loops, half of those while the child holds the
+// primitive's internal mutex (it is stopped at random moments until it is caught holding it).
 import test from 'ava';
-import { delay, nt, procState, since, startChild, startWorker, until, within } from './helpers/util.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delay, DIST, nt, procState, since, startChild, startWorker, until, within } from './helpers/util.mjs';
 import { seeded } from './helpers/seeded-random.mjs';
 import {
   barrierChurn,
@@ -17,9 +19,13 @@ import {
 } from './fixtures/robust-targets.mjs';
 
 const { Barrier, BrokenBarrierError, Condition, Lock, SharedArray } = nt;
+const { memory, native, wordOf } = createRequire(import.meta.url)(DIST.replace(/index\.js$/, 'src/runtime/native.js'));
+const { BarrierWord, ConditionWord } = native.layout();
 
-// The random kill moments: set NT_ROBUST_SEED to replay a run (each test logs its seed).
+// The random kill moments: set NT_ROBUST_SEED to replay a run (each test logs its seed), and
+// NT_ROBUST_TRIALS for more kills at random moments per primitive (a soak).
 const SEED = Number(process.env.NT_ROBUST_SEED) || Date.now() % 2 ** 31;
+const RANDOM_TRIALS = Number(process.env.NT_ROBUST_TRIALS) || 20;
 /** How long a waiter may take to learn of a death: a few 50 ms slices. */
 const NOTICE_MS = 1000;
 /** Slack for a timed wait's return past its deadline (loaded machines included). */
@@ -35,6 +41,51 @@ const child = (t, target, ...args) => startChild(t, 'process', target, ...args);
 async function kill(p) {
   p.kill();
   await within(p.joinAsync(), 5000, 'the killed child to end');
+}
+
+/** The index in `memory` of the internal mutex word of shared instance `x` (its handle is the
+ * first number of its descriptor). */
+const mutexOf = (x, word) => wordOf(x.__nativeThreading.d[0], word);
+
+/** Whether every thread of process `pid` is stopped. */
+function stopped(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).every((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return stat[stat.lastIndexOf(')') + 2] === 'T';
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** Kills child `p` at a random moment when one of its threads holds the internal mutex at
+ * `memory[mutex]`: stops it (SIGSTOP) at random moments until one finds the mutex held, then
+ * SIGKILLs it there. Returns how many stops it took. */
+async function killHolding(p, mutex, random) {
+  for (let stops = 1; stops <= 5000; stops++) {
+    process.kill(p.pid, 'SIGSTOP');
+    const t0 = performance.now();
+    while (!stopped(p.pid)) {
+      if (since(t0) > 5000) throw new Error('the child did not stop');
+    }
+    if (Atomics.load(memory, mutex) !== 0) {
+      await kill(p);
+      return stops;
+    }
+    process.kill(p.pid, 'SIGCONT');
+    await delay(random() * 3);
+  }
+  throw new Error('the child was never stopped holding the mutex in 5000 stops');
+}
+
+/** Kills the child of a random-moment trial: at any moment (trial % 4 < 2), or while it holds
+ * the internal mutex at `memory[mutex]`. Returns the stops that took (0 for any moment). */
+async function killAtRandom(p, trial, mutex, random) {
+  if (trial % 4 >= 2) return killHolding(p, mutex, random);
+  await delay(random() * 30);
+  await kill(p);
+  return 0;
 }
 
 /** `fn()`'s value, or the error it threw, and how long it took. */
@@ -110,21 +161,24 @@ test.serial('a notified Condition waiter killed before its wait returned passes 
   }
 });
 
-test.serial('a Condition whose waiter is killed at random moments of a tight loop keeps working; its timed waits end by their deadline', async (t) => {
+test.serial('a Condition whose waiters are killed at random moments, also inside its internal mutex, keeps working; its timed waits end by their deadline', async (t) => {
   const seed = SEED;
   t.log(`NT_ROBUST_SEED=${seed}`);
   const { random } = seeded(seed);
   let diedHolding = 0;
-  for (let trial = 0; trial < 20; trial++) {
+  const stops = [];
+  for (let trial = 0; trial < RANDOM_TRIALS; trial++) {
     const mode = trial % 2 ? 'async' : 'sync';
-    const what = `trial ${trial} (${mode} loop)`;
+    const inside = trial % 4 >= 2;
+    const what = `trial ${trial} (${mode} loop, killed ${inside ? 'inside the mutex' : 'anywhere'})`;
     const lock = new Lock();
     const cond = new Condition(lock);
+    const mutex = mutexOf(cond, ConditionWord.Mutex);
     const flags = new SharedArray('i', 2);
     const p = child(t, condChurn, cond, flags, mode);
     await until(() => flags.get(0) > 0, 5000, 'the child loops');
-    await delay(random() * 30);
-    await kill(p);
+    const took = await killAtRandom(p, trial, mutex, random);
+    if (inside) stops.push(took);
     // A Lock has no owner: anyone may release the one the child died holding.
     if (lock.locked()) {
       diedHolding++;
@@ -134,6 +188,7 @@ test.serial('a Condition whose waiter is killed at random moments of a tight loo
     const w = timed(() => cond.wait(50));
     t.is(w.value, false, `${what}: wait(50) timed out`);
     t.true(w.ms >= 48 && w.ms < 50 + SLACK_MS, `${what}: wait(50) took ${w.ms.toFixed(1)} ms`);
+    t.is(Atomics.load(memory, mutex), 0, `${what}: the mutex is free again`);
     const live = cond.waitAsync(5000);
     lock.acquire();
     cond.notify();
@@ -141,7 +196,7 @@ test.serial('a Condition whose waiter is killed at random moments of a tight loo
     t.true(await within(live, 2000, `${what}: the waiter`), `${what}: notify() woke the waiter`);
     lock.release();
   }
-  t.log(`${diedHolding} of 20 children died holding the lock`);
+  t.log(`${diedHolding} of ${RANDOM_TRIALS} children died holding the lock; stops to catch one holding the mutex: ${stops.join(', ')}`);
 });
 
 test.serial('a Barrier party killed while the round fills breaks it; after reset() (and abort()) a full round passes and a short one times out by its deadline', async (t) => {
@@ -212,30 +267,34 @@ test.serial('a Barrier party killed after its round was released, before it left
   }
 });
 
-test.serial('a Barrier whose party is killed at random moments of a tight loop: timed waits end by their deadline, reset() makes it usable at once', async (t) => {
+test.serial('a Barrier whose party is killed at random moments, also inside its internal mutex: timed waits end by their deadline, reset() makes it usable at once', async (t) => {
   const seed = SEED + 1;
   t.log(`NT_ROBUST_SEED=${seed - 1}`);
   const { random } = seeded(seed);
   const outcomes = { passed: 0, broken: 0 };
-  for (let trial = 0; trial < 20; trial++) {
+  const stops = [];
+  for (let trial = 0; trial < RANDOM_TRIALS; trial++) {
     const mode = trial % 2 ? 'async' : 'sync';
-    const what = `trial ${trial} (${mode} loop)`;
+    const inside = trial % 4 >= 2;
+    const what = `trial ${trial} (${mode} loop, killed ${inside ? 'inside the mutex' : 'anywhere'})`;
     const b = new Barrier(1, busyAction);
+    const mutex = mutexOf(b, BarrierWord.Mutex);
     const flags = new SharedArray('i', 1);
     const p = child(t, barrierChurn, b, flags, mode);
     await until(() => flags.get(0) > 0, 5000, 'the child loops');
-    await delay(random() * 20);
-    await kill(p);
+    const took = await killAtRandom(p, trial, mutex, random);
+    if (inside) stops.push(took);
     const w = timed(() => b.wait(300));
     t.true(w.value === 0 || w.error instanceof BrokenBarrierError, `${what}: ${w.error ?? w.value}`);
     t.true(w.ms < 300 + SLACK_MS, `${what}: wait(300) took ${w.ms.toFixed(1)} ms`);
+    t.is(Atomics.load(memory, mutex), 0, `${what}: the mutex is free again`);
     outcomes[w.error ? 'broken' : 'passed']++;
     b.reset();
     const after = timed(() => b.wait(1000));
     t.is(after.value, 0, `${what}: a wait after reset() passes`);
     t.true(after.ms < SLACK_MS, `${what}: at once (${after.ms.toFixed(1)} ms)`);
   }
-  t.log(`first wait after the kill: ${outcomes.passed} passed, ${outcomes.broken} broken (the child died running the action)`);
+  t.log(`first wait after the kill: ${outcomes.passed} passed, ${outcomes.broken} broken (the child died running the action); stops to catch one holding the mutex: ${stops.join(', ')}`);
 });
 
 const threadEnds = [

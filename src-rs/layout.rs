@@ -136,6 +136,18 @@ table! {
         WORDS as Words: usize = 52;
     }
 
+    /// Condition: the internal mutex of its waiter list (the rest of its body is the core's).
+    pub mod condition_word as ConditionWord {
+        MUTEX as Mutex: usize = 2;
+    }
+
+    /// Barrier: the internal mutex of its counters, and the sequence word its waiters sleep on
+    /// (the rest of its body is the core's).
+    pub mod barrier_word as BarrierWord {
+        MUTEX as Mutex: usize = 0;
+        SEQ as Seq: usize = 1;
+    }
+
     /// How a queue item's bytes encode its JavaScript value.
     pub mod queue_tag as QueueTag {
         /// 8 bytes, a little-endian f64.

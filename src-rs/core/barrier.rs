@@ -17,7 +17,7 @@ use super::liveness::agent_alive;
 use super::park::{park, scan_due, Deadline, Interrupt, Parked};
 use super::raw_mutex::Guard;
 use super::ring;
-use crate::layout::limit;
+use crate::layout::{barrier_word, limit};
 use crate::sys::futex_wake;
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering::*};
 
@@ -57,6 +57,8 @@ pub struct BarrierState {
     doomed: AtomicU32,
 }
 const _: () = assert!(BODY + std::mem::size_of::<BarrierState>() <= BLOCK);
+const _: () = assert!(std::mem::offset_of!(BarrierState, mutex) == barrier_word::MUTEX * 4);
+const _: () = assert!(std::mem::offset_of!(BarrierState, seq) == barrier_word::SEQ * 4);
 
 pub fn new(parties: u32, default_timeout_ms: f64) -> Result<Barrier> {
     let a = arena();

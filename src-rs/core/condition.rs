@@ -22,6 +22,7 @@ use super::liveness::{agent_alive, agent_not_known_dead};
 use super::park::{park, scan_due, Deadline, Interrupt, Parked};
 use super::raw_mutex::Guard;
 use super::{lock, ring, rlock};
+use crate::layout::condition_word;
 use crate::sys::futex_wake;
 use std::sync::atomic::{AtomicU32, Ordering::*};
 
@@ -39,6 +40,8 @@ pub struct CondState {
     /// When the list was last scanned for dead waiters (see `park::scan_due`).
     scanned: AtomicU32,
 }
+
+const _: () = assert!(std::mem::offset_of!(CondState, mutex) == condition_word::MUTEX * 4);
 
 #[repr(C)]
 pub struct WaitNodeState {

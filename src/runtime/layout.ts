@@ -115,6 +115,20 @@ export const enum QueueWord {
   Words = 52,
 }
 
+/** Condition: the internal mutex of its waiter list (the rest of its body is the core's). */
+export const enum ConditionWord {
+  Mutex = 2,
+}
+
+/**
+ * Barrier: the internal mutex of its counters, and the sequence word its waiters sleep on
+ * (the rest of its body is the core's).
+ */
+export const enum BarrierWord {
+  Mutex = 0,
+  Seq = 1,
+}
+
 /** How a queue item's bytes encode its JavaScript value. */
 export const enum QueueTag {
   /** 8 bytes, a little-endian f64. */
