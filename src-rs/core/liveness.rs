@@ -29,6 +29,10 @@ const TAG_GENERATIONS: u32 = 1 << (28 - PROC_BITS);
 const AGENT_GENERATIONS: u32 = 1 << (31 - AGENT_BITS);
 
 static OWN_SLOT: OnceLock<usize> = OnceLock::new();
+/// This process's tag, fixed when it claims its slot: it names this process for its whole
+/// life, also after `release_own_slot` (other processes then take it for dead; this one,
+/// whose threads still run, never does).
+static OWN_TAG: OnceLock<u32> = OnceLock::new();
 
 /// This process's slot in the process table, claimed on first use; `None` while the table is
 /// full (every slot held by a live process).
@@ -37,7 +41,9 @@ pub fn claim_own_slot() -> Option<&'static ProcSlot> {
     if OWN_SLOT.get().is_none() {
         let _g = CLAIMING.lock().unwrap_or_else(|e| e.into_inner());
         if OWN_SLOT.get().is_none() {
-            let _ = OWN_SLOT.set(arena().claim_proc_slot(sys::pid())?);
+            let i = arena().claim_proc_slot(sys::pid())?;
+            let _ = OWN_TAG.set(tag_of_slot(i));
+            let _ = OWN_SLOT.set(i);
         }
     }
     OWN_SLOT.get().map(|&i| &arena().procs()[i])
@@ -67,25 +73,25 @@ fn tag_of(slot: usize, generation: u32) -> u32 {
 
 /// This process's tag (claims its slot on first use).
 pub fn my_process() -> Result<u32> {
-    let slot = claim_own_slot().ok_or(Error::NoMemory)?;
-    let i = OWN_SLOT.get().copied().unwrap_or(0);
-    Ok(tag_of(i, slot.generation.load(Acquire)))
+    claim_own_slot().ok_or(Error::NoMemory)?;
+    OWN_TAG.get().copied().ok_or(Error::NoMemory)
 }
 
 /// Descriptors (pidfds) of other processes this process has checked, by slot: polling one is
 /// a single system call, and it reports the death of a zombie too.
 static PIDFDS: Mutex<Vec<(u32, i32)>> = Mutex::new(Vec::new());
 
-/// Whether the process that `tag` names is still running.
+/// Whether the process that `tag` names is still running. This process is, to itself, until
+/// it ends (its threads may run on for a while after it gave its slot back at exit).
 pub fn process_alive(tag: u32) -> bool {
     let slot = (tag & ((1 << PROC_BITS) - 1)) as usize;
     if slot == 0 || slot > MAX_PROCS {
         return false;
     }
-    let i = slot - 1;
-    if OWN_SLOT.get() == Some(&i) {
-        return tag_of(i, own_slot().generation.load(Acquire)) == tag;
+    if OWN_TAG.get() == Some(&tag) {
+        return true;
     }
+    let i = slot - 1;
     let s = &arena().procs()[i];
     let generation = s.generation.load(Acquire);
     if tag_of(i, generation) != tag {
@@ -213,6 +219,9 @@ pub fn agent_not_known_dead(id: u32) -> bool {
     if a.id.load(Acquire) != id || slot == 0 || slot > MAX_PROCS {
         return false;
     }
+    if OWN_TAG.get() == Some(&process) {
+        return true;
+    }
     let p = &arena().procs()[slot - 1];
     tag_of(slot - 1, p.generation.load(Acquire)) == process && p.pid.load(Acquire) != 0
 }
@@ -236,6 +245,22 @@ mod tests {
         assert!(!agent_alive(a));
         assert!(agent_alive(b));
         end_agent(b);
+    }
+
+    #[test]
+    fn this_process_and_its_threads_stay_alive_to_it_after_it_gave_its_slot_back() {
+        crate::core::start();
+        let me = my_process().unwrap();
+        let a = new_agent().unwrap();
+        let slot = own_slot();
+        // What `release_own_slot` does to the slot (without giving it away for the other
+        // tests of this process): another process would now take `me` for dead.
+        slot.generation.fetch_add(1, AcqRel);
+        assert!(process_alive(me) && agent_alive(a) && agent_not_known_dead(a));
+        assert_eq!(my_process().unwrap(), me, "the tag stays");
+        slot.generation.fetch_sub(1, AcqRel);
+        end_agent(a);
+        assert!(!agent_alive(a) && !agent_not_known_dead(a));
     }
 
     #[test]
