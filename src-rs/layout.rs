@@ -44,8 +44,8 @@ table! {
         LEASE as Lease: u8 = 8;
         /// One Condition waiter.
         WAIT_NODE as WaitNode: u8 = 9;
-        /// A Barrier's arrival indexes.
-        BITMAP as Bitmap: u8 = 10;
+        /// A Barrier's arrivals: the agent id holding each arrival index.
+        ARRIVALS as Arrivals: u8 = 10;
         /// Opaque bytes: a length and data (queue items, process payloads, a queue's ring).
         BYTES as Bytes: u8 = 11;
         QUEUE as Queue: u8 = 12;
@@ -172,6 +172,18 @@ table! {
         FORMAT as Format: usize = 3;
     }
 
+    /// Condition: the internal mutex of its waiter list (the rest of its body is the core's).
+    pub mod condition_word as ConditionWord {
+        MUTEX as Mutex: usize = 2;
+    }
+
+    /// Barrier: the internal mutex of its counters, and the sequence word its waiters sleep on
+    /// (the rest of its body is the core's).
+    pub mod barrier_word as BarrierWord {
+        MUTEX as Mutex: usize = 0;
+        SEQ as Seq: usize = 1;
+    }
+
     /// How a queue item's bytes encode its JavaScript value.
     pub mod queue_tag as QueueTag {
         /// 8 bytes, a little-endian f64.
@@ -197,7 +209,7 @@ table! {
     pub mod limit as Limit {
         SEMAPHORE_VALUE as SemaphoreValue: u32 = 0x7fff_ffff;
         RLOCK_DEPTH as RLockDepth: u32 = 0x7fff_ffff;
-        /// A barrier's arrival bitmap is one block: this bounds its parties.
+        /// A barrier's arrivals (a word per party) are one block: this bounds its parties.
         BARRIER_PARTIES as BarrierParties: u32 = 0x0080_0000;
     }
 }

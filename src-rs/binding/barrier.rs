@@ -1,7 +1,7 @@
 //! Barrier's native functions: creating one, finishing the last arrival's action, abort,
 //! reset, its counters, and the blocking and asynchronous wait.
 
-use super::{handle, js_error};
+use super::{handle, js_error, Agent};
 use crate::core::arena::BlockIndex;
 use crate::core::async_wait::{barrier_outcome, Op};
 use crate::core::barrier::{self, Arrival};
@@ -19,8 +19,9 @@ pub fn create(args: &Args) -> JsResult<BlockIndex> {
 
 /// `barrierFinish(handle, actionSucceeded)`: true when the round was released.
 pub fn finish(env: Env, args: &Args) -> JsResult<Value> {
+    let me = Agent::get(env)?.id;
     let b = handle::<handle::Barrier>(args, 0)?;
-    Ok(env.boolean(barrier::finish_action(b, args.boolean(1)?)))
+    Ok(env.boolean(barrier::finish_action(b, me, args.boolean(1)?)))
 }
 
 pub fn abort(env: Env, args: &Args) -> JsResult<Value> {
@@ -49,10 +50,15 @@ pub fn info(env: Env, args: &Args) -> JsResult<Value> {
 
 /// `block(Op.Barrier, handle, timeoutMs)`: this waiter's index, `BarrierResult.Broken`, or
 /// for the last arrival `BarrierResult.Last - index` (it then runs the action).
-pub fn block(args: &Args, deadline: Deadline, interrupt: Interrupt) -> JsResult<f64> {
-    let b = handle(args, 1)?;
-    let r = barrier::arrive(b, interrupt).and_then(|arrival| match arrival {
-        Arrival::Wait(_) => barrier::wait_released(b, deadline, interrupt).map(|()| arrival),
+pub fn block(
+    args: &Args,
+    agent: &Agent,
+    deadline: Deadline,
+    interrupt: Interrupt,
+) -> JsResult<f64> {
+    let (b, me) = (handle(args, 1)?, agent.id);
+    let r = barrier::arrive(b, me, deadline, interrupt).and_then(|arrival| match arrival {
+        Arrival::Wait(i) => barrier::wait_released(b, i, me, deadline, interrupt).map(|()| arrival),
         last => Ok(last),
     });
     match r {

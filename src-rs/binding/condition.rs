@@ -43,10 +43,10 @@ pub fn block(
 /// `waitAsync(Op.Condition, handle, timeoutMs)`: enqueues and releases the lock now.
 pub fn wait(args: &Args, agent: &Agent) -> JsResult<Op> {
     let (cond, me) = (handle(args, 1)?, agent.id);
-    let (node, saved) = condition::begin_wait(cond, me).map_err(js_error)?;
+    let (place, saved) = condition::begin_wait(cond, me).map_err(js_error)?;
     Ok(Op::CondNode {
         cond,
-        node,
+        place,
         me,
         saved,
     })

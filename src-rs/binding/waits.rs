@@ -66,7 +66,7 @@ fn block_op(
         op::SEMAPHORE => flag(semaphore::block(args, deadline, interrupt)?),
         op::EVENT => flag(event::block(args, deadline, interrupt)?),
         op::CONDITION => flag(condition::block(args, agent, deadline, interrupt)?),
-        op::BARRIER => barrier::block(args, deadline, interrupt)?,
+        op::BARRIER => barrier::block(args, agent, deadline, interrupt)?,
         op::QUEUE_CHANGE => flag(queue::block(args, deadline, interrupt)?),
         op::SLEEP => sleep(deadline, interrupt)?,
         _ => return Err(unknown(op)),

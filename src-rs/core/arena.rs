@@ -64,7 +64,7 @@ pub enum Kind {
     Barrier = kind::BARRIER,
     Lease = kind::LEASE,
     WaitNode = kind::WAIT_NODE,
-    Bitmap = kind::BITMAP,
+    Arrivals = kind::ARRIVALS,
     Bytes = kind::BYTES,
     Queue = kind::QUEUE,
     Shared = kind::SHARED,
@@ -83,7 +83,7 @@ impl Kind {
         Kind::Barrier,
         Kind::Lease,
         Kind::WaitNode,
-        Kind::Bitmap,
+        Kind::Arrivals,
         Kind::Bytes,
         Kind::Queue,
         Kind::Shared,
@@ -930,8 +930,8 @@ mod tests {
     fn size_classes_fit_the_body() {
         crate::core::start();
         let a = arena();
-        let big = a.alloc(Kind::Bitmap, 1000).unwrap();
-        let small = a.alloc(Kind::Bitmap, 10).unwrap();
+        let big = a.alloc(Kind::Arrivals, 1000).unwrap();
+        let small = a.alloc(Kind::Arrivals, 10).unwrap();
         assert!(small < big || small >= big + 1024);
         a.release(big);
         a.release(small);

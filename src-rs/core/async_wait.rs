@@ -5,7 +5,7 @@
 
 use super::arena::{arena, BlockIndex};
 use super::barrier::{self, Barrier};
-use super::condition::{self, Condition, WaitNode};
+use super::condition::{self, Condition, Place};
 use super::error::Error;
 use super::event::{self, Event};
 use super::handle::LockHandle;
@@ -68,19 +68,21 @@ pub enum Op {
     /// Waiting for a notify on a wait node.
     CondNode {
         cond: Condition,
-        node: WaitNode,
+        place: Place,
         me: u32,
         saved: u32,
     },
-    /// Notified or timed out: taking the condition's lock back.
+    /// Notified or timed out: taking the condition's lock back. The node stays in the list
+    /// until then (`None` once aborted: it was withdrawn).
     CondRelock {
         cond: Condition,
+        place: Option<Place>,
         me: u32,
         saved: u32,
-        notified: bool,
     },
     /// Waiting for a draining barrier to refill before arriving.
     BarrierEnter(Barrier),
+    /// Arrived at `index` (as the waiter's agent).
     BarrierWait {
         barrier: Barrier,
         index: u32,
@@ -260,15 +262,13 @@ pub fn abandon_agent(agent: u32) {
         for id in ids {
             if let Some(w) = e.remove(id) {
                 match w.op {
-                    Op::CondNode { cond, node, .. } => condition::abandon(cond, node),
-                    Op::CondRelock {
+                    Op::CondNode { cond, place, .. }
+                    | Op::CondRelock {
                         cond,
-                        notified: true,
+                        place: Some(place),
                         ..
-                    } => condition::notify_unchecked(cond, 1),
-                    Op::BarrierWait { barrier, index } if !barrier::withdraw(barrier, index) => {
-                        barrier::try_leave(barrier);
-                    }
+                    } => condition::withdraw(cond, place),
+                    Op::BarrierWait { barrier, index } => barrier::abandon(barrier, index, agent),
                     _ => {}
                 }
                 arena().release(w.owner);
@@ -394,7 +394,7 @@ impl Engine {
                 continue;
             };
             w.deadline = None;
-            let op = w.op;
+            let (op, agent) = (w.op, w.agent);
             let timed_out = match op {
                 Op::Lock(_) | Op::RLock { .. } | Op::Semaphore(_) | Op::QueueChange { .. } => {
                     Some(Outcome::Value(0.0))
@@ -408,23 +408,26 @@ impl Engine {
                 }
                 Op::CondNode {
                     cond,
-                    node,
+                    place,
                     me,
                     saved,
                 } => {
-                    let notified = condition::cancel_node(cond, node);
-                    self.relock(id, cond, node, me, saved, notified);
+                    condition::expire(cond, place);
+                    self.relock(id, cond, Some(place), me, saved);
                     None
                 }
-                Op::BarrierWait { barrier, index } => {
-                    Some(Outcome::Value(if barrier::time_out(barrier) {
+                Op::BarrierWait { barrier, index } => Some(Outcome::Value(
+                    if barrier::time_out(barrier, index, agent) {
                         index as f64
                     } else {
                         BROKEN
-                    }))
-                }
-                // Python's barrier has no timeout while waiting to enter; neither do we.
-                Op::BarrierEnter(_) | Op::CondRelock { .. } => None,
+                    },
+                )),
+                Op::BarrierEnter(barrier) => Some(Outcome::Value(barrier_outcome(
+                    barrier::enter_expired(barrier, agent),
+                ))),
+                // Taking the lock back has no timeout, as in Python.
+                Op::CondRelock { .. } => None,
             };
             match timed_out {
                 Some(outcome) => {
@@ -437,25 +440,15 @@ impl Engine {
         }
     }
 
-    /// A Condition waiter leaves the waiter list (its node is freed) and goes on to take the
-    /// condition's lock back.
-    fn relock(
-        &mut self,
-        id: u64,
-        cond: Condition,
-        node: WaitNode,
-        me: u32,
-        saved: u32,
-        notified: bool,
-    ) {
-        arena().release(node.index());
+    /// A Condition waiter, notified or timed out, goes on to take the condition's lock back.
+    fn relock(&mut self, id: u64, cond: Condition, place: Option<Place>, me: u32, saved: u32) {
         self.rewatch(
             id,
             Op::CondRelock {
                 cond,
+                place,
                 me,
                 saved,
-                notified,
             },
         );
     }
@@ -464,19 +457,17 @@ impl Engine {
         let Some(w) = self.waiters.get_mut(&id) else {
             return Aborted::TooLate;
         };
-        let op = w.op;
+        let (op, agent) = (w.op, w.agent);
         match op {
             Op::CondNode {
                 cond,
-                node,
+                place,
                 me,
                 saved,
             } => {
-                if condition::cancel_node(cond, node) {
-                    // Notified but aborted: the notification goes to the next waiter.
-                    condition::notify_unchecked(cond, 1);
-                }
-                self.relock(id, cond, node, me, saved, false);
+                // A notification it had received goes to the next waiter.
+                condition::withdraw(cond, place);
+                self.relock(id, cond, None, me, saved);
                 self.waiters.get_mut(&id).expect("present").aborted = true;
                 match self.advance(id) {
                     Some(_) => Aborted::Now,
@@ -485,24 +476,24 @@ impl Engine {
             }
             Op::CondRelock {
                 cond,
+                place,
                 me,
                 saved,
-                notified,
             } => {
-                if notified {
-                    // The notification this waiter received goes to the next one.
-                    condition::notify_unchecked(cond, 1);
+                if let Some(place) = place {
+                    // A notification this waiter received goes to the next one.
+                    condition::withdraw(cond, place);
                 }
                 w.op = Op::CondRelock {
                     cond,
+                    place: None,
                     me,
                     saved,
-                    notified: false,
                 };
                 w.aborted = true;
                 Aborted::Later
             }
-            Op::BarrierWait { barrier, index } if !barrier::withdraw(barrier, index) => {
+            Op::BarrierWait { barrier, index } if !barrier::withdraw(barrier, index, agent) => {
                 Aborted::TooLate
             }
             _ => {
@@ -524,10 +515,16 @@ fn recover_holders(op: Op) {
     match op {
         Op::Lock(l) => lock::recover_if_dead(l),
         Op::RLock { lock, .. } => rlock::recover_if_dead(lock),
-        Op::CondRelock { cond, .. } => match condition::lock_of(cond) {
-            LockHandle::Lock(l) => lock::recover_if_dead(l),
-            LockHandle::RLock(l) => rlock::recover_if_dead(l),
-        },
+        Op::CondNode { cond, .. } => condition::recover_if_due(cond),
+        // Taking a condition's lock back is waiting for that lock (the node is still listed).
+        Op::CondRelock { cond, .. } => {
+            condition::recover_if_due(cond);
+            match condition::lock_of(cond) {
+                LockHandle::Lock(l) => lock::recover_if_dead(l),
+                LockHandle::RLock(l) => rlock::recover_if_dead(l),
+            }
+        }
+        Op::BarrierEnter(b) | Op::BarrierWait { barrier: b, .. } => barrier::recover_if_due(b),
         _ => {}
     }
 }
@@ -547,25 +544,25 @@ fn attempt(w: &Waiter) -> Step {
         Op::Event { event, seen } if event::signalled_since(event, seen) => done(1.0),
         Op::CondNode {
             cond,
-            node,
+            place,
             me,
             saved,
-        } if condition::node(node).state.load(Acquire) == condition::NOTIFIED => {
-            arena().release(node.index());
-            Step::Move(Op::CondRelock {
-                cond,
-                me,
-                saved,
-                notified: true,
-            })
-        }
+        } if place.notified() => Step::Move(Op::CondRelock {
+            cond,
+            place: Some(place),
+            me,
+            saved,
+        }),
         Op::CondRelock {
             cond,
+            place,
             me,
             saved,
-            notified,
-        } if condition::try_reacquire(cond, me, saved) => done(if notified { 1.0 } else { 0.0 }),
-        Op::BarrierEnter(barrier) => match barrier::try_arrive(barrier) {
+        } if condition::try_reacquire(cond, me, saved) => {
+            let notified = place.is_some_and(|p| condition::finish(cond, p));
+            done(if notified { 1.0 } else { 0.0 })
+        }
+        Op::BarrierEnter(barrier) => match barrier::try_arrive(barrier, w.agent) {
             None => Step::Pending,
             Some(Ok(barrier::Arrival::Wait(index))) => {
                 Step::Move(Op::BarrierWait { barrier, index })
@@ -573,7 +570,7 @@ fn attempt(w: &Waiter) -> Step {
             Some(r) => done(barrier_outcome(r)),
         },
         Op::QueueChange { queue, word, seen } if queue::changed(queue, word, seen) => done(1.0),
-        Op::BarrierWait { barrier, index } => match barrier::try_leave(barrier) {
+        Op::BarrierWait { barrier, index } => match barrier::try_leave(barrier, index, w.agent) {
             None => Step::Pending,
             Some(true) => done(index as f64),
             Some(false) => done(BROKEN),
@@ -728,15 +725,19 @@ mod tests {
         // Two async waiters, then a notify(1) that reaches the first; it aborts: the second
         // must get the notification instead.
         let mut ids = vec![];
-        for me in [1, 2] {
+        let agents = [
+            liveness::new_agent().unwrap(),
+            liveness::new_agent().unwrap(),
+        ];
+        for me in agents {
             assert!(lock::acquire(l, None, None).unwrap());
-            let (node, saved) = condition::begin_wait(c, me).unwrap();
+            let (place, saved) = condition::begin_wait(c, me).unwrap();
             ids.push(pending(start(
                 s.clone(),
                 me,
                 Op::CondNode {
                     cond: c,
-                    node,
+                    place,
                     me,
                     saved,
                 },
@@ -744,7 +745,7 @@ mod tests {
             )));
         }
         lock::acquire(l, None, None).unwrap();
-        condition::notify(c, 0, 1).unwrap();
+        condition::notify(c, agents[0], 1).unwrap();
         assert!(matches!(abort(ids[0]), Aborted::Later));
         lock::release(l).unwrap();
         let first = rx.recv_timeout(SECOND).unwrap();
@@ -764,22 +765,24 @@ mod tests {
         lock::release(l).unwrap();
         arena().release(c.index());
         arena().release(l.index());
+        agents.into_iter().for_each(liveness::end_agent);
     }
 
     #[test]
     fn barrier_async_arrivals_release_together() {
         crate::core::start();
         let (s, rx) = sink();
+        let me = liveness::new_agent().unwrap();
         let b = barrier::new(3, -1.0).unwrap();
         let mut ids = vec![];
         for _ in 0..2 {
-            ids.push(pending(start(s.clone(), 1, Op::BarrierEnter(b), None)));
+            ids.push(pending(start(s.clone(), me, Op::BarrierEnter(b), None)));
         }
-        match start(s.clone(), 1, Op::BarrierEnter(b), None) {
+        match start(s.clone(), me, Op::BarrierEnter(b), None) {
             Started::Done(v) => assert_eq!(v, last_index(2)),
             Started::Pending(_) => panic!("the third arrival is last"),
         }
-        assert!(barrier::finish_action(b, true));
+        assert!(barrier::finish_action(b, me, true));
         let mut idx: Vec<f64> = (0..2)
             .map(|_| match rx.recv_timeout(SECOND).unwrap().1 {
                 Outcome::Value(v) => v,
@@ -789,5 +792,6 @@ mod tests {
         idx.sort_by(f64::total_cmp);
         assert_eq!(idx, vec![0.0, 1.0]);
         arena().release(b.index());
+        liveness::end_agent(me);
     }
 }

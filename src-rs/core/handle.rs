@@ -106,7 +106,8 @@ kinds! {
     /// A SharedDict's or SharedList's state.
     StateCell: StateCell;
     WaitNode: WaitNode;
-    Bitmap: Bitmap;
+    /// A Barrier's arrivals (large ones live past the part JavaScript sees).
+    Arrivals: Arrivals, anywhere: true;
     Bytes: Bytes, anywhere: true;
     Lease: Lease;
     /// What an instance of a JavaScript class holds, and so can send to another thread or
@@ -115,7 +116,7 @@ kinds! {
         | Shared | StateCell, anywhere: true;
     /// Any live block.
     AnyBlock: Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier
-        | Lease | WaitNode | Bitmap | Bytes | Queue | Shared | StateCell, anywhere: true;
+        | Lease | WaitNode | Arrivals | Bytes | Queue | Shared | StateCell, anywhere: true;
 }
 
 /// The lock a Condition or a shared Value uses: a Lock or an RLock.

@@ -31,6 +31,10 @@ const AGENT_GENERATIONS: u32 = 1 << (31 - AGENT_BITS);
 const AGENT_RESERVED: u32 = 1 << 31;
 
 static OWN_SLOT: OnceLock<usize> = OnceLock::new();
+/// This process's tag, fixed when it claims its slot: it names this process for its whole
+/// life, also after `release_own_slot` (other processes then take it for dead; this one,
+/// whose threads still run, never does).
+static OWN_TAG: OnceLock<u32> = OnceLock::new();
 
 /// This process's slot in the process table, claimed on first use; `None` while the table is
 /// full (every slot held by a live process).
@@ -39,7 +43,9 @@ pub fn claim_own_slot() -> Option<&'static ProcSlot> {
     if OWN_SLOT.get().is_none() {
         let _g = CLAIMING.lock().unwrap_or_else(|e| e.into_inner());
         if OWN_SLOT.get().is_none() {
-            let _ = OWN_SLOT.set(arena().claim_proc_slot(sys::pid())?);
+            let i = arena().claim_proc_slot(sys::pid())?;
+            let _ = OWN_TAG.set(tag_of_slot(i));
+            let _ = OWN_SLOT.set(i);
         }
     }
     OWN_SLOT.get().map(|&i| &arena().procs()[i])
@@ -70,23 +76,24 @@ fn tag_of(slot: usize, generation: u32) -> u32 {
 /// This process's tag (claims its slot on first use).
 pub fn my_process() -> Result<u32> {
     claim_own_slot().ok_or(Error::NoMemory)?;
-    Ok(tag_of_slot(OWN_SLOT.get().copied().unwrap_or(0)))
+    OWN_TAG.get().copied().ok_or(Error::NoMemory)
 }
 
 /// Descriptors (pidfds) of other processes this process has checked, by slot: polling one is
 /// a single system call, and it reports the death of a zombie too.
 static PIDFDS: Mutex<Vec<(u32, i32)>> = Mutex::new(Vec::new());
 
-/// Whether the process that `tag` names is still running.
+/// Whether the process that `tag` names is still running. This process is, to itself, until
+/// it ends (its threads may run on for a while after it gave its slot back at exit).
 pub fn process_alive(tag: u32) -> bool {
     let slot = (tag & ((1 << PROC_BITS) - 1)) as usize;
     if slot == 0 || slot > MAX_PROCS {
         return false;
     }
-    let i = slot - 1;
-    if OWN_SLOT.get() == Some(&i) {
-        return tag_of_slot(i) == tag;
+    if OWN_TAG.get() == Some(&tag) {
+        return true;
     }
+    let i = slot - 1;
     let s = &arena().procs()[i];
     let (generation, pid) = s.ident();
     if tag_of(i, generation) != tag || pid == 0 {
@@ -210,6 +217,27 @@ pub fn agent_alive(id: u32) -> bool {
     a.id.load(Acquire) == id && process_alive(process)
 }
 
+/// Whether agent `id` may still be running, from memory alone (no system call): false once its
+/// thread ended, or its process gave its slot back or was found dead by an earlier check. For
+/// paths as hot as a wake-up, where a death not yet found may be left to a later
+/// `agent_alive` (which finds it, and writes it back).
+pub fn agent_not_known_dead(id: u32) -> bool {
+    let Some(a) = agent_slot(id) else {
+        return false;
+    };
+    let process = a.process.load(Acquire);
+    let slot = (process & ((1 << PROC_BITS) - 1)) as usize;
+    if a.id.load(Acquire) != id || slot == 0 || slot > MAX_PROCS {
+        return false;
+    }
+    if OWN_TAG.get() == Some(&process) {
+        return true;
+    }
+    let p = &arena().procs()[slot - 1];
+    let (generation, pid) = p.ident();
+    tag_of(slot - 1, generation) == process && pid != 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,13 +248,31 @@ mod tests {
         let a = new_agent().unwrap();
         assert!(agent_alive(a));
         assert!(process_alive(my_process().unwrap()));
+        assert!(agent_not_known_dead(a));
         end_agent(a);
         assert!(!agent_alive(a));
+        assert!(!agent_not_known_dead(a));
         let b = new_agent().unwrap();
         assert_ne!(a, b);
         assert!(!agent_alive(a));
         assert!(agent_alive(b));
         end_agent(b);
+    }
+
+    #[test]
+    fn this_process_and_its_threads_stay_alive_to_it_after_it_gave_its_slot_back() {
+        crate::core::start();
+        let me = my_process().unwrap();
+        let a = new_agent().unwrap();
+        let slot = own_slot();
+        // What `release_own_slot` does to the slot (without giving it away for the other
+        // tests of this process): another process would now take `me` for dead.
+        slot.ident.fetch_add(1 << 32, AcqRel);
+        assert!(process_alive(me) && agent_alive(a) && agent_not_known_dead(a));
+        assert_eq!(my_process().unwrap(), me, "the tag stays");
+        slot.ident.fetch_sub(1 << 32, AcqRel);
+        end_agent(a);
+        assert!(!agent_alive(a) && !agent_not_known_dead(a));
     }
 
     #[test]
@@ -244,6 +290,7 @@ mod tests {
             0xdead_beef,
         ] {
             let _ = agent_alive(x);
+            let _ = agent_not_known_dead(x);
             let _ = process_alive(x);
         }
         assert!(!agent_alive(0));

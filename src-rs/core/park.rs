@@ -25,6 +25,27 @@ pub enum Parked {
     Interrupted,
 }
 
+/// Whether the caller should look for holders that died now: true for one caller per slice of
+/// the wall clock among all the threads and processes that share `ticket` (a word of the block
+/// they wait on), so a wait list or a barrier round is scanned about once a slice however many
+/// wait on it. The wall clock is the one clock all processes read alike; a jump of it costs at
+/// most one scan more or one fewer.
+pub fn scan_due(ticket: &AtomicU32) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| (d.as_millis() / SLICE.as_millis()) as u32);
+    let last = ticket.load(std::sync::atomic::Ordering::Relaxed);
+    last != now
+        && ticket
+            .compare_exchange(
+                last,
+                now,
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            )
+            .is_ok()
+}
+
 /// A point in time to give up at; `None` waits forever.
 pub type Deadline = Option<Instant>;
 

@@ -15,8 +15,8 @@ export const enum Kind {
   Lease = 8,
   /** One Condition waiter. */
   WaitNode = 9,
-  /** A Barrier's arrival indexes. */
-  Bitmap = 10,
+  /** A Barrier's arrivals: the agent id holding each arrival index. */
+  Arrivals = 10,
   /** Opaque bytes: a length and data (queue items, process payloads, a queue's ring). */
   Bytes = 11,
   Queue = 12,
@@ -159,6 +159,20 @@ export const enum StateCellWord {
   Format = 3,
 }
 
+/** Condition: the internal mutex of its waiter list (the rest of its body is the core's). */
+export const enum ConditionWord {
+  Mutex = 2,
+}
+
+/**
+ * Barrier: the internal mutex of its counters, and the sequence word its waiters sleep on
+ * (the rest of its body is the core's).
+ */
+export const enum BarrierWord {
+  Mutex = 0,
+  Seq = 1,
+}
+
 /** How a queue item's bytes encode its JavaScript value. */
 export const enum QueueTag {
   /** 8 bytes, a little-endian f64. */
@@ -186,6 +200,6 @@ export const enum BarrierResult {
 export const enum Limit {
   SemaphoreValue = 2147483647,
   RLockDepth = 2147483647,
-  /** A barrier's arrival bitmap is one block: this bounds its parties. */
+  /** A barrier's arrivals (a word per party) are one block: this bounds its parties. */
   BarrierParties = 8388608,
 }

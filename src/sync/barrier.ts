@@ -13,13 +13,15 @@ import { signalOf, timeoutMs, WaitOptions } from '../runtime/validate';
 import { waitAsync } from '../runtime/wait-async';
 import { invalidThis } from '../runtime/receiver';
 
-/** Bitmaps of arrival indexes are one arena block (core/barrier.rs). */
+/** The arrivals of a barrier (a word per party) are one arena block (core/barrier.rs). */
 const MAX_PARTIES = Limit.BarrierParties;
 
 /**
  * Python's `threading.Barrier` (also `multiprocessing.Barrier`): `parties` threads or processes
  * wait until all have arrived, then all go on; the last to arrive runs the action first. A timeout
- * or `abort()` breaks the barrier: waiters then get BrokenBarrierError (`ERR_BROKEN_BARRIER`).
+ * or `abort()` breaks the barrier: waiters then get BrokenBarrierError (`ERR_BROKEN_BARRIER`). So
+ * does a party that dies (its process killed, its thread ended) while its round fills or while it
+ * runs the action; `reset()` leaves dead parties out.
  * @example
  * const barrier = new Barrier(2);
  * // in each of two threads or processes:
@@ -89,11 +91,14 @@ export class Barrier {
   /**
    * Python's `wait(timeout=None)`: blocks until all parties have arrived. `timeout` in ms: undefined
    * means the barrier's default, null or Infinity forever; 0 or negative times out at once unless
-   * this arrival is the last. A timeout breaks the barrier for everyone, as in Python.
+   * this arrival is the last. A timeout breaks the barrier for everyone, as in Python. The timeout
+   * counts from the call: one that passes while the previous round still drains, resets or runs its
+   * action breaks the round this wait was waiting for, not that one.
    * @returns this waiter's arrival index, 0 .. parties-1.
    * @throws BrokenBarrierError (`ERR_BROKEN_BARRIER`) when the barrier is or becomes broken (timed
-   * out, aborted, reset while waited on); the action's own error in the thread that ran it (the
-   * barrier then breaks); `ERR_OUT_OF_RANGE` for NaN.
+   * out, aborted, reset while waited on, a party died), or the timeout passed before this wait
+   * could arrive; the action's own error in the thread that ran it (the barrier then breaks);
+   * `ERR_OUT_OF_RANGE` for NaN.
    */
   wait(timeout?: number | null): number {
     if (!Barrier.#is(this)) throw invalidThis(this, 'Barrier', 'wait');

@@ -156,6 +156,8 @@ export class Condition {
 
   /**
    * Python's `notify(n=1)`: wakes up to `n` waiters, first come first served. Call with the lock held.
+   * A waiter that died (its process killed, its thread ended) is passed by, and a notification a
+   * waiter received but could not return with before it died goes to the next waiter.
    * @throws `ERR_LOCK_NOT_HELD` / `ERR_LOCK_NOT_OWNED` when this thread does not hold the lock;
    * `ERR_OUT_OF_RANGE` for a negative or fractional `n`.
    */
