@@ -166,8 +166,12 @@ fn agent_slot(id: u32) -> Option<&'static AgentSlot> {
 /// A new agent id for a JavaScript thread of this process; `Error::NoMemory` when the process
 /// table or the agent table is full.
 pub fn new_agent() -> Result<u32> {
-    let process = my_process()?;
-    let agents = arena().agents();
+    claim_agent(arena().agents(), my_process()?, agent_alive)
+}
+
+/// Claims a slot of `agents` for a thread of `process`: a free one, else one whose agent is
+/// no longer `alive`.
+fn claim_agent(agents: &[AgentSlot], process: u32, alive: impl Fn(u32) -> bool) -> Result<u32> {
     let take = |i: usize, from: u32| {
         let a = &agents[i];
         // Reserved first, so that two claimers of one slot cannot mix their writes; readers
@@ -180,16 +184,16 @@ pub fn new_agent() -> Result<u32> {
         a.id.store(id, Release);
         Some(id)
     };
-    (0..MAX_AGENTS)
+    (0..agents.len())
         .find_map(|i| {
             (agents[i].id.load(Acquire) == 0)
                 .then(|| take(i, 0))
                 .flatten()
         })
         .or_else(|| {
-            (0..MAX_AGENTS).find_map(|i| {
+            (0..agents.len()).find_map(|i| {
                 let old = agents[i].id.load(Acquire);
-                (old != 0 && old != AGENT_RESERVED && !agent_alive(old))
+                (old != 0 && old != AGENT_RESERVED && !alive(old))
                     .then(|| take(i, old))
                     .flatten()
             })
@@ -241,6 +245,7 @@ pub fn agent_not_known_dead(id: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicU32;
 
     #[test]
     fn an_ended_agent_is_dead_and_its_slot_is_reused_under_a_new_id() {
@@ -273,6 +278,23 @@ mod tests {
         slot.ident.fetch_sub(1 << 32, AcqRel);
         end_agent(a);
         assert!(!agent_alive(a) && !agent_not_known_dead(a));
+    }
+
+    #[test]
+    fn a_full_agent_table_is_a_refusal_until_an_agent_dies() {
+        let table: Vec<AgentSlot> = (0..2)
+            .map(|_| AgentSlot {
+                id: AtomicU32::new(0),
+                process: AtomicU32::new(0),
+                generation: AtomicU32::new(0),
+            })
+            .collect();
+        let a = claim_agent(&table, 7, |_| true).unwrap();
+        let b = claim_agent(&table, 7, |_| true).unwrap();
+        assert_eq!(claim_agent(&table, 7, |_| true), Err(Error::NoMemory));
+        let c = claim_agent(&table, 8, |id| id != a).expect("the dead agent's slot");
+        assert!(c != a && c != b && c & 0xfff == a & 0xfff);
+        assert_eq!(table[0].process.load(Relaxed), 8);
     }
 
     #[test]
