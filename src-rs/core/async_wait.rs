@@ -383,7 +383,11 @@ impl Engine {
             w.deadline = None;
             let op = w.op;
             let timed_out = match op {
-                Op::Lock(_) | Op::RLock { .. } | Op::Semaphore(_) | Op::QueueChange { .. } => {
+                Op::Lock(_) | Op::RLock { .. } | Op::Semaphore(_) => Some(Outcome::Value(0.0)),
+                // A claim that a dead process left in the way is emptied before the wait gives
+                // up, so the caller's last look finds the items behind it.
+                Op::QueueChange { queue, .. } => {
+                    queue::recover(queue);
                     Some(Outcome::Value(0.0))
                 }
                 Op::Event { event, seen } => {
@@ -507,9 +511,10 @@ impl Engine {
 
 /// Takes back what a dead holder keeps from the waiter of `op` (see `core::liveness`); the
 /// waiter's next attempt then finds it.
-#[allow(clippy::match_single_binding)]
+#[allow(clippy::single_match)]
 fn recover_holders(op: Op) {
     match op {
+        Op::QueueChange { queue, .. } => queue::recover(queue),
         _ => {}
     }
 }
