@@ -664,16 +664,6 @@ mod tests {
         arena().release(q.index());
     }
 
-    fn dead_tag() -> u32 {
-        let a = arena();
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let i = a.claim_proc_slot(child.id()).unwrap();
-        let tag = crate::core::liveness::tag_of_slot(i);
-        child.wait().unwrap();
-        a.release_proc_slot(i, child.id());
-        tag
-    }
-
     #[test]
     fn the_overflow_list_is_rebuilt_when_its_mutex_is_taken_from_a_dead_process() {
         crate::core::start();
@@ -689,7 +679,7 @@ mod tests {
         data.copy_from_slice(&n.to_le_bytes());
         bytes::next(p).store(0, SeqCst);
         bytes::next(Handle::trusted(ws[OVERFLOW_TAIL].load(SeqCst))).store(p.index(), SeqCst);
-        ws[OVERFLOW_MUTEX].store(dead_tag() << 2 | 2, SeqCst);
+        ws[OVERFLOW_MUTEX].store(slots::dead_process_tag() << 2 | 2, SeqCst);
         for i in 0..=n {
             assert_eq!(get_bytes(q).unwrap(), i.to_le_bytes());
         }
@@ -702,7 +692,7 @@ mod tests {
     fn a_slot_a_dead_producer_claimed_is_skipped_by_a_waiter() {
         crate::core::start();
         let q = new(4, true).unwrap();
-        let dead = dead_tag();
+        let dead = slots::dead_process_tag();
         // A put killed between its claim and its publish (as the slot's state then reads).
         slot_array(q)[0].claim_for_tests(0, dead);
         w(q, TAIL).store(1, SeqCst);

@@ -61,6 +61,26 @@ pub struct Ring<'a> {
     pub id: u32,
 }
 
+impl<'a> Ring<'a> {
+    /// The slot for position `p`, its state, what it is, and how far its position is past `p`.
+    fn look(&self, p: u32) -> (&'a Slot, u64, u32, i32) {
+        let slot = &self.slots[(p & (self.slots.len() as u32 - 1)) as usize];
+        let s = slot.state.load(Acquire);
+        let (pos, what) = unpack(s);
+        (slot, s, what, pos.wrapping_sub(p) as i32)
+    }
+}
+
+/// Takes `slot`, found in state `s`, for position `pos` as `what`: its new state, or None when
+/// someone changed it first.
+fn take_slot(slot: &Slot, s: u64, pos: u32, what: u32) -> Option<u64> {
+    let mine = pack(pos, what);
+    slot.state
+        .compare_exchange(s, mine, Acquire, Relaxed)
+        .ok()
+        .map(|_| mine)
+}
+
 /// Positions 0..capacity, all free: a new ring.
 pub fn init(slots: &[Slot]) {
     for (i, s) in slots.iter().enumerate() {
@@ -112,14 +132,9 @@ fn claimer_dead(ring: u32, s: u64, at_once: bool) -> bool {
 /// and frees the slot for the next lap. False when someone else changed the slot first.
 fn discard(r: &Ring, slot: &Slot, s: u64) -> bool {
     let (pos, _) = unpack(s);
-    let mine = pack(pos, READING | me());
-    if slot
-        .state
-        .compare_exchange(s, mine, Acquire, Relaxed)
-        .is_err()
-    {
+    let Some(mine) = take_slot(slot, s, pos, READING | me()) else {
         return false;
-    }
+    };
     advance(r.head, pos);
     let p = slot.payload.swap(0, AcqRel);
     if p != 0 {
@@ -145,23 +160,15 @@ pub enum Claim<'a> {
 /// Takes the slot at the tail for a put.
 pub fn claim<'a>(r: &Ring<'a>, maxsize: u32) -> Claim<'a> {
     let me = me();
-    let mask = r.slots.len() as u32 - 1;
     let mut t = r.tail.load(Acquire);
     loop {
         if maxsize > 0 && t.wrapping_sub(r.head.load(Acquire)) as i32 >= maxsize as i32 {
             return Claim::Full;
         }
-        let slot = &r.slots[(t & mask) as usize];
-        let s = slot.state.load(Acquire);
-        let (pos, what) = unpack(s);
-        match pos.wrapping_sub(t) as i32 {
+        let (slot, s, what, d) = r.look(t);
+        match d {
             0 if what == FREE => {
-                let mine = pack(t, WRITING | me);
-                if slot
-                    .state
-                    .compare_exchange(s, mine, Acquire, Relaxed)
-                    .is_ok()
-                {
+                if let Some(mine) = take_slot(slot, s, t, WRITING | me) {
                     advance(r.tail, t);
                     return Claim::Slot(Writer { slot, state: mine });
                 }
@@ -243,17 +250,10 @@ pub fn take(r: &Ring) -> Take {
     let cap = r.slots.len() as u32;
     let mut h = r.head.load(Acquire);
     loop {
-        let slot = &r.slots[(h & (cap - 1)) as usize];
-        let s = slot.state.load(Acquire);
-        let (pos, what) = unpack(s);
-        match pos.wrapping_sub(h) as i32 {
+        let (slot, s, what, d) = r.look(h);
+        match d {
             0 if what == FULL => {
-                let mine = pack(h, READING | me);
-                if slot
-                    .state
-                    .compare_exchange(s, mine, Acquire, Relaxed)
-                    .is_ok()
-                {
+                if let Some(mine) = take_slot(slot, s, h, READING | me) {
                     advance(r.head, h);
                     let item = copy_out(slot);
                     // The slot is free before the item is handed over: a consumer killed
@@ -321,12 +321,8 @@ pub enum Head {
 }
 
 pub fn head(r: &Ring) -> Head {
-    let h = r.head.load(Acquire);
-    let s = r.slots[(h & (r.slots.len() as u32 - 1)) as usize]
-        .state
-        .load(Acquire);
-    let (pos, what) = unpack(s);
-    match pos.wrapping_sub(h) as i32 {
+    let (_, _, what, d) = r.look(r.head.load(Acquire));
+    match d {
         0 if what == FREE => Head::Empty,
         0 if what & ROLE == WRITING => Head::Writing,
         d if d >= 0 => Head::Item,
@@ -337,28 +333,16 @@ pub fn head(r: &Ring) -> Head {
 /// For a waiter whose slice passed with nothing changing: empties every slot in the way
 /// (the head's, the tail's) whose claimer died. Returns how many were emptied.
 pub fn recover(r: &Ring) -> u32 {
-    let mask = r.slots.len() as u32 - 1;
     let mut emptied = 0;
     loop {
-        let h = r.head.load(Acquire);
-        let slot = &r.slots[(h & mask) as usize];
-        let s = slot.state.load(Acquire);
-        let (pos, what) = unpack(s);
-        let d = pos.wrapping_sub(h) as i32;
+        let (slot, s, what, d) = r.look(r.head.load(Acquire));
         let in_the_way = (what & ROLE == WRITING && d == 0) || (what & ROLE == READING && d <= 0);
         if in_the_way && claimer_dead(r.id, s, true) && discard(r, slot, s) {
             emptied += 1;
             continue;
         }
-        let t = r.tail.load(Acquire);
-        let slot = &r.slots[(t & mask) as usize];
-        let s = slot.state.load(Acquire);
-        let (pos, what) = unpack(s);
-        if what & ROLE == READING
-            && (pos.wrapping_sub(t) as i32) < 0
-            && claimer_dead(r.id, s, true)
-            && discard(r, slot, s)
-        {
+        let (slot, s, what, d) = r.look(r.tail.load(Acquire));
+        if what & ROLE == READING && d < 0 && claimer_dead(r.id, s, true) && discard(r, slot, s) {
             emptied += 1;
             continue;
         }
@@ -374,6 +358,17 @@ pub fn release_payloads(slots: &[Slot]) {
             arena().release(p);
         }
     }
+}
+
+/// The tag of a process that has ended (for tests of what dead claimers leave).
+#[cfg(test)]
+pub fn dead_process_tag() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let i = arena().claim_proc_slot(child.id()).unwrap();
+    let tag = liveness::tag_of_slot(i);
+    child.wait().unwrap();
+    arena().release_proc_slot(i, child.id());
+    tag
 }
 
 #[cfg(test)]
@@ -441,15 +436,6 @@ mod tests {
             .store(pack(pos, what), SeqCst);
     }
 
-    fn dead_tag() -> u32 {
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let i = arena().claim_proc_slot(child.id()).unwrap();
-        let tag = liveness::tag_of_slot(i);
-        child.wait().unwrap();
-        arena().release_proc_slot(i, child.id());
-        tag
-    }
-
     #[test]
     fn items_go_round_the_ring_in_order() {
         crate::core::start();
@@ -470,7 +456,7 @@ mod tests {
     #[test]
     fn a_dead_producers_slot_is_skipped_and_a_dead_consumers_slot_freed() {
         crate::core::start();
-        let dead = dead_tag();
+        let dead = dead_process_tag();
         let o = ring(4);
         let r = o.view();
         // A producer killed between its claim and the tail's update: the next put moves the
