@@ -88,9 +88,19 @@ pub fn init(slots: &[Slot]) {
     }
 }
 
-/// This process's tag, as written in claims; 0 (never taken for dead) without one.
+/// This process's tag, as written in claims; 0 (never taken for dead) without one. Read once:
+/// it names this process for its whole life (and after it gave its table slot back at exit,
+/// its claims rightly name a process that is gone).
 fn me() -> u32 {
-    liveness::my_process().unwrap_or(0)
+    static ME: AtomicU32 = AtomicU32::new(0);
+    match ME.load(Relaxed) {
+        0 => {
+            let tag = liveness::my_process().unwrap_or(0);
+            ME.store(tag, Relaxed);
+            tag
+        }
+        tag => tag,
+    }
 }
 
 /// Moves a tail or head counter past `from` (if nobody did yet).
@@ -109,7 +119,7 @@ thread_local! {
 /// slice; a waiter whose slice passed with nothing changing (`at_once`) checks at once.
 fn claimer_dead(ring: u32, s: u64, at_once: bool) -> bool {
     let tag = unpack(s).1 & !ROLE;
-    if tag == 0 || Some(tag) == liveness::my_process().ok() {
+    if tag == 0 || tag == me() {
         return false;
     }
     if !at_once {
