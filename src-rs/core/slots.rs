@@ -38,6 +38,8 @@ pub struct Slot {
     data: [AtomicU32; SLOT_DATA / 4],
 }
 
+const _: () = assert!(std::mem::size_of::<Slot>() == 64);
+
 const FREE: u32 = 0;
 const FULL: u32 = 1;
 const WRITING: u32 = 1 << 30;
