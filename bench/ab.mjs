@@ -4,7 +4,7 @@
 // median and the best (min) over rounds of each build's value, and B/A (below 1: B is
 // faster). On a shared machine, many short rounds (--quick) beat a few long ones.
 //
-//   node bench/ab.mjs <checkoutA> <checkoutB> [--rounds=N] [--only=lock,pingpong,dict] [--quick]
+//   node bench/ab.mjs <checkoutA> <checkoutB> [--rounds=N] [--only=lock,pingpong,dict,queue] [--quick]
 //
 // A checkout is a directory holding a built package (dist/index.js and its native binary).
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, min, say } from './common.mjs';
 
-const GROUP_MODULES = { lock: './lock.mjs', pingpong: './pingpong.mjs', 'pingpong-process': './pingpong-process.mjs', dict: './dict.mjs' };
+const GROUP_MODULES = { lock: './lock.mjs', pingpong: './pingpong.mjs', 'pingpong-process': './pingpong-process.mjs', dict: './dict.mjs', queue: './queue.mjs' };
 
 async function child(only, quick) {
   const ctx = { quick, repeats: quick ? 3 : 5, measured: {}, notes: [], python: null, stuck: false, watchdog: () => {} };

@@ -396,7 +396,11 @@ impl Engine {
             w.deadline = None;
             let (op, agent) = (w.op, w.agent);
             let timed_out = match op {
-                Op::Lock(_) | Op::RLock { .. } | Op::Semaphore(_) | Op::QueueChange { .. } => {
+                Op::Lock(_) | Op::RLock { .. } | Op::Semaphore(_) => Some(Outcome::Value(0.0)),
+                // A claim that a dead process left in the way is emptied before the wait gives
+                // up, so the caller's last look finds the items behind it.
+                Op::QueueChange { queue, .. } => {
+                    queue::recover(queue);
                     Some(Outcome::Value(0.0))
                 }
                 Op::Event { event, seen } => {
@@ -513,6 +517,7 @@ impl Engine {
 /// waiter's next attempt then finds it.
 fn recover_holders(op: Op) {
     match op {
+        Op::QueueChange { queue, .. } => queue::recover(queue),
         Op::Lock(l) => lock::recover_if_dead(l),
         Op::RLock { lock, .. } => rlock::recover_if_dead(lock),
         Op::CondNode { cond, .. } => condition::recover_if_due(cond),

@@ -11,8 +11,9 @@
 //!   5  condition                           (over lock, rlock)
 //!   4  lock rlock semaphore event          the primitives
 //!      barrier queue shared state_cell   (state_cell: SharedDict and SharedList)
-//!   3  bytes raw_mutex ring                byte payloads (queue items, start-up data),
-//!                                          internal mutexes, waking asynchronous waiters
+//!   3  bytes raw_mutex ring slots          byte payloads (queue items, start-up data),
+//!                                          internal mutexes, waking asynchronous waiters,
+//!                                          a queue's ring of slots
 //!   2  handle park liveness                typed handles, sleeping, who holds what and
 //!                                          whether they live
 //!   1  arena                               blocks, references, leases, the process table
@@ -37,6 +38,7 @@ pub mod rlock;
 pub mod seal;
 pub mod semaphore;
 pub mod shared;
+pub mod slots;
 pub mod state_cell;
 
 pub use error::{Error, Result};
@@ -55,6 +57,7 @@ pub const LAYERS: &[(&str, u32)] = &[
     ("raw_mutex", 3),
     ("ring", 3),
     ("bytes", 3),
+    ("slots", 3),
     ("lock", 4),
     ("rlock", 4),
     ("semaphore", 4),

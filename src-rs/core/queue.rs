@@ -1,9 +1,13 @@
-//! Queue and JoinableQueue: a bounded ring of 64-byte slots (Vyukov's MPMC protocol, one CAS
-//! per put or get) with an overflow list behind it for unbounded queues. Items are tagged bytes
-//! (JavaScript chooses how to encode); up to SLOT_DATA bytes live in the slot, larger ones in a
-//! payload block the slot points to. Producers and consumers touch different cache lines (the
-//! tail, the head, and the slot they hand over); the sequence words that waiters sleep on are
-//! only bumped when someone waits.
+//! Queue and JoinableQueue: a ring of 64-byte slots (`slots`: one CAS per put or get, each
+//! claim naming its process) with an overflow list behind it for unbounded queues. Items are
+//! tagged bytes (JavaScript chooses how to encode); up to SLOT_DATA bytes live in the slot,
+//! larger ones in a payload block the slot points to. Producers and consumers touch different
+//! cache lines (the tail, the head, and the slot they hand over); the sequence words that
+//! waiters sleep on are only bumped when someone waits.
+//!
+//! A process killed at any instruction of a put or get loses at most the item it had in
+//! flight: a slot it held names it and is emptied once it is found dead (`slots`), and the
+//! overflow list, behind a mutex taken over from a dead holder, is rebuilt from its links.
 
 use super::arena::{arena, Arena, Kind};
 use super::bytes::{self, Bytes};
@@ -12,31 +16,21 @@ use super::handle::{self, Handle};
 use super::park::{park, Deadline, Interrupt, Parked};
 use super::raw_mutex::Guard;
 use super::ring::LocalRings;
+use super::slots::{self, Claim, Ring, Slot, Take};
 use crate::sys::futex_wake;
 use std::sync::atomic::{fence, AtomicU32, Ordering::*};
 
 /// Body word indexes (see `layout::queue_word`); JavaScript reads several of them (qsize,
-/// full, join). `ARMED_*`, per sequence word: 1 while a waiter is about to sleep or sleeping
-/// and nobody has woken it yet. A waker only makes the wake system call when it takes the 1,
-/// so a producer running ahead of a woken-but-not-yet-running consumer makes no system call.
+/// full, join). `ARMED_*`, per sequence word: 1 while a waiter may be asleep that nobody has
+/// woken yet. A waker only makes the wake system call when it takes the 1, so a producer
+/// running ahead of a woken-but-not-yet-running consumer makes no system call.
 pub use crate::layout::queue_word::*;
+pub use slots::SLOT_DATA;
 
 pub type Queue = Handle<handle::Queue>;
 /// Ring slots of an unbounded queue, and the most any queue gets.
 const UNBOUNDED_SLOTS: u32 = 1024;
 const MAX_SLOTS: u32 = 1 << 16;
-
-#[repr(C)]
-struct Slot {
-    seq: AtomicU32,
-    tag: AtomicU32,
-    len: AtomicU32,
-    /// A payload block holding the bytes, or 0 when they are inline.
-    payload: AtomicU32,
-    data: [AtomicU32; SLOT_DATA / 4],
-}
-/// Bytes an item may have to live in its slot.
-pub const SLOT_DATA: usize = 48;
 
 fn words(q: Queue) -> &'static [AtomicU32; WORDS] {
     // SAFETY: a Queue handle names a Queue block, allocated with WORDS words of body.
@@ -47,12 +41,22 @@ fn w(q: Queue, i: usize) -> &'static AtomicU32 {
     &words(q)[i]
 }
 
-fn slots(q: Queue) -> &'static [Slot] {
+fn slot_array(q: Queue) -> &'static [Slot] {
     let ws = words(q);
     let cap = ws[CAPACITY].load(Relaxed) as usize;
     let ring: Bytes = Handle::trusted(ws[RING].load(Relaxed));
     // SAFETY: the ring block holds `cap` slots (allocated in `new`), all atomics.
     unsafe { std::slice::from_raw_parts(ring.body::<Slot>(), cap) }
+}
+
+fn ring(q: Queue) -> Ring<'static> {
+    let ws = words(q);
+    Ring {
+        slots: slot_array(q),
+        tail: &ws[TAIL],
+        head: &ws[HEAD],
+        id: q.index(),
+    }
 }
 
 pub fn new(maxsize: u32, joinable: bool) -> Result<Queue> {
@@ -75,9 +79,7 @@ pub fn new(maxsize: u32, joinable: bool) -> Result<Queue> {
     ws[JOINABLE].store(joinable as u32, Relaxed);
     ws[CAPACITY].store(cap, Relaxed);
     ws[RING].store(ring_block, Relaxed);
-    for (i, s) in slots(q).iter().enumerate() {
-        s.seq.store(i as u32, Relaxed);
-    }
+    slots::init(slot_array(q));
     fence(Release);
     Ok(q)
 }
@@ -139,38 +141,28 @@ pub fn put<E>(
     if ws[JOINABLE].load(Relaxed) != 0 {
         ws[UNFINISHED].fetch_add(1, SeqCst);
     }
-    let queued = if ws[OVERFLOW_COUNT].load(Acquire) > 0 {
-        None
-    } else {
-        claim_tail(q, maxsize)
-    };
-    let result = match queued {
-        Some(Ok(slot)) => {
-            slot.tag.store(tag, Relaxed);
-            slot.len.store(len as u32, Relaxed);
-            slot.payload.store(payload.map_or(0, Bytes::index), Relaxed);
-            if payload.is_none() {
-                for (i, chunk) in inline[..len.div_ceil(4) * 4].chunks(4).enumerate() {
-                    slot.data[i].store(
-                        u32::from_le_bytes(chunk.try_into().unwrap_or([0; 4])),
-                        Relaxed,
-                    );
-                }
-            }
-            Put::Queued
+    let r = ring(q);
+    let result = loop {
+        // While the overflow list holds items, puts join it, so that items stay in order.
+        if ws[OVERFLOW_COUNT].load(Acquire) > 0 {
+            break put_overflow(q, tag, len, payload, &inline, maxsize);
         }
-        Some(Err(Put::Full)) => Put::Full,
-        _ => put_overflow(q, tag, len, payload, &inline, maxsize),
+        match slots::claim(&r, maxsize) {
+            Claim::Slot(slot) => {
+                match payload {
+                    Some(p) => slot.payload(tag, p.index()),
+                    None => slot.inline(tag, &inline[..len]),
+                }
+                slot.publish();
+                break Put::Queued;
+            }
+            Claim::Full => break Put::Full,
+            Claim::RingFull => break put_overflow(q, tag, len, payload, &inline, maxsize),
+            Claim::Freed => lost(q, rings, 1),
+        }
     };
     match result {
-        Put::Queued => {
-            if let Some(Ok(slot)) = queued {
-                // Publish: the consumer reading this sequence number sees the slot's contents.
-                let t = slot.seq.load(Relaxed);
-                slot.seq.store(t.wrapping_add(1), Release);
-            }
-            signal(q, rings, NOT_EMPTY, 1);
-        }
+        Put::Queued => signal(q, rings, NOT_EMPTY, 1),
         Put::Full | Put::NoMemory => {
             if let Some(p) = payload {
                 arena().release(p.index());
@@ -181,33 +173,6 @@ pub fn put<E>(
         }
     }
     Ok(result)
-}
-
-/// Claims the slot at the tail: `None` when the ring is full (use the overflow list).
-fn claim_tail(q: Queue, maxsize: u32) -> Option<std::result::Result<&'static Slot, Put>> {
-    let ws = words(q);
-    let slots = slots(q);
-    let mask = slots.len() as u32 - 1;
-    let tail = &ws[TAIL];
-    let mut t = tail.load(Relaxed);
-    loop {
-        if maxsize > 0 && t.wrapping_sub(ws[HEAD].load(Acquire)) as i32 >= maxsize as i32 {
-            return Some(Err(Put::Full));
-        }
-        let slot = &slots[(t & mask) as usize];
-        let diff = slot.seq.load(Acquire).wrapping_sub(t) as i32;
-        if diff == 0 {
-            match tail.compare_exchange_weak(t, t.wrapping_add(1), Relaxed, Relaxed) {
-                // The slot's sequence is still `t` until published (put adds one).
-                Ok(_) => return Some(Ok(slot)),
-                Err(now) => t = now,
-            }
-        } else if diff < 0 {
-            return None;
-        } else {
-            t = tail.load(Relaxed);
-        }
-    }
 }
 
 fn put_overflow(
@@ -229,7 +194,10 @@ fn put_overflow(
             p
         }
     };
-    let _g = Guard::new(&ws[OVERFLOW_MUTEX]);
+    let g = Guard::new(&ws[OVERFLOW_MUTEX]);
+    if g.recovered {
+        repair_overflow(q);
+    }
     if maxsize > 0 && count(q) >= maxsize {
         if payload.is_none() {
             arena().release(p.index());
@@ -248,48 +216,48 @@ fn put_overflow(
     Put::Queued
 }
 
-/// Takes the first item and hands its tag and bytes to `read` (while they are still held).
-pub fn get<R>(q: Queue, rings: &mut LocalRings, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
+/// After the overflow list's mutex was taken over from a dead holder, which may have stopped
+/// anywhere in an append or a removal: the list from its head is whole (an append links a
+/// block whose link is already 0; a removal moves the head past a block before anything
+/// else), so the tail and the count are rebuilt from it. An item being appended is kept or
+/// not there yet; one being removed is gone (with its holder).
+fn repair_overflow(q: Queue) {
     let ws = words(q);
-    let slots = slots(q);
-    let cap = slots.len() as u32;
-    let head = &ws[HEAD];
-    let mut h = head.load(Relaxed);
+    let (mut n, mut last) = (0, 0);
+    let mut p = ws[OVERFLOW_HEAD].load(Relaxed);
+    while p != 0 {
+        n += 1;
+        last = p;
+        p = bytes::next(Handle::trusted(p)).load(Relaxed);
+    }
+    ws[OVERFLOW_TAIL].store(last, Relaxed);
+    ws[OVERFLOW_COUNT].store(n, SeqCst);
+}
+
+/// Takes the first item and hands its tag and bytes to `read`.
+pub fn get<R>(q: Queue, rings: &mut LocalRings, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
+    let r = ring(q);
     let result = loop {
-        let slot = &slots[(h & (cap - 1)) as usize];
-        let diff = slot.seq.load(Acquire).wrapping_sub(h.wrapping_add(1)) as i32;
-        if diff == 0 {
-            match head.compare_exchange_weak(h, h.wrapping_add(1), Relaxed, Relaxed) {
-                Ok(_) => {
-                    let (tag, len) = (slot.tag.load(Relaxed), slot.len.load(Relaxed) as usize);
-                    let payload = slot.payload.load(Relaxed);
-                    let r = if payload == 0 {
-                        let mut inline = [0u8; SLOT_DATA];
-                        for (i, word) in slot.data.iter().enumerate().take(len.div_ceil(4)) {
-                            inline[i * 4..i * 4 + 4]
-                                .copy_from_slice(&word.load(Relaxed).to_le_bytes());
-                        }
-                        read(tag, &inline[..len])
-                    } else {
-                        let payload: Bytes = Handle::trusted(payload);
-                        let r = read(tag, bytes::read(payload).1);
-                        arena().release(payload.index());
-                        r
-                    };
-                    // Free the slot for the producer one lap ahead.
-                    slot.seq.store(h.wrapping_add(cap), Release);
-                    break Some(r);
-                }
-                Err(now) => h = now,
+        match slots::take(&r) {
+            Take::Item(item) => {
+                break Some(if item.payload == 0 {
+                    read(item.tag, &item.data[..item.len])
+                } else {
+                    let p: Bytes = Handle::trusted(item.payload);
+                    let v = read(item.tag, bytes::read(p).1);
+                    arena().release(p.index());
+                    v
+                });
             }
-        } else if diff < 0 {
-            break get_overflow(q, read);
-        } else {
-            h = head.load(Relaxed);
+            // The ring's next item is still being written: the overflow list's items come
+            // after it.
+            Take::Writing => break None,
+            Take::Empty => break get_overflow(q, read),
+            Take::Discarded => lost(q, rings, 1),
         }
     };
     // Only a bounded queue has putters waiting for room.
-    if result.is_some() && ws[MAXSIZE].load(Relaxed) != 0 {
+    if result.is_some() && w(q, MAXSIZE).load(Relaxed) != 0 {
         signal(q, rings, NOT_FULL, 1);
     }
     result
@@ -301,7 +269,10 @@ fn get_overflow<R>(q: Queue, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
         return None;
     }
     let p = {
-        let _g = Guard::new(&ws[OVERFLOW_MUTEX]);
+        let g = Guard::new(&ws[OVERFLOW_MUTEX]);
+        if g.recovered {
+            repair_overflow(q);
+        }
         let p = ws[OVERFLOW_HEAD].load(Relaxed);
         if p == 0 {
             return None;
@@ -319,6 +290,32 @@ fn get_overflow<R>(q: Queue, read: impl FnOnce(u32, &[u8]) -> R) -> Option<R> {
     let r = read(tag, data);
     arena().release(p.index());
     Some(r)
+}
+
+/// `n` items were lost with the processes that had them in flight (their slots were emptied):
+/// nobody will mark them done, so a JoinableQueue stops counting them; room was made, too.
+fn lost(q: Queue, rings: &mut LocalRings, n: u32) {
+    let ws = words(q);
+    if ws[JOINABLE].load(Relaxed) != 0 {
+        let before = ws[UNFINISHED].fetch_update(SeqCst, SeqCst, |u| Some(u.saturating_sub(n)));
+        if before.is_ok_and(|u| u > 0 && u <= n) {
+            signal(q, rings, ALL_DONE, u32::MAX);
+        }
+    }
+    signal(q, rings, NOT_FULL, 1);
+    signal(q, rings, NOT_EMPTY, 1);
+}
+
+/// Repairs what processes that died left in the queue's way (see `slots::recover`): called by
+/// a waiter whose slice passed with nothing changing, and by the dispatcher's sweep.
+pub fn recover(q: Queue) {
+    let n = slots::recover(&ring(q));
+    if n > 0 {
+        let mut rings = LocalRings::new();
+        lost(q, &mut rings, n);
+        // Rung through the dispatcher: the caller may hold the engine.
+        drop(rings);
+    }
 }
 
 /// After a change that may satisfy waiters on `word`: bump it and wake (only when someone
@@ -349,10 +346,16 @@ fn armed(q: Queue, word: usize) -> Option<&'static AtomicU32> {
     }
 }
 
-/// Whether the condition behind `word` holds now.
+/// Whether the condition behind `word` holds now. For `NOT_EMPTY`: an item can be taken, so
+/// a getter does not spin while the next item is being written (nor while a dead producer's
+/// slot is in the way: it sleeps, and repairs once a slice passed).
 pub fn ready(q: Queue, word: usize) -> bool {
     match word {
-        NOT_EMPTY => count(q) > 0,
+        NOT_EMPTY => match slots::head(&ring(q)) {
+            slots::Head::Item => true,
+            slots::Head::Empty => w(q, OVERFLOW_COUNT).load(SeqCst) > 0,
+            slots::Head::Writing => false,
+        },
         NOT_FULL => !is_full(q),
         ALL_DONE => w(q, UNFINISHED).load(SeqCst) == 0,
         _ => true,
@@ -392,43 +395,67 @@ pub fn wait_change(
         return Err(Error::OutOfRange);
     }
     let (seq, waiters) = (w(q, word), w(q, word + 1));
+    let armed = armed(q, word);
     waiters.fetch_add(1, SeqCst);
+    // Pairs with the waker's fence: it sees this waiter, or this check sees its change.
+    fence(SeqCst);
     let result = loop {
         if changed(q, word, seen) {
             break Ok(true);
         }
         // Arm, then look again: a waker that took the flag before we set it changed `seq`
         // first, and the second look sees that (SeqCst on both sides).
-        if let Some(a) = armed(q, word) {
+        if let Some(a) = armed {
             a.store(1, SeqCst);
             if changed(q, word, seen) {
                 break Ok(true);
             }
         }
         match park(seq, seen, deadline, interrupt) {
-            Parked::Woken | Parked::Slice => {}
-            Parked::TimedOut => break Ok(changed(q, word, seen)),
+            Parked::Woken => {}
+            // Nothing changed for a slice: a holder may have died in the way.
+            Parked::Slice => recover(q),
+            // Before giving up, empty what a dead process left in the way: the caller's last
+            // look then finds the items behind it.
+            Parked::TimedOut => {
+                recover(q);
+                break Ok(changed(q, word, seen));
+            }
             Parked::Interrupted => break Err(Error::Interrupted),
         }
     };
-    // Pass the baton: a waker may have skipped the system call because this waiter was
-    // already woken; if others still sleep and the condition holds, wake one of them, so that
-    // none sleeps on while, say, items wait and this waiter takes none of them.
-    if waiters.fetch_sub(1, SeqCst) > 1 && ready(q, word) {
-        if let Some(a) = armed(q, word) {
-            a.store(0, SeqCst);
+    // Others may still sleep: a waker took the flag to wake one of us (maybe this waiter),
+    // and the rest sleep unarmed. Arm again for them, then look: if the condition holds now
+    // (a change whose waker found the flag down), wake one, so that none sleeps on while,
+    // say, items wait and this waiter takes none of them.
+    if waiters.fetch_sub(1, SeqCst) > 1 {
+        if let Some(a) = armed {
+            a.store(1, SeqCst);
         }
-        seq.fetch_add(1, SeqCst);
-        futex_wake(seq, 1);
+        if ready(q, word) {
+            if let Some(a) = armed {
+                a.store(0, SeqCst);
+            }
+            seq.fetch_add(1, SeqCst);
+            futex_wake(seq, 1);
+        }
     }
     result
 }
 
-/// Frees the items still queued, and the ring, when the queue itself goes.
+/// Frees the items still queued, and the ring, when the queue itself goes. Nobody else uses
+/// it then (each user holds a reference), so whatever a slot or the overflow list still holds
+/// is the queue's, even where a dead process left it half handed over.
 pub(crate) fn drop_queue(a: &Arena, q: Queue) {
-    // No waiter is left (each holds a reference), so nothing needs ringing.
-    while get(q, &mut LocalRings::new(), |_, _| ()).is_some() {}
-    a.release(words(q)[RING].load(Acquire));
+    let ws = words(q);
+    slots::release_payloads(slot_array(q));
+    let mut p = ws[OVERFLOW_HEAD].load(Acquire);
+    while p != 0 {
+        let next = bytes::next(Handle::trusted(p)).load(Relaxed);
+        a.release(p);
+        p = next;
+    }
+    a.release(ws[RING].load(Acquire));
 }
 
 #[cfg(test)]
@@ -602,6 +629,85 @@ mod tests {
         assert!(
             t0.elapsed() < std::time::Duration::from_millis(1000),
             "the second waiter slept on"
+        );
+        arena().release(q.index());
+    }
+
+    #[test]
+    fn a_waiter_that_leaves_rearms_for_those_still_asleep() {
+        crate::core::start();
+        let q = new(0, false).unwrap();
+        let seen = w(q, NOT_EMPTY).load(SeqCst);
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..2 {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let r = wait_change(q, NOT_EMPTY, seen, deadline_after_ms(5000.0), None);
+                tx.send(r.unwrap()).unwrap();
+            });
+        }
+        while w(q, NOT_EMPTY + 1).load(SeqCst) < 2 {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // A waker takes the flag and wakes one of the two sleepers; its item went to someone
+        // else meanwhile, so the woken one leaves with nothing.
+        w(q, NOT_EMPTY).fetch_add(1, SeqCst);
+        assert_eq!(w(q, ARMED_NOT_EMPTY).swap(0, SeqCst), 1);
+        futex_wake(w(q, NOT_EMPTY), 1);
+        let wait = std::time::Duration::from_secs(2);
+        assert!(rx.recv_timeout(wait).unwrap());
+        // It armed the flag again for the other, which still sleeps: the next put wakes it.
+        assert_eq!(w(q, ARMED_NOT_EMPTY).load(SeqCst), 1);
+        assert_eq!(put_bytes(q, &[1]), Put::Queued);
+        assert!(rx.recv_timeout(wait).unwrap());
+        arena().release(q.index());
+    }
+
+    #[test]
+    fn the_overflow_list_is_rebuilt_when_its_mutex_is_taken_from_a_dead_process() {
+        crate::core::start();
+        let q = new(0, false).unwrap();
+        let n = UNBOUNDED_SLOTS + 2;
+        for i in 0..n {
+            assert_eq!(put_bytes(q, &i.to_le_bytes()), Put::Queued);
+        }
+        // A put killed holding the mutex, after linking its block but before the list's tail
+        // and count: the item is there, the words say otherwise.
+        let ws = words(q);
+        let (p, data) = bytes::new(1, 4).unwrap();
+        data.copy_from_slice(&n.to_le_bytes());
+        bytes::next(p).store(0, SeqCst);
+        bytes::next(Handle::trusted(ws[OVERFLOW_TAIL].load(SeqCst))).store(p.index(), SeqCst);
+        ws[OVERFLOW_MUTEX].store(slots::dead_process_tag() << 2 | 2, SeqCst);
+        for i in 0..=n {
+            assert_eq!(get_bytes(q).unwrap(), i.to_le_bytes());
+        }
+        assert_eq!((get_bytes(q), count(q)), (None, 0));
+        assert_eq!(ws[OVERFLOW_MUTEX].load(SeqCst), 0);
+        arena().release(q.index());
+    }
+
+    #[test]
+    fn a_slot_a_dead_producer_claimed_is_skipped_by_a_waiter() {
+        crate::core::start();
+        let q = new(4, true).unwrap();
+        let dead = slots::dead_process_tag();
+        // A put killed between its claim and its publish (as the slot's state then reads).
+        slot_array(q)[0].claim_for_tests(0, dead);
+        w(q, TAIL).store(1, SeqCst);
+        w(q, UNFINISHED).store(1, SeqCst);
+        assert_eq!(put_bytes(q, b"b"), Put::Queued);
+        assert_eq!(get_bytes(q), None, "the dead put's slot is in the way");
+        let seen = w(q, NOT_EMPTY).load(SeqCst);
+        let t0 = std::time::Instant::now();
+        assert!(wait_change(q, NOT_EMPTY, seen, deadline_after_ms(5000.0), None).unwrap());
+        assert!(t0.elapsed() < std::time::Duration::from_millis(1000));
+        assert_eq!(get_bytes(q).unwrap(), b"b");
+        assert_eq!(
+            w(q, UNFINISHED).load(SeqCst),
+            1,
+            "the lost item is not counted"
         );
         arena().release(q.index());
     }
