@@ -684,27 +684,18 @@ mod tests {
     }
 
     /// A process that is dead (killed, not yet reaped) and its tag.
-    fn dead_process() -> (std::process::Child, usize, u32) {
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .unwrap();
-        let i = arena().claim_proc_slot(child.id()).unwrap();
-        let tag = crate::core::liveness::tag_of_slot(i);
-        child.kill().unwrap();
-        (child, i, tag)
-    }
-
     /// Holds the list's mutex as the dead process `tag` would have.
     fn held_by(c: Condition, tag: u32) {
-        state(c).mutex.store(tag << 2 | 2, SeqCst);
+        state(c)
+            .mutex
+            .store(crate::core::raw_mutex::held_by(tag), SeqCst);
     }
 
     #[test]
     fn a_list_left_half_changed_by_a_killed_holder_is_rebuilt() {
         crate::core::start();
         let me = new_agent().unwrap();
-        let (mut child, slot, tag) = dead_process();
+        let tag = crate::core::liveness::dead_process_tag();
         let (l, c) = lock_condition();
         let s = state(c);
         let places: Vec<Place> = (0..5).map(|_| enqueue(l, c, me)).collect();
@@ -740,15 +731,13 @@ mod tests {
         assert_eq!(s.tail.load(SeqCst), 0);
         free(c, l);
         end_agent(me);
-        child.wait().unwrap();
-        arena().release_proc_slot(slot, child.id());
     }
 
     #[test]
     fn a_rebuild_stops_at_a_link_that_is_not_a_node_of_this_list_and_at_a_cycle() {
         crate::core::start();
         let me = new_agent().unwrap();
-        let (mut child, slot, tag) = dead_process();
+        let tag = crate::core::liveness::dead_process_tag();
         let (l, c) = lock_condition();
         let (l2, c2) = lock_condition();
         let a = enqueue(l, c, me);
@@ -779,7 +768,5 @@ mod tests {
         free(c, l);
         free(c2, l2);
         end_agent(me);
-        child.wait().unwrap();
-        arena().release_proc_slot(slot, child.id());
     }
 }

@@ -242,6 +242,51 @@ pub fn agent_not_known_dead(id: u32) -> bool {
     tag_of(slot - 1, generation) == process && pid != 0
 }
 
+/// For tests: a `sleep` child process holding a slot of the process table (so it has a tag),
+/// killed, reaped and its slot given back when dropped.
+#[cfg(test)]
+pub struct ChildProcess {
+    child: std::process::Child,
+    slot: usize,
+    pub tag: u32,
+}
+
+#[cfg(test)]
+impl ChildProcess {
+    pub fn spawn() -> ChildProcess {
+        let child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let slot = arena().claim_proc_slot(child.id()).unwrap();
+        ChildProcess {
+            child,
+            slot,
+            tag: tag_of_slot(slot),
+        }
+    }
+
+    /// SIGKILL, without reaping: the child stays a zombie until dropped.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[cfg(test)]
+impl Drop for ChildProcess {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = self.child.wait();
+        arena().release_proc_slot(self.slot, self.child.id());
+    }
+}
+
+/// For tests: the tag of a process that has ended.
+#[cfg(test)]
+pub fn dead_process_tag() -> u32 {
+    ChildProcess::spawn().tag
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,15 +367,10 @@ mod tests {
     #[test]
     fn a_killed_process_is_dead_even_as_an_unreaped_zombie() {
         crate::core::start();
-        let a = arena();
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .unwrap();
-        let i = a.claim_proc_slot(child.id()).unwrap();
-        let tag = tag_of_slot(i);
+        let mut child = ChildProcess::spawn();
+        let tag = child.tag;
         assert!(process_alive(tag));
-        child.kill().unwrap();
+        child.kill();
         // Not reaped yet: the child is a zombie.
         let t0 = std::time::Instant::now();
         while process_alive(tag) {
@@ -338,7 +378,5 @@ mod tests {
             std::thread::yield_now();
         }
         assert!(!process_alive(tag), "and stays seen");
-        child.wait().unwrap();
-        a.release_proc_slot(i, child.id());
     }
 }

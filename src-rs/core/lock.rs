@@ -181,6 +181,7 @@ pub fn owner_died(off: Lock) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::liveness::ChildProcess;
     use crate::core::park::deadline_after_ms;
     use std::sync::Arc;
 
@@ -230,31 +231,26 @@ mod tests {
         arena().release(l.index());
     }
 
-    /// A lock word held by a `sleep` child given a process slot, and the child.
-    fn held_by_a_child(l: Lock) -> (std::process::Child, usize) {
-        let child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .unwrap();
-        let i = arena().claim_proc_slot(child.id()).unwrap();
-        let tag = crate::core::liveness::tag_of_slot(i);
-        state(l).word.store(tag << TAG_SHIFT | LOCKED, SeqCst);
+    /// A lock word held by a child process, and the child.
+    fn held_by_a_child(l: Lock) -> ChildProcess {
+        let child = ChildProcess::spawn();
+        state(l).word.store(child.tag << TAG_SHIFT | LOCKED, SeqCst);
         assert!(!try_acquire(l));
-        (child, i)
+        child
     }
 
     #[test]
     fn a_dead_holding_process_is_taken_over_and_the_taker_is_told_until_it_releases() {
         crate::core::start();
         let l = new().unwrap();
-        let (mut child, slot) = held_by_a_child(l);
+        let mut child = held_by_a_child(l);
         // Alive: a try and a short wait both fail, by their deadline.
         assert!(!acquire(l, deadline_after_ms(0.0), None).unwrap());
         let t0 = std::time::Instant::now();
         assert!(!acquire(l, deadline_after_ms(80.0), None).unwrap());
         assert!(t0.elapsed().as_millis() < 500);
         assert!(locked(l) && !owner_died(l));
-        child.kill().unwrap();
+        child.kill();
         let t0 = std::time::Instant::now();
         assert!(acquire(l, deadline_after_ms(5000.0), None).unwrap());
         assert!(t0.elapsed().as_millis() < 1000);
@@ -264,8 +260,6 @@ mod tests {
         assert!(try_acquire(l));
         assert!(!owner_died(l));
         release(l).unwrap();
-        child.wait().unwrap();
-        arena().release_proc_slot(slot, child.id());
         arena().release(l.index());
     }
 
@@ -273,9 +267,7 @@ mod tests {
     fn a_try_recovers_a_dead_holder_and_release_of_the_recovered_free_lock_fails() {
         crate::core::start();
         let l = new().unwrap();
-        let (mut child, slot) = held_by_a_child(l);
-        child.kill().unwrap();
-        child.wait().unwrap();
+        held_by_a_child(l).kill();
         // The recovery by a sweep: free, and marked.
         recover_if_dead(l);
         assert_eq!(state(l).word.load(SeqCst), OWNER_DIED);
@@ -291,7 +283,6 @@ mod tests {
         assert!(owner_died(l));
         release(l).unwrap();
         assert_eq!(state(l).word.load(SeqCst), 0);
-        arena().release_proc_slot(slot, child.id());
         arena().release(l.index());
     }
 

@@ -679,7 +679,10 @@ mod tests {
         data.copy_from_slice(&n.to_le_bytes());
         bytes::next(p).store(0, SeqCst);
         bytes::next(Handle::trusted(ws[OVERFLOW_TAIL].load(SeqCst))).store(p.index(), SeqCst);
-        ws[OVERFLOW_MUTEX].store(slots::dead_process_tag() << 2 | 2, SeqCst);
+        ws[OVERFLOW_MUTEX].store(
+            crate::core::raw_mutex::held_by(crate::core::liveness::dead_process_tag()),
+            SeqCst,
+        );
         for i in 0..=n {
             assert_eq!(get_bytes(q).unwrap(), i.to_le_bytes());
         }
@@ -692,7 +695,7 @@ mod tests {
     fn a_slot_a_dead_producer_claimed_is_skipped_by_a_waiter() {
         crate::core::start();
         let q = new(4, true).unwrap();
-        let dead = slots::dead_process_tag();
+        let dead = crate::core::liveness::dead_process_tag();
         // A put killed between its claim and its publish (as the slot's state then reads).
         slot_array(q)[0].claim_for_tests(0, dead);
         w(q, TAIL).store(1, SeqCst);

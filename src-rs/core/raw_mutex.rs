@@ -82,23 +82,22 @@ impl Drop for Guard<'_> {
     }
 }
 
+/// For tests: the word of a mutex held by process `tag`.
+#[cfg(test)]
+pub fn held_by(tag: u32) -> u32 {
+    tag << 2 | HELD
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::arena::arena;
 
     #[test]
     fn a_mutex_held_by_a_dead_process_is_taken_over_and_reported() {
         crate::core::start();
-        let a = arena();
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .unwrap();
-        let i = a.claim_proc_slot(child.id()).unwrap();
-        let tag = crate::core::liveness::tag_of_slot(i);
-        let m = AtomicU32::new(tag << 2 | HELD);
-        child.kill().unwrap();
+        let mut child = crate::core::liveness::ChildProcess::spawn();
+        let m = AtomicU32::new(held_by(child.tag));
+        child.kill();
         let t0 = std::time::Instant::now();
         let g = Guard::new(&m);
         assert!(g.recovered);
@@ -106,7 +105,6 @@ mod tests {
         drop(g);
         assert_eq!(m.load(Relaxed), 0);
         assert!(!Guard::new(&m).recovered);
-        child.wait().unwrap();
     }
 
     #[test]

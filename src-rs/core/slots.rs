@@ -372,17 +372,6 @@ pub fn release_payloads(slots: &[Slot]) {
     }
 }
 
-/// The tag of a process that has ended (for tests of what dead claimers leave).
-#[cfg(test)]
-pub fn dead_process_tag() -> u32 {
-    let mut child = std::process::Command::new("true").spawn().unwrap();
-    let i = arena().claim_proc_slot(child.id()).unwrap();
-    let tag = liveness::tag_of_slot(i);
-    child.wait().unwrap();
-    arena().release_proc_slot(i, child.id());
-    tag
-}
-
 #[cfg(test)]
 impl Slot {
     /// What a producer of process `tag` killed right after claiming position `pos` leaves.
@@ -468,7 +457,7 @@ mod tests {
     #[test]
     fn a_dead_producers_slot_is_skipped_and_a_dead_consumers_slot_freed() {
         crate::core::start();
-        let dead = dead_process_tag();
+        let dead = crate::core::liveness::dead_process_tag();
         let o = ring(4);
         let r = o.view();
         // A producer killed between its claim and the tail's update: the next put moves the
