@@ -42,8 +42,8 @@ test('the values the fast paths depend on are the ones the core uses', (t) => {
   t.deepEqual([Block.Words, Block.BodyWord, Block.AsyncWaitersWord], [16, 4, 3]);
   t.deepEqual([RLockWord.Owner, RLockWord.Count, RLockWord.Waiters, EventWord.Waiters], [0, 1, 2, 1]);
   t.deepEqual([LockBits.Held, LockBits.Locked, LockBits.Contended, LockBits.OwnerDied, LockBits.TagShift], [3, 1, 2, 4, 3]);
-  // Never an agent id (low 12 bits 0); the count's sign bit.
-  t.deepEqual([RLockBits.OwnerDied, RLockBits.CountOwnerDied], [0x1000, 0x8000_0000]);
+  // Never an agent id (low 14 bits 0); the count's sign bit.
+  t.deepEqual([RLockBits.OwnerDied, RLockBits.CountOwnerDied], [0x4000, 0x8000_0000]);
   t.deepEqual([QueueWord.NotEmpty, QueueWord.Tail, QueueWord.Head], [4, 12, 28]);
   t.deepEqual([BarrierResult.Broken, BarrierResult.Last], [-1, -2]);
 });

@@ -111,8 +111,9 @@ table! {
     /// RLock values besides agent ids and counts.
     pub mod rlock_bits as RLockBits {
         /// The owner word of a free RLock whose owner died holding it: never an agent id
-        /// (their low 12 bits are never 0). The next acquirer takes it from this state.
-        OWNER_DIED as OwnerDied: u32 = 0x1000;
+        /// (their low 14 bits, the agent's slot, are never 0). The next acquirer takes it from
+        /// this state.
+        OWNER_DIED as OwnerDied: u32 = 0x4000;
         /// Set in the count while the holding began by taking over from a dead owner (the
         /// count reads negative in JavaScript, so the owner's releases go native).
         COUNT_OWNER_DIED as CountOwnerDied: u32 = 0x8000_0000;

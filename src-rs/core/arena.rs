@@ -34,7 +34,7 @@ pub const BLOCK: usize = block::BYTES;
 const CLASSES: usize = 30;
 /// Classes up to this one (1 MiB) live in the small part.
 const SMALL_CLASSES: usize = 15;
-const HEADER: usize = 128 * 1024;
+const HEADER: usize = 2 << 20;
 const PAGE: usize = 4096;
 /// The part of the arena that JavaScript sees as one ArrayBuffer.
 pub const SMALL_END: usize = 1 << 30;
@@ -44,11 +44,15 @@ const ARENA_SIZE: usize = 64 << 30;
 const FILE_SIZE: usize = ARENA_SIZE + ARENA_SIZE / BLOCK / 8;
 /// The environment variable that tells a child process which descriptor is the arena.
 pub const ARENA_FD_ENV: &str = "NATIVE_THREADING_ARENA_FD";
-const MAGIC: u64 = 0x6e74_6172_656e_6133; // "ntarena3"
-pub const MAX_PROCS: usize = 256;
-/// JavaScript threads (of all processes) that can use primitives at the same time. An agent
-/// id keeps its slot in its low 12 bits (slot + 1), so this is at most 4095.
-pub const MAX_AGENTS: usize = 4095;
+const MAGIC: u64 = 0x6e74_6172_656e_6134; // "ntarena4"
+/// The low bits of a process tag that name its slot (slot + 1; see `core::liveness`).
+pub const PROC_SLOT_BITS: u32 = 12;
+/// Processes of one tree that can use primitives at the same time.
+pub const MAX_PROCS: usize = (1 << PROC_SLOT_BITS) - 1;
+/// The low bits of an agent id that name its slot (slot + 1).
+pub const AGENT_SLOT_BITS: u32 = 14;
+/// JavaScript threads (of all processes of one tree) that can use primitives at the same time.
+pub const MAX_AGENTS: usize = (1 << AGENT_SLOT_BITS) - 1;
 
 /// A block's kind (see `layout::kind`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -2,27 +2,29 @@
 //! record, and the checks that let a waiter take over from a holder that died.
 //!
 //! - A **process tag** names one process that maps the arena: its slot in the process table
-//!   (low 9 bits, slot + 1) and the slot's generation (the bits above). Every process claims
+//!   (low 12 bits, slot + 1) and the slot's generation (the bits above). Every process claims
 //!   its slot when the first agent starts; it gives it back at exit. A tag is alive while its
 //!   slot still has that generation and the process (pid and start time, so a reused pid is
 //!   not taken for it) has not ended. A zombie counts as ended: a parent that is itself
 //!   blocked cannot reap its killed child, and its waiters must still see the death.
 //! - An **agent id** names one JavaScript thread that uses primitives: its slot in the agent
-//!   table (low 12 bits, slot + 1) and a generation. It is alive while its slot still holds it
+//!   table (low 14 bits, slot + 1) and a generation. It is alive while its slot still holds it
 //!   (the thread frees it when it ends, however it ends) and its process is alive.
 //!
 //! Nothing here is needed on an uncontended path: waiters check holders between the slices
 //! of their sleep (`park::SLICE`), and a death found is written back to the tables (the slot's
 //! generation moves on), so later checks of that tag are reads of memory only.
 
-use super::arena::{arena, AgentSlot, ProcSlot, MAX_AGENTS, MAX_PROCS, RESERVED};
+use super::arena::{
+    arena, AgentSlot, ProcSlot, AGENT_SLOT_BITS, MAX_AGENTS, MAX_PROCS, PROC_SLOT_BITS, RESERVED,
+};
 use super::error::{Error, Result};
 use crate::sys;
 use std::sync::atomic::Ordering::*;
 use std::sync::{Mutex, OnceLock};
 
-const PROC_BITS: u32 = 9;
-const AGENT_BITS: u32 = 12;
+const PROC_BITS: u32 = PROC_SLOT_BITS;
+const AGENT_BITS: u32 = AGENT_SLOT_BITS;
 /// Tags fit in 28 bits, so a Lock word keeps 3 bits of its own below one and stays a
 /// positive Int32 for JavaScript; agent ids fit in 31 bits for the same reason.
 const TAG_GENERATIONS: u32 = 1 << (28 - PROC_BITS);
@@ -338,7 +340,8 @@ mod tests {
         let b = claim_agent(&table, 7, |_| true).unwrap();
         assert_eq!(claim_agent(&table, 7, |_| true), Err(Error::NoMemory));
         let c = claim_agent(&table, 8, |id| id != a).expect("the dead agent's slot");
-        assert!(c != a && c != b && c & 0xfff == a & 0xfff);
+        let slot = |id: u32| id & ((1 << AGENT_BITS) - 1);
+        assert!(c != a && c != b && slot(c) == slot(a));
         assert_eq!(table[0].process.load(Relaxed), 8);
     }
 
@@ -351,9 +354,12 @@ mod tests {
             u32::MAX,
             0xfff,
             0x1000,
+            0x3fff,
+            0x4000,
             0x1ff,
             0x200,
-            257,
+            4095,
+            4096,
             0xdead_beef,
         ] {
             let _ = agent_alive(x);

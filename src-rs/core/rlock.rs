@@ -25,6 +25,7 @@ pub type RLock = Handle<handle::RLock>;
 
 /// The owner word of a free lock recovered from a dead owner.
 pub const OWNER_DIED: u32 = rlock_bits::OWNER_DIED;
+const _: () = assert!(OWNER_DIED & ((1 << crate::core::arena::AGENT_SLOT_BITS) - 1) == 0);
 /// The count's flag of a holding that began by taking over from a dead owner.
 const COUNT_OWNER_DIED: u32 = rlock_bits::COUNT_OWNER_DIED;
 const LEVELS: u32 = !COUNT_OWNER_DIED;

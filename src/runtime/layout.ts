@@ -91,9 +91,10 @@ export const enum RLockWord {
 export const enum RLockBits {
   /**
    * The owner word of a free RLock whose owner died holding it: never an agent id
-   * (their low 12 bits are never 0). The next acquirer takes it from this state.
+   * (their low 14 bits, the agent's slot, are never 0). The next acquirer takes it from
+   * this state.
    */
-  OwnerDied = 4096,
+  OwnerDied = 16384,
   /**
    * Set in the count while the holding began by taking over from a dead owner (the
    * count reads negative in JavaScript, so the owner's releases go native).
