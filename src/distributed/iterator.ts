@@ -5,6 +5,7 @@
 import { TimeoutError } from '../../index';
 import type { ConnectorLink } from './link';
 import { timeoutMs } from './timeouts';
+import { ChunkResults } from '../pool/chunk-results';
 
 /** Where chunks come from: the pool reads the input and submits one chunk per call. */
 export interface ChunkFeed {
@@ -12,11 +13,6 @@ export interface ChunkFeed {
   submitNext(): boolean;
   /** The consumer left the loop: submit nothing more, drop what is outstanding. */
   cancel(): void;
-}
-
-interface Chunk {
-  ok: boolean;
-  value: unknown;
 }
 
 /**
@@ -28,15 +24,9 @@ interface Chunk {
  */
 export class DistributedIterator<R> implements Iterable<R>, AsyncIterable<R> {
   readonly #link: ConnectorLink;
-  readonly #ordered: boolean;
+  readonly #chunks: ChunkResults<R>;
   readonly #window: number;
   #feed: ChunkFeed | undefined;
-  readonly #byIndex = new Map<number, Chunk>();
-  readonly #arrived: Chunk[] = [];
-  #current: ArrayLike<unknown> = [];
-  #pos = 0;
-  #nextIndex = 0;
-  #consumed = 0;
   #submitted = 0;
   #exhausted = false;
   #ended: Error | undefined;
@@ -46,7 +36,7 @@ export class DistributedIterator<R> implements Iterable<R>, AsyncIterable<R> {
   /** @internal */
   constructor(link: ConnectorLink, ordered: boolean, window: number) {
     this.#link = link;
-    this.#ordered = ordered;
+    this.#chunks = new ChunkResults(ordered);
     this.#window = window;
   }
 
@@ -58,8 +48,7 @@ export class DistributedIterator<R> implements Iterable<R>, AsyncIterable<R> {
 
   /** @internal A chunk's outcome: its results, or the error it failed with. */
   chunkDone(index: number, ok: boolean, value: unknown): void {
-    if (this.#ordered) this.#byIndex.set(index, { ok, value });
-    else this.#arrived.push({ ok, value });
+    this.#chunks.add(index, ok, value);
     this.#wake();
   }
 
@@ -74,50 +63,38 @@ export class DistributedIterator<R> implements Iterable<R>, AsyncIterable<R> {
   }
 
   #topUp(): void {
-    while (!this.#exhausted && !this.#closed && this.#submitted - this.#consumed < this.#window) {
+    while (!this.#exhausted && !this.#closed && this.#submitted - this.#chunks.consumed < this.#window) {
       if (this.#feed!.submitNext()) this.#submitted++;
       else this.#exhausted = true;
     }
   }
 
   #available(): boolean {
-    return (
-      this.#pos < this.#current.length ||
-      (this.#ordered ? this.#byIndex.has(this.#nextIndex) : this.#arrived.length > 0) ||
-      (this.#exhausted && this.#consumed >= this.#submitted) ||
-      this.#ended !== undefined
-    );
+    return this.#chunks.ready() || this.#allConsumed() || this.#ended !== undefined;
+  }
+
+  #allConsumed(): boolean {
+    return this.#exhausted && this.#chunks.consumed >= this.#submitted;
   }
 
   /** The next result if it is here, undefined if not yet; throws a failed chunk's error. */
   #take(): IteratorResult<R> | undefined {
-    for (;;) {
-      if (this.#closed) return { done: true, value: undefined };
-      if (this.#pos < this.#current.length) return { done: false, value: this.#current[this.#pos++] as R };
-      let chunk: Chunk | undefined;
-      if (this.#ordered) {
-        chunk = this.#byIndex.get(this.#nextIndex);
-        if (chunk !== undefined) {
-          this.#byIndex.delete(this.#nextIndex);
-          this.#nextIndex++;
-        }
-      } else {
-        chunk = this.#arrived.shift();
-      }
-      if (chunk === undefined) {
-        if (this.#exhausted && this.#consumed >= this.#submitted) return { done: true, value: undefined };
-        if (this.#ended !== undefined) {
-          this.#closed = true;
-          throw this.#ended;
-        }
-        return undefined;
-      }
-      this.#consumed++;
-      this.#topUp();
-      if (!chunk.ok) throw chunk.value;
-      this.#current = chunk.value as ArrayLike<unknown>;
-      this.#pos = 0;
+    if (this.#closed) return { done: true, value: undefined };
+    const consumed = this.#chunks.consumed;
+    let r: IteratorResult<R> | undefined;
+    try {
+      r = this.#chunks.next();
+    } finally {
+      // Chunks consumed (failed ones too) make room in the window.
+      if (this.#chunks.consumed !== consumed) this.#topUp();
     }
+    if (r !== undefined) return r;
+    if (this.#allConsumed()) return { done: true, value: undefined };
+    if (this.#ended !== undefined) {
+      this.#closed = true;
+      throw this.#ended;
+    }
+    return undefined;
   }
 
   /** Blocks for the next result; TimeoutError when none comes within `timeout` ms. */

@@ -1,12 +1,8 @@
 // The results of Pool.imap / imapUnordered: iterable (blocking next(), as Python's) and async
 // iterable. A failed chunk throws its error at its place; iteration may go on after it.
 import { ResultPump, TimeoutError } from './async-result';
+import { ChunkResults } from './chunk-results';
 import { timeoutMs } from '../runtime/validate';
-
-interface Chunk {
-  ok: boolean;
-  value: unknown;
-}
 
 /**
  * What `imap()` and `imapUnordered()` return (Python's `IMapIterator`): the results, with a blocking
@@ -19,15 +15,7 @@ interface Chunk {
  */
 export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
   readonly #pump: ResultPump;
-  readonly #ordered: boolean;
-  /** Ordered: finished chunks by index. */
-  readonly #byIndex = new Map<number, Chunk>();
-  /** Unordered: finished chunks as they came. */
-  #arrived: Chunk[] = [];
-  #current: ArrayLike<unknown> = [];
-  #pos = 0;
-  #nextIndex = 0;
-  #consumed = 0;
+  readonly #chunks: ChunkResults<R>;
   #total: number | undefined;
   #ended: Error | undefined;
   #waiters: Array<() => void> = [];
@@ -37,7 +25,7 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
   /** @internal `onClose`: the consumer stopped early (break): stop reading the input. */
   constructor(pump: ResultPump, ordered: boolean, onClose: () => void) {
     this.#pump = pump;
-    this.#ordered = ordered;
+    this.#chunks = new ChunkResults(ordered);
     this.#onClose = onClose;
   }
 
@@ -51,8 +39,7 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
 
   /** @internal A chunk's outcome: its results, or the error it failed with. */
   chunkDone(index: number, ok: boolean, value: unknown): void {
-    if (this.#ordered) this.#byIndex.set(index, { ok, value });
-    else this.#arrived.push({ ok, value });
+    this.#chunks.add(index, ok, value);
     this.#wake();
   }
 
@@ -73,43 +60,25 @@ export class PoolIterator<R> implements Iterable<R>, AsyncIterable<R> {
   }
 
   #available(): boolean {
-    return (
-      this.#pos < this.#current.length ||
-      (this.#ordered ? this.#byIndex.has(this.#nextIndex) : this.#arrived.length > 0) ||
-      (this.#total !== undefined && this.#consumed >= this.#total) ||
-      this.#ended !== undefined
-    );
+    return this.#chunks.ready() || this.#allConsumed() || this.#ended !== undefined;
+  }
+
+  #allConsumed(): boolean {
+    return this.#total !== undefined && this.#chunks.consumed >= this.#total;
   }
 
   /** The next result if it is here; undefined if it is not yet. Throws a failed chunk's error. */
   #take(): IteratorResult<R> | undefined {
     if (this.#closed) return { done: true, value: undefined };
-    for (;;) {
-      if (this.#pos < this.#current.length) return { done: false, value: this.#current[this.#pos++] as R };
-      let chunk: Chunk | undefined;
-      if (this.#ordered) {
-        chunk = this.#byIndex.get(this.#nextIndex);
-        if (chunk !== undefined) {
-          this.#byIndex.delete(this.#nextIndex);
-          this.#nextIndex++;
-        }
-      } else {
-        chunk = this.#arrived.shift();
-      }
-      if (chunk === undefined) {
-        if (this.#total !== undefined && this.#consumed >= this.#total) return { done: true, value: undefined };
-        if (this.#ended !== undefined) {
-          const err = this.#ended;
-          this.#total = this.#consumed;
-          throw err;
-        }
-        return undefined;
-      }
-      this.#consumed++;
-      if (!chunk.ok) throw chunk.value;
-      this.#current = chunk.value as ArrayLike<unknown>;
-      this.#pos = 0;
+    const r = this.#chunks.next();
+    if (r !== undefined) return r;
+    if (this.#allConsumed()) return { done: true, value: undefined };
+    if (this.#ended !== undefined) {
+      const err = this.#ended;
+      this.#total = this.#chunks.consumed;
+      throw err;
     }
+    return undefined;
   }
 
   /** Blocks for the next result; TimeoutError when none comes within `timeout` ms. */
