@@ -14,7 +14,8 @@
 import { MessagePort, workerData } from 'node:worker_threads';
 import type { Job, Queue as BullQueue, QueueEvents as BullQueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { codedError, ERR_CONNECTION, ERR_JOB_FAILED } from './errors';
+import { ERR_CONNECTION, ERR_JOB_FAILED } from './errors';
+import { coded } from '../runtime/errors';
 import type { ConnectorData, ExportEntry, ToConnector, ToPool } from './protocol';
 import { JOB_OPTIONS, RECONCILE_MS, redisConnection } from './settings';
 import { encodeError, JobData, JobResult } from './wire';
@@ -219,7 +220,7 @@ function deliver(id: string, value: unknown): void {
   lastProgress = Date.now();
   const result: JobResult = isJobResult(value)
     ? value
-    : { ok: false, e: encodeError(codedError(Error, ERR_JOB_FAILED, `job ${id} returned something that is not a task result (a worker of another kind on this queue?)`)) };
+    : { ok: false, e: encodeError(coded(Error, ERR_JOB_FAILED, `job ${id} returned something that is not a task result (a worker of another kind on this queue?)`)) };
   post({ t: 'chunk', call: o.call, index: o.index, result });
   maybeEnd();
 }
@@ -230,7 +231,7 @@ function deliverFailure(id: string, reason: string): void {
   // BullMQ fails a job whose workers kept dying (more stalls than maxStalledCount), and a job
   // whose processor threw (the worker command returns task errors as results instead).
   const code = /stalled/i.test(reason) ? 'ERR_WORKER_DIED' : ERR_JOB_FAILED;
-  deliver(id, { ok: false, e: encodeError(codedError(Error, code, `job ${id} failed: ${reason}`)) });
+  deliver(id, { ok: false, e: encodeError(coded(Error, code, `job ${id} failed: ${reason}`)) });
 }
 
 /** Every 250 ms: gives up on a connection gone too long; looks up jobs gone quiet. */
@@ -242,7 +243,7 @@ function watch(queue: BullQueue): void {
   const now = Date.now();
   if (downSince !== undefined && now - downSince > data.connectionTimeout) {
     const error = encodeError(
-      codedError(Error, ERR_CONNECTION, `Redis at ${data.redis} has been out of reach for over ${data.connectionTimeout} ms; the results still outstanding are lost`),
+      coded(Error, ERR_CONNECTION, `Redis at ${data.redis} has been out of reach for over ${data.connectionTimeout} ms; the results still outstanding are lost`),
     );
     for (const call of new Set([...outstanding.values()].map((o) => o.call))) post({ t: 'fail', call, error });
     outstanding.clear();

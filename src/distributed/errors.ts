@@ -9,7 +9,3 @@ export const ERR_BAD_JOB = 'ERR_DISTRIBUTED_BAD_JOB';
 export const ERR_JOB_FAILED = 'ERR_DISTRIBUTED_JOB_FAILED';
 export const ERR_TASK_FAILED = 'ERR_DISTRIBUTED_TASK_FAILED';
 
-/** An error of class `Ctor` with a Node-style `code`. */
-export function codedError<E extends Error>(Ctor: new (message: string) => E, code: string, message: string): E & { code: string } {
-  return Object.assign(new Ctor(message), { code });
-}

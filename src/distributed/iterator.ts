@@ -4,7 +4,7 @@
 // does not fill Redis. A failed chunk throws its error at its place; iteration may go on.
 import { TimeoutError } from '../../index';
 import type { ConnectorLink } from './link';
-import { timeoutMs } from './timeouts';
+import { timeoutMs } from '../runtime/validate';
 import { ChunkResults } from '../pool/chunk-results';
 
 /** Where chunks come from: the pool reads the input and submits one chunk per call. */

@@ -3,7 +3,8 @@
 // machines) run them on local Pools and return the results. Redis is reached by a connector
 // thread (connector.ts), so blocking calls block only the calling thread.
 import { randomUUID } from 'node:crypto';
-import { codedError, ERR_DEPENDENCY_MISSING, ERR_JOB_FAILED } from './errors';
+import { ERR_DEPENDENCY_MISSING, ERR_JOB_FAILED } from './errors';
+import { coded } from '../runtime/errors';
 import { DistributedIterator } from './iterator';
 import { ConnectorLink } from './link';
 import { TaskModule, taskModule } from './modules';
@@ -59,7 +60,7 @@ interface Call {
 
 type State = 'running' | 'closed' | 'terminated';
 
-const notRunning = (): Error => codedError(Error, 'ERR_POOL_NOT_RUNNING', 'the pool is not running (close() or terminate() was called)');
+const notRunning = (): Error => coded(Error, 'ERR_POOL_NOT_RUNNING', 'the pool is not running (close() or terminate() was called)');
 
 /**
  * Python's `ray.util.multiprocessing.Pool`, on BullMQ: `Pool`'s API, with the work done by
@@ -90,16 +91,16 @@ export class DistributedPool {
   /** Starts the connector thread and waits until it has imported the task modules (it
    * connects to Redis in the background: calls made before that wait for it). */
   constructor(options: DistributedPoolOptions) {
-    if (typeof options !== 'object' || options === null) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "options" argument must be an object');
+    if (typeof options !== 'object' || options === null) throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "options" argument must be an object');
     const { redis, queue, prefix, redisOptions = {}, connectionTimeout = DEFAULT_CONNECTION_TIMEOUT_MS, imapWindow = 64 } = options;
     if (typeof redis !== 'string' || !/^rediss?:\/\//.test(redis)) {
-      throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', 'options.redis must be a Redis URL (redis://host:port)');
+      throw coded(TypeError, 'ERR_INVALID_ARG_VALUE', 'options.redis must be a Redis URL (redis://host:port)');
     }
-    if (typeof queue !== 'string' || queue === '') throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'options.queue must be a non-empty string');
-    if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '')) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'options.prefix must be a non-empty string');
-    if (typeof redisOptions !== 'object' || redisOptions === null) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'options.redisOptions must be an object');
+    if (typeof queue !== 'string' || queue === '') throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'options.queue must be a non-empty string');
+    if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '')) throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'options.prefix must be a non-empty string');
+    if (typeof redisOptions !== 'object' || redisOptions === null) throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'options.redisOptions must be an object');
     if (!Array.isArray(options.import) || options.import.length === 0) {
-      throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'options.import must list the task modules (the workers\' --import modules)');
+      throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'options.import must list the task modules (the workers\' --import modules)');
     }
     this.#connectionTimeout = positive(connectionTimeout, 'options.connectionTimeout');
     this.#imapWindow = positiveInteger(imapWindow, 'options.imapWindow');
@@ -108,7 +109,7 @@ export class DistributedPool {
       try {
         return taskModule(spec);
       } catch (e) {
-        throw Object.assign(codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `cannot read the task module ${String(spec)}: ${(e as Error).message}`), { cause: e });
+        throw Object.assign(coded(TypeError, 'ERR_INVALID_ARG_VALUE', `cannot read the task module ${String(spec)}: ${(e as Error).message}`), { cause: e });
       }
     });
     this.#link = new ConnectorLink(
@@ -127,7 +128,7 @@ export class DistributedPool {
     this.#link.hold();
     try {
       if (!this.#link.waitUntil(() => this.#exports !== undefined || this.#ended, READY_TIMEOUT_MS)) {
-        throw codedError(Error, 'ERR_DISTRIBUTED_START', `importing the task modules took over ${READY_TIMEOUT_MS} ms`);
+        throw coded(Error, 'ERR_DISTRIBUTED_START', `importing the task modules took over ${READY_TIMEOUT_MS} ms`);
       }
     } finally {
       this.#link.release();
@@ -147,8 +148,8 @@ export class DistributedPool {
   applyAsync<R>(fn: Function, args: unknown[] = [], kwargs?: object, callback?: (result: R) => void, errorCallback?: (error: Error) => void): DistributedResult<R> {
     this.#checkRunning();
     const target = this.#target(fn);
-    if (!Array.isArray(args)) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "args" argument must be an array');
-    if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null)) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "kwargs" argument must be an object');
+    if (!Array.isArray(args)) throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "args" argument must be an array');
+    if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null)) throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "kwargs" argument must be an object');
     const payload = serializePortable(kwargs === undefined ? [args] : [args, kwargs], `the arguments of ${fn.name || 'the task'}`);
     const result = new DistributedResult<R>(this.#link, callback, errorCallback);
     const call = this.#startCall('apply', {
@@ -203,7 +204,7 @@ export class DistributedPool {
   terminate(): void {
     if (this.#state === 'terminated') return;
     this.#state = 'terminated';
-    const err = codedError(Error, 'ERR_POOL_TERMINATED', 'the pool was terminated before this result was ready');
+    const err = coded(Error, 'ERR_POOL_TERMINATED', 'the pool was terminated before this result was ready');
     for (const [id, call] of [...this.#calls]) {
       this.#calls.delete(id);
       this.#link.release();
@@ -250,12 +251,12 @@ export class DistributedPool {
   }
 
   #checkJoinable(): void {
-    if (this.#state === 'running') throw codedError(Error, 'ERR_POOL_RUNNING', 'join() before close() or terminate()');
+    if (this.#state === 'running') throw coded(Error, 'ERR_POOL_RUNNING', 'join() before close() or terminate()');
   }
 
   /** How jobs name `fn`: the task module that exports it. */
   #target(fn: Function): Target {
-    if (typeof fn !== 'function') throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "fn" argument must be a function');
+    if (typeof fn !== 'function') throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "fn" argument must be a function');
     const known = this.#targets.get(fn);
     if (known !== undefined) return known;
     const source = Function.prototype.toString.call(fn);
@@ -263,7 +264,7 @@ export class DistributedPool {
     const entry = same.find((e) => e.exportName === fn.name) ?? (same.length === 1 ? same[0] : undefined);
     if (entry === undefined) {
       const name = fn.name || '<anonymous>';
-      throw codedError(
+      throw coded(
         Error,
         'ERR_TARGET_NOT_EXPORTED',
         `${name} is not exported by any of the pool's task modules (${this.#modules.map((m) => m.name).join(', ')}): export it from one of them`,
@@ -347,7 +348,7 @@ export class DistributedPool {
     const target = this.#target(fn);
     const size = positiveInteger(chunksize, 'chunksize');
     if (iterable === null || typeof (iterable as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-      throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "iterable" argument must be iterable');
+      throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "iterable" argument must be iterable');
     }
     const input = iterable[Symbol.iterator]();
     const iterator = new DistributedIterator<R>(this.#link, ordered, this.#imapWindow);
@@ -435,7 +436,7 @@ export class DistributedPool {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#state === 'running') this.#state = 'closed';
-    const err = codedError(Error, 'ERR_DISTRIBUTED_CONNECTION', "the pool's connector thread ended");
+    const err = coded(Error, 'ERR_DISTRIBUTED_CONNECTION', "the pool's connector thread ended");
     for (const [id, call] of [...this.#calls]) {
       this.#calls.delete(id);
       this.#link.release();
@@ -455,19 +456,19 @@ function outcome(result: JobResult): [boolean, unknown] {
   try {
     return [true, decodeValue(result.r)];
   } catch (e) {
-    return [false, Object.assign(codedError(Error, ERR_JOB_FAILED, `a job's result could not be read: ${(e as Error).message}`), { cause: e })];
+    return [false, Object.assign(coded(Error, ERR_JOB_FAILED, `a job's result could not be read: ${(e as Error).message}`), { cause: e })];
   }
 }
 
 function toArray(iterable: Iterable<unknown>, kind: 'map' | 'starmap'): unknown[] {
   if (iterable === null || typeof (iterable as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-    throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "iterable" argument must be iterable');
+    throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "iterable" argument must be iterable');
   }
   const items = Array.from(iterable);
   if (kind === 'starmap') {
     return items.map((args, i) => {
       if (args === null || typeof (args as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-        throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `starmap: item ${i} must be an iterable of arguments`);
+        throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', `starmap: item ${i} must be an iterable of arguments`);
       }
       return Array.from(args as Iterable<unknown>);
     });
@@ -476,13 +477,13 @@ function toArray(iterable: Iterable<unknown>, kind: 'map' | 'starmap'): unknown[
 }
 
 function positive(v: unknown, what: string): number {
-  if (typeof v !== 'number') throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `${what} must be a number`);
-  if (!(v > 0)) throw codedError(RangeError, 'ERR_OUT_OF_RANGE', `${what} must be > 0. Received ${v}`);
+  if (typeof v !== 'number') throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', `${what} must be a number`);
+  if (!(v > 0)) throw coded(RangeError, 'ERR_OUT_OF_RANGE', `${what} must be > 0. Received ${v}`);
   return v;
 }
 
 function positiveInteger(v: unknown, what: string): number {
-  if (!Number.isInteger(positive(v, what))) throw codedError(RangeError, 'ERR_OUT_OF_RANGE', `${what} must be an integer. Received ${String(v)}`);
+  if (!Number.isInteger(positive(v, what))) throw coded(RangeError, 'ERR_OUT_OF_RANGE', `${what} must be an integer. Received ${String(v)}`);
   return v as number;
 }
 
@@ -497,7 +498,7 @@ function requireDependencies(): void {
     }
   });
   if (missing.length > 0) {
-    throw codedError(
+    throw coded(
       Error,
       ERR_DEPENDENCY_MISSING,
       `native-threading/distributed needs ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed: npm install bullmq ioredis`,

@@ -4,7 +4,7 @@
 // they are looked for first.
 import { serialize } from 'node:v8';
 import * as nt from '../../index';
-import { codedError } from './errors';
+import { coded } from '../runtime/errors';
 
 const SHARED: ReadonlyArray<Function> = [
   nt.Lock,
@@ -28,7 +28,7 @@ export function serializePortable(value: unknown, what: string): Buffer {
   try {
     return serialize(value);
   } catch (e) {
-    throw Object.assign(codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `${what} cannot be serialized: ${(e as Error).message}`), { cause: e });
+    throw Object.assign(coded(TypeError, 'ERR_INVALID_ARG_VALUE', `${what} cannot be serialized: ${(e as Error).message}`), { cause: e });
   }
 }
 
@@ -36,12 +36,12 @@ function findLocal(value: unknown, what: string, seen: Set<object>): void {
   if (typeof value !== 'object' || value === null || seen.has(value)) return;
   seen.add(value);
   if (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer)) {
-    throw codedError(TypeError, 'ERR_NOT_SHAREABLE', `${what} holds a SharedArrayBuffer, which cannot go to another machine`);
+    throw coded(TypeError, 'ERR_NOT_SHAREABLE', `${what} holds a SharedArrayBuffer, which cannot go to another machine`);
   }
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
   for (const C of SHARED) {
     if (value instanceof C) {
-      throw codedError(
+      throw coded(
         TypeError,
         'ERR_NOT_SHAREABLE',
         `${what} holds a ${C.name}: shared objects live in this machine's memory and cannot go to a distributed pool's workers`,

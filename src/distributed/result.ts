@@ -1,9 +1,9 @@
 // The outcome of an applyAsync/mapAsync/starmapAsync on a DistributedPool: Pool's AsyncResult
 // API (get, getAsync, wait, ready, successful, await), waiting through the connector link.
 import { TimeoutError } from '../../index';
-import { codedError } from './errors';
+import { coded } from '../runtime/errors';
 import type { ConnectorLink } from './link';
-import { signalOf, timeoutMs } from './timeouts';
+import { signalOf, timeoutMs } from '../runtime/validate';
 
 interface Waiter {
   resolve(value: unknown): void;
@@ -88,7 +88,7 @@ export class DistributedResult<R> implements PromiseLike<R> {
 
   /** Whether the call completed without an error; ERR_RESULT_NOT_READY before it completes. */
   successful(): boolean {
-    if (!this.ready()) throw codedError(Error, 'ERR_RESULT_NOT_READY', 'the result is not ready');
+    if (!this.ready()) throw coded(Error, 'ERR_RESULT_NOT_READY', 'the result is not ready');
     return this.#outcome!.ok;
   }
 

@@ -3,7 +3,8 @@
 // uses between processes: Map, Set, Date, BigInt, typed arrays ...) in base64.
 import { deserialize, serialize } from 'node:v8';
 import { errorFromRecord, errorRecord, type ErrorRecord } from '../runtime/error-record';
-import { codedError, ERR_TASK_FAILED } from './errors';
+import { ERR_TASK_FAILED } from './errors';
+import { coded } from '../runtime/errors';
 
 /** What a job asks for: `apply` one call; `map` one argument per item; `starmap` an argument list per item. */
 export type JobKind = 'apply' | 'map' | 'starmap';
@@ -39,13 +40,13 @@ export function encodeError(err: unknown): EncodedError {
  * ERR_DISTRIBUTED_TASK_FAILED. */
 export function decodeError(e: EncodedError): Error {
   const decoded = errorFromRecord(decodeValue(e) as ErrorRecord);
-  const err = decoded instanceof Error ? decoded : codedError(Error, ERR_TASK_FAILED, `a task threw a non-Error value: ${String(decoded)}`);
+  const err = decoded instanceof Error ? decoded : coded(Error, ERR_TASK_FAILED, `a task threw a non-Error value: ${String(decoded)}`);
   if ((err as { code?: unknown }).code === undefined) (err as Error & { code: string }).code = ERR_TASK_FAILED;
   return err;
 }
 
 /** A failure that is not the task's own (the job could not run): a coded Error. */
 export function jobError(code: string, message: string): JobResult {
-  const e = codedError(Error, code, message);
+  const e = coded(Error, code, message);
   return { ok: false, e: encodeError(e) };
 }
