@@ -4,9 +4,10 @@
 // thread blocks; the connector keeps talking to Redis meanwhile.
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { join } from 'node:path';
+import type { ResultPump } from '../pool/async-result';
 import type { ConnectorData, ToConnector, ToPool } from './protocol';
 
-export class ConnectorLink {
+export class ConnectorLink implements ResultPump {
   readonly #worker: Worker;
   readonly #port: MessagePort;
   readonly #signal = new Int32Array(new SharedArrayBuffer(4));
@@ -58,6 +59,15 @@ export class ConnectorLink {
       Atomics.wait(this.#signal, 0, seen, left === Infinity ? undefined : left);
     }
   }
+
+  /** A result's blocking wait (`ResultPump`): as waitUntil. */
+  runUntil(done: () => boolean, timeoutMs: number): void {
+    this.waitUntil(done, timeoutMs);
+  }
+
+  /** Nothing to do (`ResultPump`): while work is outstanding the port is referenced (hold()), so
+   * its messages reach the event loop as they arrive. */
+  arm(): void {}
 
   /** Keeps the event loop alive (outstanding work) until the matching release(). */
   hold(): void {

@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { ERR_DEPENDENCY_MISSING, ERR_JOB_FAILED } from './errors';
 import { coded } from '../runtime/errors';
+import { AsyncResult, resultInternals } from '../pool/async-result';
 import { DistributedIterator } from './iterator';
 import { ConnectorLink } from './link';
 import { TaskModule, taskModule } from './modules';
 import { serializePortable } from './portable';
 import type { ExportEntry, ToPool } from './protocol';
-import { DistributedResult } from './result';
 import { DEFAULT_CONNECTION_TIMEOUT_MS } from './settings';
 import { decodeError, decodeValue, JobData, JobKind, JobResult } from './wire';
 
@@ -144,17 +144,17 @@ export class DistributedPool {
     return this.applyAsync<R>(fn, args, kwargs).get();
   }
 
-  /** The non-blocking apply(): an AsyncResult-like handle; `callback`/`errorCallback` run on this thread first. */
-  applyAsync<R>(fn: Function, args: unknown[] = [], kwargs?: object, callback?: (result: R) => void, errorCallback?: (error: Error) => void): DistributedResult<R> {
+  /** The non-blocking apply(): an AsyncResult (Pool's); `callback`/`errorCallback` run on this thread first. */
+  applyAsync<R>(fn: Function, args: unknown[] = [], kwargs?: object, callback?: (result: R) => void, errorCallback?: (error: Error) => void): AsyncResult<R> {
     this.#checkRunning();
     const target = this.#target(fn);
     if (!Array.isArray(args)) throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "args" argument must be an array');
     if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null)) throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "kwargs" argument must be an object');
     const payload = serializePortable(kwargs === undefined ? [args] : [args, kwargs], `the arguments of ${fn.name || 'the task'}`);
-    const result = new DistributedResult<R>(this.#link, callback, errorCallback);
+    const result = resultInternals.create<R>(this.#link, callback, errorCallback);
     const call = this.#startCall('apply', {
-      chunkDone: (_index, ok, value) => result.settle(ok, value),
-      fail: (err) => result.settle(false, err),
+      chunkDone: (_index, ok, value) => resultInternals.settle(result, ok, value),
+      fail: (err) => resultInternals.settle(result, false, err),
     });
     this.#submit(call, [{ index: 0, data: jobData(target, 'apply', payload) }]);
     this.#endInput(call);
@@ -167,7 +167,7 @@ export class DistributedPool {
   }
 
   /** The non-blocking map(); one job per chunk (default chunksize: ceil(items / 64)). */
-  mapAsync<R>(fn: Function, iterable: Iterable<unknown>, chunksize?: number, callback?: (result: R[]) => void, errorCallback?: (error: Error) => void): DistributedResult<R[]> {
+  mapAsync<R>(fn: Function, iterable: Iterable<unknown>, chunksize?: number, callback?: (result: R[]) => void, errorCallback?: (error: Error) => void): AsyncResult<R[]> {
     return this.#mapCall<R>('map', fn, iterable, chunksize, callback, errorCallback);
   }
 
@@ -177,7 +177,7 @@ export class DistributedPool {
   }
 
   /** The non-blocking starmap(). */
-  starmapAsync<R>(fn: Function, iterable: Iterable<unknown[]>, chunksize?: number, callback?: (result: R[]) => void, errorCallback?: (error: Error) => void): DistributedResult<R[]> {
+  starmapAsync<R>(fn: Function, iterable: Iterable<unknown[]>, chunksize?: number, callback?: (result: R[]) => void, errorCallback?: (error: Error) => void): AsyncResult<R[]> {
     return this.#mapCall<R>('starmap', fn, iterable, chunksize, callback, errorCallback);
   }
 
@@ -310,7 +310,7 @@ export class DistributedPool {
     }
   }
 
-  #mapCall<R>(kind: 'map' | 'starmap', fn: Function, iterable: Iterable<unknown>, chunksize: number | undefined, callback?: (result: R[]) => void, errorCallback?: (error: Error) => void): DistributedResult<R[]> {
+  #mapCall<R>(kind: 'map' | 'starmap', fn: Function, iterable: Iterable<unknown>, chunksize: number | undefined, callback?: (result: R[]) => void, errorCallback?: (error: Error) => void): AsyncResult<R[]> {
     this.#checkRunning();
     const target = this.#target(fn);
     const items = toArray(iterable, kind);
@@ -321,25 +321,25 @@ export class DistributedPool {
       const chunk = items.slice(start, start + size);
       jobs.push({ index, data: jobData(target, kind, serializePortable(chunk, `the items ${start}..${start + chunk.length - 1} of ${kind}(${fn.name || ''})`)) });
     }
-    const result = new DistributedResult<R[]>(this.#link, callback, errorCallback);
+    const result = resultInternals.create<R[]>(this.#link, callback, errorCallback);
     const values: R[] = new Array(items.length);
     let left = jobs.length;
     const id = this.#startCall(kind, {
       chunkDone: (index, ok, value) => {
         if (!ok) {
-          result.settle(false, value);
+          resultInternals.settle(result, false, value);
           this.#cancel(id);
           return;
         }
         const chunk = value as R[];
         for (let i = 0; i < chunk.length; i++) values[index * size + i] = chunk[i];
-        if (--left === 0) result.settle(true, values);
+        if (--left === 0) resultInternals.settle(result, true, values);
       },
-      fail: (err) => result.settle(false, err),
+      fail: (err) => resultInternals.settle(result, false, err),
     });
     this.#submit(id, jobs);
     this.#endInput(id);
-    if (jobs.length === 0) result.settle(true, values);
+    if (jobs.length === 0) resultInternals.settle(result, true, values);
     return result;
   }
 
