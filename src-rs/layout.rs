@@ -197,6 +197,8 @@ table! {
         V8 as V8: u32 = 5;
         /// One byte: 0 undefined, 1 null, 2 false, 3 true.
         SIMPLE as Simple: u32 = 6;
+        /// JSON text of plain data (UTF-8), handed back to JavaScript as `[string]` to parse.
+        JSON as Json: u32 = 7;
     }
 
     /// What a barrier wait returns besides an arrival index: `BROKEN`, or, for the last

@@ -1,8 +1,8 @@
 //! Queue's native functions: creating one, put, get, task_done, and the blocking and
 //! asynchronous wait for a change. Items cross threads and processes as tagged bytes:
 //! JavaScript picks the tag (and serializes what has no fast path with v8.serialize);
-//! numbers, strings, byte arrays and the simple constants are encoded here without the
-//! generic serializer.
+//! numbers, strings (and the JSON text of plain data), byte arrays and the simple constants
+//! are encoded here without the generic serializer.
 
 use super::{handle, js_error};
 use crate::core::arena::BlockIndex;
@@ -10,7 +10,7 @@ use crate::core::async_wait::Op;
 use crate::core::park::{Deadline, Interrupt};
 use crate::core::queue::{self, Put, Queue};
 use crate::core::ring::LocalRings;
-use crate::layout::queue_tag::{BUFFER, NUMBER, SIMPLE, STRING, UINT8_ARRAY, V8};
+use crate::layout::queue_tag::{BUFFER, JSON, NUMBER, SIMPLE, STRING, UINT8_ARRAY, V8};
 use crate::napi::{Args, Env, JsError, JsResult, Value};
 
 /// `create(kind, owner, maxsize, joinable)`.
@@ -40,7 +40,7 @@ pub fn put(env: Env, args: &Args) -> JsResult<Value> {
                 Ok(8)
             })?
         }
-        STRING => {
+        STRING | JSON => {
             // N-API writes a terminating NUL too: reserve one more byte than the text needs.
             let len = env.utf8_len(v)?;
             queue::put(q, rings, tag, len + 1, |d| {
@@ -89,6 +89,7 @@ pub fn get(env: Env, args: &Args) -> JsResult<Value> {
         BUFFER => env.buffer_copy(data),
         UINT8_ARRAY => env.uint8array_copy(data),
         V8 => env.buffer_copy(data).and_then(|b| env.array(&[b])),
+        JSON => env.array(&[env.string_from_utf8(data)]),
         _ => Ok(match data.first() {
             Some(1) => env.null(),
             Some(2) => env.boolean(false),

@@ -186,6 +186,8 @@ export const enum QueueTag {
   V8 = 5,
   /** One byte: 0 undefined, 1 null, 2 false, 3 true. */
   Simple = 6,
+  /** JSON text of plain data (UTF-8), handed back to JavaScript as `[string]` to parse. */
+  Json = 7,
 }
 
 /**

@@ -115,6 +115,11 @@ function jsonWorthwhile(value: unknown): boolean {
 
 const SHORT_ARRAY = 16;
 
+/** The JSON text of `value` when JSON is its faster encoding and gives it back exactly. */
+export function jsonText(value: unknown): string | undefined {
+  return jsonWorthwhile(value) && jsonExact(value, new Set(), 0) ? JSON.stringify(value) : undefined;
+}
+
 /** The first byte of every v8 encoding (its version tag); JSON text starts with '{' or '['. */
 const V8_VERSION_TAG = 0xff;
 
@@ -133,8 +138,8 @@ export function encodeValue(
   prefix = 0,
   leases?: Shared[],
 ): Buffer | undefined {
-  if (jsonWorthwhile(value) && jsonExact(value, new Set(), 0)) {
-    const text = JSON.stringify(value);
+  const text = jsonText(value);
+  if (text !== undefined) {
     const out = Buffer.allocUnsafe(prefix + Buffer.byteLength(text));
     out.fill(0, 0, prefix);
     out.write(text, prefix);
@@ -191,14 +196,15 @@ export function releaseEncoded(buf: Buffer, offset = 0): void {
   if (holdsShared(buf, offset)) decodeValue(buf, offset);
 }
 
-/** The encoded form of a queue item with no fast path; fails before the queue is touched. */
-export function serializeItem(item: unknown): Buffer {
-  return encodeValue(item, 'a queue item', 'throw', (m) => `the item cannot be put in a queue: ${m} (items must be structured-cloneable)`)!;
+/** The encoded form of a queue item with no fast path: JSON text for plain data (the queue
+ * copies it as a string), else v8 bytes; fails before the queue is touched. */
+export function serializeItem(item: unknown): string | Buffer {
+  return jsonText(item) ?? encodeValue(item, 'a queue item', 'throw', (m) => `the item cannot be put in a queue: ${m} (items must be structured-cloneable)`)!;
 }
 
 /** A queue item's value (see serializeItem). */
-export function deserializeItem(buf: Buffer): unknown {
-  return decodeValue(buf);
+export function deserializeItem(encoded: string | Buffer): unknown {
+  return typeof encoded === 'string' ? JSON.parse(encoded) : decodeValue(encoded);
 }
 
 /** SharedArrayBuffers cannot be copied to another process: point to Value/SharedArray. A walk in

@@ -1,7 +1,8 @@
 // Python's multiprocessing.Queue and JoinableQueue, across threads and processes. Items are
 // copied into shared memory: numbers, strings, Buffers, Uint8Arrays, booleans, null and
-// undefined directly; anything else the structured-clone algorithm takes through
-// v8.serialize (primitives inside are leased, and restored on get()).
+// undefined directly; plain data (objects and arrays of those) as its JSON text; anything else
+// the structured-clone algorithm takes through v8.serialize (primitives inside are leased, and
+// restored on get()).
 import { coded, invalidArgType, outOfRange } from '../runtime/errors';
 import { QueueTag, QueueWord } from '../runtime/layout';
 import { Kind, memory, native, Op, wordOf } from '../runtime/native';
@@ -76,7 +77,12 @@ function putItem(h: number, item: unknown): number {
         if (item.constructor === Uint8Array) return native.queuePut(h, QueueTag.Uint8Array, item);
       }
   }
-  return native.queuePut(h, QueueTag.V8, serializeItem(item));
+  return putEncoded(h, serializeItem(item));
+}
+
+/** Puts an item serializeItem encoded. */
+function putEncoded(h: number, encoded: string | Buffer): number {
+  return native.queuePut(h, typeof encoded === 'string' ? QueueTag.Json : QueueTag.V8, encoded);
 }
 
 /** Whether `putItem` would serialize `item` (done once, before the first attempt). */
@@ -85,7 +91,7 @@ function needsSerializer(item: unknown): boolean {
 }
 
 function decode(v: unknown): unknown {
-  return Array.isArray(v) ? deserializeItem(v[0] as Buffer) : v;
+  return Array.isArray(v) ? deserializeItem(v[0] as string | Buffer) : v;
 }
 
 function validBlock(block: unknown): boolean {
@@ -148,8 +154,8 @@ export class Queue<T = unknown> {
     this.#checkOpen();
     const h = this.#h;
     // Encode once: a value with no fast path is serialized before the first attempt.
-    const encoded = needsSerializer(item) ? [serializeItem(item)] : undefined;
-    const attempt = (): number => (encoded ? native.queuePut(h, QueueTag.V8, encoded[0]) : putItem(h, item));
+    const encoded = needsSerializer(item) ? serializeItem(item) : undefined;
+    const attempt = (): number => (encoded !== undefined ? putEncoded(h, encoded) : putItem(h, item));
     if (attempt() === 0) return;
     if (t === 0) throw new FullError();
     const end = t < 0 ? Infinity : performance.now() + t;
@@ -215,7 +221,7 @@ export class Queue<T = unknown> {
     const end = t < 0 ? Infinity : performance.now() + t;
     for (;;) {
       const seen = Atomics.load(memory, this.#w + QueueWord.NotFull) >>> 0;
-      if ((encoded ? native.queuePut(h, QueueTag.V8, encoded) : putItem(h, item)) === 0) return;
+      if ((encoded !== undefined ? putEncoded(h, encoded) : putItem(h, item)) === 0) return;
       const left = end - performance.now();
       if (left <= 0) throw new FullError();
       await waitAsync(Op.QueueChange, h, left === Infinity ? -1 : left, signal, QueueWord.NotFull, seen);
