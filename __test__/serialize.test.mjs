@@ -76,6 +76,21 @@ for (const Kind of [Pool, ThreadPool]) {
     assertThrowsCode(t, () => pool.map(T.countItem, [{ n: 0 }, { n: 1, v, f: Symbol('x') }]), TypeError, 'ERR_INVALID_ARG_VALUE', 'map');
     t.deepEqual(pool.map(T.countItem, [{ n: 0, v }, { n: 1 }]), [0, 1], 'the pool goes on');
     t.is(v.value, 2, 'only the call that was sent ran');
+    // Chunks are submitted as they are encoded: those before a bad one may run (as in Python),
+    // none after it does, and the failed call reports nothing later.
+    const before = new Value('i', 0);
+    const after = new Value('i', 0);
+    const reported = [];
+    const items = [
+      ...Array.from({ length: 5 }, (_, n) => ({ n, v: before })),
+      { n: 5, f: () => 5 },
+      ...Array.from({ length: 4 }, (_, n) => ({ n: n + 6, v: after })),
+    ];
+    assertThrowsCode(t, () => pool.mapAsync(T.countItem, items, 1, (r) => reported.push(r), (e) => reported.push(e)), TypeError, 'ERR_INVALID_ARG_VALUE', 'map, chunk 6 of 10');
+    t.deepEqual(pool.map(T.countItem, [{ n: 0 }, { n: 1, v: after }]), [0, 1], 'the pool goes on after a call that failed part way');
+    t.is(after.value, 1, 'no chunk after the one that could not be sent ran');
+    t.true(before.value <= 5, 'a chunk before it ran at most once');
+    t.deepEqual(reported, [], 'the failed call calls neither callback');
   });
 }
 

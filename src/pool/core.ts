@@ -227,6 +227,16 @@ export class PoolCore implements ResultPump {
     this.#dispatch();
   }
 
+  /** Takes back those of `tasks` not yet sent to a worker, and returns them. */
+  withdraw(tasks: readonly Task[]): Task[] {
+    const mine = new Set(tasks);
+    const kept: Task[] = [];
+    const taken: Task[] = [];
+    for (const t of this.#pending.drain()) (mine.has(t) ? taken : kept).push(t);
+    this.#pending.unshiftAll(kept);
+    return taken;
+  }
+
   addFeeder(feeder: Feeder): void {
     this.#feeders.push(feeder);
     this.arm();

@@ -5,7 +5,7 @@ import { invalidArgType, outOfRange } from '../runtime/errors';
 import { PoolCore, Task, WorkerKind } from './core';
 import { PoolIterator } from './iterator';
 import { TASK_SINGLE } from './protocol';
-import { defaultChunksize, EncodedCalls, encodeCalls, encodeItems, makeTask, releaseCalls, targetOf } from './tasks';
+import { defaultChunksize, EncodedCalls, encodeCalls, encodeItems, makeTask, releaseTask, targetOf } from './tasks';
 import { cpuCount } from '../processes/process';
 import { assertNoSharedMemory } from '../runtime/serialize';
 import { ExportRef } from '../targets/locate';
@@ -164,6 +164,8 @@ export class Pool {
    * order.
    * @throws the first failed task's error (the other results are lost, as in Python); at the
    * call, as `apply()` does, and `ERR_INVALID_ARG_TYPE` for an input that is not iterable.
+   * Chunks go to the workers as they are encoded: when one cannot be sent, the call throws and
+   * chunks before it may have run (as in Python).
    * @example
    * const pool = new Pool(2);
    * pool.map(square, [1, 2, 3]); // [1, 4, 9]
@@ -211,22 +213,18 @@ export class Pool {
     const target = targetOf(fn, locate(fn, 'target'));
     const calls = star ? Array.from(iterable, (item) => callOf(item, true)) : Array.isArray(iterable) ? iterable : Array.from(iterable);
     const per = size ?? defaultChunksize(calls.length, core.size);
-    const encoded: EncodedCalls[] = [];
-    try {
-      for (let i = 0; i < calls.length; i += per) {
-        const end = Math.min(i + per, calls.length);
-        encoded.push(star ? encodeCalls(this.#kind, calls.slice(i, end) as unknown[][]) : encodeItems(this.#kind, calls, i, end));
-      }
-    } catch (e) {
-      for (const c of encoded) releaseCalls(c);
-      throw e;
-    }
     const result = resultInternals.create<R[]>(core, callback ?? undefined, errorCallback ?? undefined);
     const out = new Array<R>(calls.length);
-    let left = encoded.length;
+    // Python calls no callback for a map of nothing.
+    if (calls.length === 0) {
+      resultInternals.settle(result, true, out, false);
+      return result;
+    }
+    let left = Math.ceil(calls.length / per);
     let failed = false;
-    const tasks: Task[] = encoded.map((c, n) =>
-      makeTask(target, 0, c, (ok, value) => {
+    const done =
+      (n: number) =>
+      (ok: boolean, value: unknown): void => {
         if (failed) return;
         if (!ok) {
           failed = true;
@@ -236,11 +234,24 @@ export class Pool {
         const values = value as ArrayLike<R>;
         for (let i = 0; i < values.length; i++) out[n * per + i] = values[i];
         if (--left === 0) resultInternals.settle(result, true, out);
-      }),
-    );
-    // Python calls no callback for a map of nothing.
-    if (tasks.length === 0) resultInternals.settle(result, true, out, false);
-    else core.submitAll(tasks);
+      };
+    // Each chunk is submitted as soon as it is encoded: idle workers start on the first while
+    // this thread encodes the rest. A chunk that cannot be sent fails the call here, as before;
+    // the chunks before it that a worker already took run (as in Python), and are ignored.
+    const submitted: Task[] = [];
+    try {
+      for (let i = 0, n = 0; i < calls.length; i += per, n++) {
+        const end = Math.min(i + per, calls.length);
+        const encoded = star ? encodeCalls(this.#kind, calls.slice(i, end) as unknown[][]) : encodeItems(this.#kind, calls, i, end);
+        const task = makeTask(target, 0, encoded, done(n));
+        submitted.push(task);
+        core.submit(task);
+      }
+    } catch (e) {
+      failed = true;
+      for (const task of core.withdraw(submitted)) releaseTask(task);
+      throw e;
+    }
     return result;
   }
 

@@ -69,9 +69,9 @@ function serializeOrPort(kind: WorkerKind, value: unknown): Buffer | undefined {
   return undefined;
 }
 
-/** Gives back the references an encoded task holds (a call that failed part way). */
-export function releaseCalls(encoded: EncodedCalls): void {
-  if (encoded.body !== null && (encoded.flags & TASK_NUMBER_ROWS) === 0) releaseEncoded(encoded.body, TASK_HEADER);
+/** Gives back the references a task that will not be sent holds (a call that failed part way). */
+export function releaseTask(task: Task): void {
+  if ((task.message[8] & (TASK_NUMBERS | TASK_NUMBER_ROWS | TASK_ARGS_ON_PORT)) === 0) releaseEncoded(task.message, TASK_HEADER);
 }
 
 /** The task for `calls`; numbers are copied in now (the caller's array may change later). */
