@@ -148,6 +148,27 @@ test('Queue: shared objects deep in an item arrive as the same objects; a Shared
 });
 
 for (const Kind of [Pool, ThreadPool]) {
+  test(`${Kind.name}: map over byte arrays (sent as their bytes) gives each call its own bytes and class, and byte arrays as results come back so; mixed classes keep theirs`, async (t) => {
+    const pool = makePool(t, Kind, 2);
+    const big = Buffer.alloc(4096, 7);
+    const bufs = [Buffer.from('abc'), Buffer.alloc(0), big.subarray(100, 300), Buffer.alloc(1024, 255)];
+    const out = pool.map(T.identity, bufs, 2);
+    t.true(out.every((b) => Buffer.isBuffer(b)), 'Buffers come back as Buffers');
+    t.deepEqual(out.map((b) => b.toString('hex')), bufs.map((b) => b.toString('hex')), 'each with its own bytes (a view: only its part)');
+    const u8 = [new Uint8Array([1, 2]), new Uint8Array(0), new Uint8Array([3])];
+    t.deepEqual(pool.map(T.describeBytes, u8), [['Uint8Array', 2], ['Uint8Array', 0], ['Uint8Array', 1]]);
+    t.deepEqual(pool.map(T.describeBytes, bufs), [['Buffer', 3], ['Buffer', 0], ['Buffer', 200], ['Buffer', 1024]]);
+    t.deepEqual(pool.map(T.describeBytes, [Buffer.from('ab'), new Uint8Array([1]), new Uint16Array(2)]), [['Buffer', 2], ['Uint8Array', 1], ['Uint16Array', 2]], 'mixed classes take the serializer');
+    const back = pool.map(T.identity, u8);
+    t.true(back.every((b) => b.constructor === Uint8Array), 'Uint8Array results stay Uint8Arrays');
+    const many = Array.from({ length: 3000 }, (_, i) => Buffer.alloc(i % 50, i & 255));
+    const res = await pool.mapAsync(T.identity, many);
+    t.true(res.every((b, i) => Buffer.isBuffer(b) && b.equals(many[i])), '3,000 Buffers of many sizes, in order');
+    const it = [];
+    for await (const b of pool.imap(T.identity, many.slice(0, 500), 64)) it.push(b);
+    t.true(it.every((b, i) => b.equals(many[i])), 'imap chunks of Buffers');
+  });
+
   test(`${Kind.name}: calls whose arguments are all numbers (sent as float64s) get them exactly, any count; a call with another value among them takes the serializer`, async (t) => {
     const pool = makePool(t, Kind, 2);
     const odd = [-0, NaN, Infinity, -Infinity, 2 ** 53 + 2, 5e-324];

@@ -16,7 +16,9 @@ import {
   decodeBody,
   RESULT_HEADER,
   RESULT_INIT_FAILED,
+  readBytes,
   readNumbers,
+  RESULT_BYTES,
   RESULT_NUMBERS,
   RESULT_OK,
   RESULT_READY,
@@ -405,6 +407,7 @@ export class PoolCore implements ResultPump {
     try {
       const flags = m[9];
       if (flags & RESULT_VALUE_ON_PORT) value = this.#fromPort(slot, taskId);
+      else if (flags & RESULT_BYTES) value = readBytes(m, RESULT_HEADER);
       else if (flags & RESULT_NUMBERS) {
         // A chunk's numbers stay a Float64Array: its consumers (map, imap) only index it.
         value = flags & RESULT_SINGLE ? m.readDoubleLE(RESULT_HEADER) : readNumbers(m, RESULT_HEADER);

@@ -1,7 +1,7 @@
 // The messages between a pool and its workers. Tasks and results are Buffers (the queues'
 // fast path): a 16-byte header, then the payload, either float64s (a chunk of numbers, the
-// common case of map over numbers: no serializer at all) or an encoding of runtime/serialize.ts,
-// written after room left for the header.
+// common case of map over numbers: no serializer at all), the bytes of a chunk of Buffers, or an
+// encoding of runtime/serialize.ts, written after room left for the header.
 //
 //   task   (pool -> worker inbox):  u32 taskId, u32 fnId, u8 flags, u8 argc | calls
 //   result (worker -> pool):        u32 taskId, u32 workerId, u8 status, u8 flags | value
@@ -24,6 +24,9 @@ export const TASK_ITEMS = 8; // each call has one argument: the body is a v8 arr
  * their float64s, call after call (starmap over [i, 1], apply(add, [a, b])). */
 export const TASK_NUMBER_ROWS = 16;
 export const TASK_ARGC = 9;
+/** Each call has one argument, a byte array (all Buffers, or all plain Uint8Arrays): the body is
+ * their bytes (see bytesMessage). */
+export const TASK_BYTES = 32;
 
 /** Result statuses. */
 export const RESULT_OK = 0;
@@ -37,6 +40,7 @@ export const RESULT_READY = 3;
 export const RESULT_VALUE_ON_PORT = 1;
 export const RESULT_NUMBERS = 2; // the value is the body's float64s (an array, or its one number if SINGLE)
 export const RESULT_SINGLE = 4;
+export const RESULT_BYTES = 8; // the value is an array of byte arrays (see bytesMessage)
 
 /** A message of `header` bytes (zeroed, for the caller to fill) and the float64s of
  * `values[start, end)`, written in place. */
@@ -118,6 +122,61 @@ export function numberRowsMessage(header: number, calls: unknown[][]): Buffer | 
   if (f.buffer !== out.buffer) out.set(new Uint8Array(f.buffer), header);
   out.fill(0, 0, header);
   out[TASK_ARGC] = argc;
+  return out;
+}
+
+const BYTES_BUFFER = 0;
+const BYTES_UINT8ARRAY = 1;
+
+/** How `v` travels as bytes: BYTES_BUFFER, BYTES_UINT8ARRAY, or -1 when it does not (another
+ * type, or a view of shared memory, which the serializer must see). */
+function bytesKindOf(v: unknown): number {
+  if (!(v instanceof Uint8Array) || v.buffer instanceof SharedArrayBuffer) return -1;
+  if (Buffer.isBuffer(v)) return BYTES_BUFFER;
+  return v.constructor === Uint8Array ? BYTES_UINT8ARRAY : -1;
+}
+
+/**
+ * `values[start, end)` as their bytes after `header` zeroed bytes, when they are all Buffers or
+ * all plain Uint8Arrays (else undefined): u32 kind, u32 count, a u32 length per value, then the
+ * bytes one after another. A value given twice arrives as two copies (v8 would make it one).
+ */
+export function bytesMessage(header: number, values: ArrayLike<unknown>, start = 0, end = values.length): Buffer | undefined {
+  const n = end - start;
+  if (n === 0) return undefined;
+  const kind = bytesKindOf(values[start]);
+  if (kind < 0) return undefined;
+  let total = 0;
+  for (let i = start; i < end; i++) {
+    const v = values[i];
+    if (bytesKindOf(v) !== kind) return undefined;
+    total += (v as Uint8Array).length;
+  }
+  let at = header + 8 + n * 4;
+  const out = Buffer.allocUnsafe(at + total);
+  out.fill(0, 0, header);
+  out.writeUInt32LE(kind, header);
+  out.writeUInt32LE(n, header + 4);
+  for (let i = 0; i < n; i++) {
+    const v = values[start + i] as Uint8Array;
+    out.writeUInt32LE(v.length, header + 8 + i * 4);
+    out.set(v, at);
+    at += v.length;
+  }
+  return out;
+}
+
+/** The byte arrays of a bytesMessage: views of `buf` (as v8 deserialization gives them). */
+export function readBytes(buf: Buffer, header: number): Uint8Array[] {
+  const kind = buf.readUInt32LE(header);
+  const n = buf.readUInt32LE(header + 4);
+  const out = new Array<Uint8Array>(n);
+  let at = buf.byteOffset + header + 8 + n * 4;
+  for (let i = 0; i < n; i++) {
+    const len = buf.readUInt32LE(header + 8 + i * 4);
+    out[i] = kind === BYTES_BUFFER ? Buffer.from(buf.buffer, at, len) : new Uint8Array(buf.buffer, at, len);
+    at += len;
+  }
   return out;
 }
 

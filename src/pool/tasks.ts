@@ -1,6 +1,6 @@
 // Turning calls into tasks at the call, so that arguments that cannot be sent fail that call.
 import { invalidArgValue, withCause } from '../runtime/errors';
-import { allNumbers, numberRowsMessage, numbersMessage, TASK_ARGS_ON_PORT, TASK_HEADER, TASK_ITEMS, TASK_NUMBER_ROWS, TASK_NUMBERS, writeTaskHeader } from './protocol';
+import { allNumbers, bytesMessage, numberRowsMessage, numbersMessage, TASK_ARGS_ON_PORT, TASK_BYTES, TASK_HEADER, TASK_ITEMS, TASK_NUMBER_ROWS, TASK_NUMBERS, writeTaskHeader } from './protocol';
 import { PoolCore, Target, Task, WorkerKind } from './core';
 import { encodeValue, releaseEncoded } from '../runtime/serialize';
 import { revive } from '../runtime/handle-transfer';
@@ -29,10 +29,12 @@ export interface EncodedCalls {
 
 const cannotSend = (m: string): string => `the arguments cannot be sent to the pool's workers: ${m}`;
 
-/** Calls of one argument each (map, imap; apply of one argument): numbers as float64s, other
- * values in one v8 array. */
+/** Calls of one argument each (map, imap; apply of one argument): numbers as float64s, byte
+ * arrays as their bytes, other values in one encoding of the array. */
 export function encodeItems(kind: WorkerKind, items: unknown[], start = 0, end = items.length): EncodedCalls {
   if (allNumbers(items, start, end)) return { flags: TASK_NUMBERS, body: null, numbers: { values: items, start, end }, portCalls: undefined };
+  const bytes = bytesMessage(TASK_HEADER, items, start, end);
+  if (bytes !== undefined) return { flags: TASK_BYTES, body: bytes, portCalls: undefined };
   const chunk = start === 0 && end === items.length ? items : items.slice(start, end);
   const body = serializeOrPort(kind, chunk);
   return body !== undefined
@@ -71,7 +73,7 @@ function serializeOrPort(kind: WorkerKind, value: unknown): Buffer | undefined {
 
 /** Gives back the references a task that will not be sent holds (a call that failed part way). */
 export function releaseTask(task: Task): void {
-  if ((task.message[8] & (TASK_NUMBERS | TASK_NUMBER_ROWS | TASK_ARGS_ON_PORT)) === 0) releaseEncoded(task.message, TASK_HEADER);
+  if ((task.message[8] & (TASK_NUMBERS | TASK_NUMBER_ROWS | TASK_BYTES | TASK_ARGS_ON_PORT)) === 0) releaseEncoded(task.message, TASK_HEADER);
 }
 
 /** The task for `calls`; numbers are copied in now (the caller's array may change later). */

@@ -4,14 +4,17 @@ import type { MessagePort } from 'node:worker_threads';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import {
   allNumbers,
+  bytesMessage,
   decodeBody,
   emptyResult,
   encodeRecord,
   RESULT_ERROR,
   RESULT_INIT_FAILED,
   numbersMessage,
+  readBytes,
   readNumbers,
   RESULT_HEADER,
+  RESULT_BYTES,
   RESULT_NUMBERS,
   RESULT_OK,
   RESULT_READY,
@@ -19,6 +22,7 @@ import {
   RESULT_VALUE_ON_PORT,
   TASK_ARGS_ON_PORT,
   TASK_HEADER,
+  TASK_BYTES,
   TASK_ITEMS,
   TASK_ARGC,
   TASK_NUMBER_ROWS,
@@ -95,9 +99,10 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
         }
         fns.set(fnId, fn);
       }
-      if (flags & (TASK_NUMBERS | TASK_ITEMS)) {
+      if (flags & (TASK_NUMBERS | TASK_BYTES | TASK_ITEMS)) {
         // Each call has one argument.
-        const items = flags & TASK_NUMBERS ? readNumbers(task, TASK_HEADER) : (decodeBody(task, TASK_HEADER) as unknown[]);
+        const items =
+          flags & TASK_NUMBERS ? readNumbers(task, TASK_HEADER) : flags & TASK_BYTES ? readBytes(task, TASK_HEADER) : (decodeBody(task, TASK_HEADER) as unknown[]);
         const loadingActions = actionsLoading();
         if (loadingActions) await loadingActions;
         const out = single ? [] : new Array<unknown>(items.length);
@@ -150,6 +155,8 @@ function encodeOutcome(taskId: number, id: number, status: number, value: unknow
       const numbers = numbersMessage(RESULT_HEADER, single ? [value as number] : (value as number[]));
       return writeResultHeader(numbers, taskId, id, status, RESULT_NUMBERS | singleFlag);
     }
+    const bytes = single ? undefined : bytesMessage(RESULT_HEADER, value as unknown[]);
+    if (bytes !== undefined) return writeResultHeader(bytes, taskId, id, status, RESULT_BYTES);
   }
   try {
     // Shared memory: v8 serialization would copy a view of it. A ThreadPool result keeps it
