@@ -40,7 +40,7 @@ const WORKERPOOL_WORKER = fileURLToPath(new URL('./pool-workerpool-real-worker.m
 const EPOCH = Date.UTC(2026, 0, 1);
 
 /** name: [task, item(i), spread (starmap), what it sends] */
-const WORKLOADS = {
+export const WORKLOADS = {
   tuple: [T.add, (i) => [i, 1], true, 'argument tuples of numbers [i, 1] (starmap; float64s, no serializer)'],
   'tuple-mixed': [T.addLength, (i) => [i, 'abc'], true, "argument tuples [i, 'abc'] (starmap; serialized)"],
   object: [T.field, (i) => ({ k: i, s: 'abc', a: [1, 2] }), false, "small objects { k: i, s: 'abc', a: [1, 2] }"],

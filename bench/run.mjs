@@ -2,7 +2,7 @@
 //
 //   node bench/run.mjs            full run (5 repeats per measurement, a few minutes)
 //   node bench/run.mjs --quick    short run (3 repeats, short samples, fewer pool tasks; about 1.5 minutes)
-//   options: --repeats=N  --only=pool-real,lock,pingpong,python,process,queue,pingpong-process,pool,pool-python,memory,distributed
+//   options: --repeats=N  --only=pool-real,codec,lock,pingpong,python,process,queue,pingpong-process,pool,pool-python,memory,distributed
 //            --strict (exit 1 when a target fails; for a throughput with a floor, when the floor fails)
 //
 // Every baseline is measured in the same run, interleaved with our own
@@ -31,6 +31,7 @@ import { reportDir } from './report-dir.mjs';
 
 const GROUPS = [
   { name: 'pool-real', module: './pool-real.mjs' }, // Pool and ThreadPool on realistic payloads vs CPython and the Node pools
+  { name: 'codec', module: './codec.mjs' }, // the per-item cost of sending a Pool chunk vs CPython's pickle: the floor under pool-real
   { name: 'lock', module: './lock.mjs' },
   { name: 'pingpong', module: './pingpong.mjs' },
   { name: 'python', module: './python.mjs' }, // after lock and pingpong: compares with their numbers

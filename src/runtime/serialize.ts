@@ -104,20 +104,21 @@ function jsonExact(v: unknown, seen: Set<object>, depth: number): boolean {
 }
 
 /** Whether JSON is likely the faster encoding: for objects, short arrays (a tuple: the cost of
- * Node's Serializer objects dominates) and arrays of objects; long arrays of strings or numbers
- * alone V8 copies faster than JSON escapes and parses them. */
-function jsonWorthwhile(value: unknown): boolean {
+ * Node's Serializer objects dominates) and, when `longArrays`, arrays of objects; long arrays
+ * of strings or numbers alone V8 copies faster than JSON escapes and parses them. */
+function jsonWorthwhile(value: unknown, longArrays: boolean): boolean {
   if (typeof value !== 'object' || value === null) return false;
   if (!Array.isArray(value) || value.length <= SHORT_ARRAY) return true;
   const first: unknown = value[0];
-  return typeof first === 'object' && first !== null;
+  return longArrays && typeof first === 'object' && first !== null;
 }
 
 const SHORT_ARRAY = 16;
 
-/** The JSON text of `value` when JSON is its faster encoding and gives it back exactly. */
-export function jsonText(value: unknown): string | undefined {
-  return jsonWorthwhile(value) && jsonExact(value, new Set(), 0) ? JSON.stringify(value) : undefined;
+/** The JSON text of `value` when JSON is its faster encoding and gives it back exactly (see
+ * encodeValue for `longArrays`). */
+export function jsonText(value: unknown, longArrays = true): string | undefined {
+  return jsonWorthwhile(value, longArrays) && jsonExact(value, new Set(), 0) ? JSON.stringify(value) : undefined;
 }
 
 /** The first byte of every v8 encoding (its version tag); JSON text starts with '{' or '['. */
@@ -129,6 +130,11 @@ const V8_VERSION_TAG = 0xff;
  * `cannot(message)` as its message; shared memory with 'throw' is ERR_NOT_SHAREABLE naming `what`.
  * Nothing stays leased when it throws. The descriptors of the leases it took (one per shared
  * instance inside) are added to `leases` when given.
+ *
+ * `longArrays` false: a long array (a Pool's chunk of calls, which the caller encodes on its one
+ * thread while workers wait) always takes V8's serializer, which finds what JSON cannot carry
+ * as it writes, instead of a walk in JavaScript before JSON.stringify, which cost the caller
+ * as much again; decoding it costs more, but in the workers, in parallel.
  */
 export function encodeValue(
   value: unknown,
@@ -137,8 +143,9 @@ export function encodeValue(
   cannot: (m: string) => string,
   prefix = 0,
   leases?: Shared[],
+  longArrays = true,
 ): Buffer | undefined {
-  const text = jsonText(value);
+  const text = jsonText(value, longArrays);
   if (text !== undefined) {
     const out = Buffer.allocUnsafe(prefix + Buffer.byteLength(text));
     out.fill(0, 0, prefix);
