@@ -852,7 +852,10 @@ mod tests {
         let kept = unsafe { std::slice::from_raw_parts(a.data(again), size) };
         // Recycled from the free list (LIFO) unless another test raced us.
         if again == off {
-            assert!(kept[PAGE..].iter().all(|&b| b == 0xab), "its pages were kept");
+            assert!(
+                kept[PAGE..].iter().all(|&b| b == 0xab),
+                "its pages were kept"
+            );
         }
         a.release(again);
         let zeroed = a.alloc(Kind::Bytes, size).unwrap();

@@ -79,7 +79,7 @@ pub fn new(maxsize: u32, joinable: bool) -> Result<Queue> {
     ws[JOINABLE].store(joinable as u32, Relaxed);
     ws[CAPACITY].store(cap, Relaxed);
     ws[RING].store(ring_block, Relaxed);
-    slots::init(slot_array(q));
+    // The ring block is zeroed: all its slots are free for their first lap (see `slots`).
     fence(Release);
     Ok(q)
 }
@@ -697,7 +697,7 @@ mod tests {
         let q = new(4, true).unwrap();
         let dead = crate::core::liveness::dead_process_tag();
         // A put killed between its claim and its publish (as the slot's state then reads).
-        slot_array(q)[0].claim_for_tests(0, dead);
+        ring(q).claim_for_tests(0, dead);
         w(q, TAIL).store(1, SeqCst);
         w(q, UNFINISHED).store(1, SeqCst);
         assert_eq!(put_bytes(q, b"b"), Put::Queued);

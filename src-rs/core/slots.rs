@@ -2,8 +2,10 @@
 //! position order with one CAS each (Vyukov's bounded multi-producer multi-consumer ring),
 //! where the CAS that takes a slot also writes who took it.
 //!
-//! A slot's `state` holds a position (low 32 bits) and what the slot is for that position
-//! (high 32 bits): free for the producer of that position, being written by a producer of
+//! A slot's `state` holds a position's lap (low 32 bits: the position with the bits of the
+//! slot's index cleared, so that all-zero memory is a ring whose slot i is free for position i:
+//! a new ring is not written, and its pages exist only once items reach them) and what the slot
+//! is for that position (high 32 bits): free for the producer of that position, being written by a producer of
 //! process P, full, or being emptied by a consumer of process P. A claimer killed at any
 //! instruction therefore leaves a slot that names a process whose death can be checked
 //! (`liveness`); a slot a dead producer was writing is skipped (its put never returned), a
@@ -64,29 +66,42 @@ pub struct Ring<'a> {
 }
 
 impl<'a> Ring<'a> {
-    /// The slot for position `p`, its state, what it is, and how far its position is past `p`.
-    fn look(&self, p: u32) -> (&'a Slot, u64, u32, i32) {
-        let slot = &self.slots[(p & (self.slots.len() as u32 - 1)) as usize];
-        let s = slot.state.load(Acquire);
-        let (pos, what) = unpack(s);
-        (slot, s, what, pos.wrapping_sub(p) as i32)
+    fn index_bits(&self) -> u32 {
+        self.slots.len() as u32 - 1
     }
-}
 
-/// Takes `slot`, found in state `s`, for position `pos` as `what`: its new state, or None when
-/// someone changed it first.
-fn take_slot(slot: &Slot, s: u64, pos: u32, what: u32) -> Option<u64> {
-    let mine = pack(pos, what);
-    slot.state
-        .compare_exchange(s, mine, Acquire, Relaxed)
-        .ok()
-        .map(|_| mine)
-}
+    /// The state of a slot for position `pos` as `what`.
+    fn state(&self, pos: u32, what: u32) -> u64 {
+        pack(pos & !self.index_bits(), what)
+    }
 
-/// Positions 0..capacity, all free: a new ring.
-pub fn init(slots: &[Slot]) {
-    for (i, s) in slots.iter().enumerate() {
-        s.state.store(pack(i as u32, FREE), Relaxed);
+    /// The position that state `s`, found in the slot of position `p`, is for.
+    fn position(&self, s: u64, p: u32) -> u32 {
+        unpack(s).0 | (p & self.index_bits())
+    }
+
+    /// The slot for position `p`, its state, what it is, and how far its position is past `p`
+    /// (a whole number of laps).
+    fn look(&self, p: u32) -> (&'a Slot, u64, u32, i32) {
+        let slot = &self.slots[(p & self.index_bits()) as usize];
+        let s = slot.state.load(Acquire);
+        let (lap, what) = unpack(s);
+        (
+            slot,
+            s,
+            what,
+            lap.wrapping_sub(p & !self.index_bits()) as i32,
+        )
+    }
+
+    /// Takes `slot`, found in state `s`, for position `pos` as `what`: its new state, or None
+    /// when someone changed it first.
+    fn take_slot(&self, slot: &Slot, s: u64, pos: u32, what: u32) -> Option<u64> {
+        let mine = self.state(pos, what);
+        slot.state
+            .compare_exchange(s, mine, Acquire, Relaxed)
+            .ok()
+            .map(|_| mine)
     }
 }
 
@@ -140,11 +155,12 @@ fn claimer_dead(ring: u32, s: u64, at_once: bool) -> bool {
     !liveness::process_alive(tag)
 }
 
-/// Empties a slot whose claimer died (state `s`): takes the claim over, releases its payload,
-/// and frees the slot for the next lap. False when someone else changed the slot first.
-fn discard(r: &Ring, slot: &Slot, s: u64) -> bool {
-    let (pos, _) = unpack(s);
-    let Some(mine) = take_slot(slot, s, pos, READING | me()) else {
+/// Empties a slot whose claimer died (state `s`, found at position `at`): takes the claim
+/// over, releases its payload, and frees the slot for the next lap. False when someone else
+/// changed the slot first.
+fn discard(r: &Ring, slot: &Slot, s: u64, at: u32) -> bool {
+    let pos = r.position(s, at);
+    let Some(mine) = r.take_slot(slot, s, pos, READING | me()) else {
         return false;
     };
     advance(r.head, pos);
@@ -152,7 +168,7 @@ fn discard(r: &Ring, slot: &Slot, s: u64) -> bool {
     if p != 0 {
         arena().release(p);
     }
-    let next = pack(pos.wrapping_add(r.slots.len() as u32), FREE);
+    let next = r.state(pos.wrapping_add(r.slots.len() as u32), FREE);
     let _ = slot.state.compare_exchange(mine, next, Release, Relaxed);
     true
 }
@@ -180,7 +196,7 @@ pub fn claim<'a>(r: &Ring<'a>, maxsize: u32) -> Claim<'a> {
         let (slot, s, what, d) = r.look(t);
         match d {
             0 if what == FREE => {
-                if let Some(mine) = take_slot(slot, s, t, WRITING | me) {
+                if let Some(mine) = r.take_slot(slot, s, t, WRITING | me) {
                     advance(r.tail, t);
                     return Claim::Slot(Writer { slot, state: mine });
                 }
@@ -191,7 +207,8 @@ pub fn claim<'a>(r: &Ring<'a>, maxsize: u32) -> Claim<'a> {
                 t = r.tail.load(Acquire);
             }
             _ => {
-                if what & ROLE == READING && claimer_dead(r.id, s, false) && discard(r, slot, s) {
+                if what & ROLE == READING && claimer_dead(r.id, s, false) && discard(r, slot, s, t)
+                {
                     return Claim::Freed;
                 }
                 return Claim::RingFull;
@@ -227,10 +244,10 @@ impl Writer<'_> {
     /// Makes the item visible to consumers. False only when the claim was taken over (this
     /// process was found dead: it is exiting), and the item dropped.
     pub fn publish(self) -> bool {
-        let (pos, _) = unpack(self.state);
+        let (lap, _) = unpack(self.state);
         self.slot
             .state
-            .compare_exchange(self.state, pack(pos, FULL), Release, Relaxed)
+            .compare_exchange(self.state, pack(lap, FULL), Release, Relaxed)
             .is_ok()
     }
 }
@@ -265,14 +282,14 @@ pub fn take(r: &Ring) -> Take {
         let (slot, s, what, d) = r.look(h);
         match d {
             0 if what == FULL => {
-                if let Some(mine) = take_slot(slot, s, h, READING | me) {
+                if let Some(mine) = r.take_slot(slot, s, h, READING | me) {
                     advance(r.head, h);
                     let item = copy_out(slot);
                     // The slot is free before the item is handed over: a consumer killed
                     // from here on has it in hand, and nobody else frees it again.
                     let _ = slot.state.compare_exchange(
                         mine,
-                        pack(h.wrapping_add(cap), FREE),
+                        r.state(h.wrapping_add(cap), FREE),
                         Release,
                         Relaxed,
                     );
@@ -281,7 +298,7 @@ pub fn take(r: &Ring) -> Take {
             }
             0 if what == FREE => return Take::Empty,
             0 if what & ROLE == WRITING => {
-                if claimer_dead(r.id, s, false) && discard(r, slot, s) {
+                if claimer_dead(r.id, s, false) && discard(r, slot, s, h) {
                     return Take::Discarded;
                 }
                 return Take::Writing;
@@ -294,7 +311,8 @@ pub fn take(r: &Ring) -> Take {
             // The slot still holds the previous lap, which a consumer is emptying: no
             // producer has reached this position yet.
             _ => {
-                if what & ROLE == READING && claimer_dead(r.id, s, false) && discard(r, slot, s) {
+                if what & ROLE == READING && claimer_dead(r.id, s, false) && discard(r, slot, s, h)
+                {
                     return Take::Discarded;
                 }
                 return Take::Empty;
@@ -347,14 +365,17 @@ pub fn head(r: &Ring) -> Head {
 pub fn recover(r: &Ring) -> u32 {
     let mut emptied = 0;
     loop {
-        let (slot, s, what, d) = r.look(r.head.load(Acquire));
+        let h = r.head.load(Acquire);
+        let (slot, s, what, d) = r.look(h);
         let in_the_way = (what & ROLE == WRITING && d == 0) || (what & ROLE == READING && d <= 0);
-        if in_the_way && claimer_dead(r.id, s, true) && discard(r, slot, s) {
+        if in_the_way && claimer_dead(r.id, s, true) && discard(r, slot, s, h) {
             emptied += 1;
             continue;
         }
-        let (slot, s, what, d) = r.look(r.tail.load(Acquire));
-        if what & ROLE == READING && d < 0 && claimer_dead(r.id, s, true) && discard(r, slot, s) {
+        let t = r.tail.load(Acquire);
+        let (slot, s, what, d) = r.look(t);
+        if what & ROLE == READING && d < 0 && claimer_dead(r.id, s, true) && discard(r, slot, s, t)
+        {
             emptied += 1;
             continue;
         }
@@ -373,10 +394,13 @@ pub fn release_payloads(slots: &[Slot]) {
 }
 
 #[cfg(test)]
-impl Slot {
+impl Ring<'_> {
     /// What a producer of process `tag` killed right after claiming position `pos` leaves.
     pub fn claim_for_tests(&self, pos: u32, tag: u32) {
-        self.state.store(pack(pos, WRITING | tag), SeqCst);
+        self.look(pos)
+            .0
+            .state
+            .store(self.state(pos, WRITING | tag), SeqCst);
     }
 }
 
@@ -393,7 +417,6 @@ mod tests {
     fn ring(cap: usize) -> Owned {
         // SAFETY: a Slot is atomics only, for which all zeros is a valid value.
         let slots: Vec<Slot> = (0..cap).map(|_| unsafe { std::mem::zeroed() }).collect();
-        init(&slots);
         Owned {
             slots,
             tail: AtomicU32::new(0),
@@ -432,9 +455,8 @@ mod tests {
 
     /// A claim as a process of `tag` would have left it, killed at once.
     fn claim_as(o: &Owned, pos: u32, what: u32) {
-        o.slots[pos as usize % o.slots.len()]
-            .state
-            .store(pack(pos, what), SeqCst);
+        let r = o.view();
+        r.look(pos).0.state.store(r.state(pos, what), SeqCst);
     }
 
     #[test]
