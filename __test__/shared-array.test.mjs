@@ -29,6 +29,24 @@ test('a size gives zeros; length, typecode and a view of the right type for ever
   assertThrowsCode(t, () => empty.get(-1), RangeError, 'ERR_OUT_OF_RANGE');
 });
 
+test('a large array made where big queue items were just freed (their pages kept for reuse) reads as zeros', (t) => {
+  const q = new nt.Queue();
+  for (const size of [3 << 20, 5 << 20, 9 << 20, 17 << 20]) {
+    for (let i = 0; i < 4; i++) q.put(Buffer.alloc(size, 0xff));
+    for (let i = 0; i < 4; i++) t.is(q.get(true, 5).length, size);
+    const a = new SharedArray('B', size);
+    const v = a.view;
+    let nonzero = -1;
+    for (let i = 0; i < v.length; i += 1) {
+      if (v[i] !== 0) {
+        nonzero = i;
+        break;
+      }
+    }
+    t.is(nonzero, -1, `an array of ${size} bytes is all zeros`);
+  }
+});
+
 test('an initializer: arrays, typed arrays, iterables; bigint codes take bigints', (t) => {
   t.deepEqual(new SharedArray('i', [1, -2, 3]).toArray(), [1, -2, 3]);
   t.deepEqual(new SharedArray('d', new Float64Array([0.5, 1.5])).toArray(), [0.5, 1.5]);
