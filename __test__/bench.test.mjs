@@ -38,3 +38,19 @@ test('a quick run of one group writes bench/partial/ and leaves the tracked repo
   t.regex(readFileSync(join(PARTIAL, 'results.md'), 'utf8'), /Run: quick, median of 1 samples/);
   t.deepEqual(trackedReport(), before);
 });
+
+test.serial("the codec group measures the library's own chunk encoding and decoding for every payload, beside CPython's pickle", async (t) => {
+  t.timeout(120_000);
+  const out = join(ROOT, 'bench', 'partial', 'results.json');
+  await new Promise((resolve, reject) => {
+    execFile(process.execPath, ['bench/run.mjs', '--quick', '--only=codec', '--repeats=1'], { cwd: ROOT, timeout: 110_000 }, (error, o, err) =>
+      error ? reject(Object.assign(error, { message: `${error.message}\n${o}\n${err}` })) : resolve(),
+    );
+  });
+  const rows = JSON.parse(readFileSync(out, 'utf8')).rows.filter((r) => r.group === 'codec');
+  t.is(rows.length, 16, 'an encode and a decode row for each of 8 payloads');
+  for (const r of rows) {
+    t.true(r.ours > 0 && r.ours < 100_000, `${r.id}: ${r.ours} ns/item`);
+    t.true(r.baseline > 0, `${r.id}: CPython measured (python3 must be installed)`);
+  }
+});
