@@ -26,9 +26,10 @@
 // tinypool run([i, 1]) (addPair) and workerpool exec('add', [i, 1]); applyAsync(field, [obj])
 // against run(obj) / exec('field', [obj]). Target: >= 2x piscina.
 //
-// Method: each repeat times every workload and method once for ours, then one python3
-// invocation does the same; the pools live for the whole group. Medians over the repeats (at
-// most 3: a repeat takes about a minute and a half).
+// Method: after WARM_UP untimed calls of every method (the JIT's warm-up; CPython's side does
+// the same), each repeat times every workload and method TIMED times for ours, then one
+// python3 invocation does the same; the pools live for the whole group. Each number is the
+// median of all timed calls over the repeats (at most 3).
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NODE_POOL_PEERS, loadPackage, median, now, packageVersion, row, runPythonJson, spread } from './common.mjs';
@@ -40,6 +41,11 @@ const WORKERPOOL_WORKER = fileURLToPath(new URL('./pool-workerpool-real-worker.m
 const EPOCH = Date.UTC(2026, 0, 1);
 
 /** name: [task, item(i), spread (starmap), what it sends] */
+/** Full calls of every method before timing, on both sides. */
+const WARM_UP = 2;
+/** Timed calls of every method per repeat, on both sides. */
+const TIMED = 3;
+
 export const WORKLOADS = {
   tuple: [T.add, (i) => [i, 1], true, 'argument tuples of numbers [i, 1] (starmap; float64s, no serializer)'],
   'tuple-mixed': [T.addLength, (i) => [i, 'abc'], true, "argument tuples [i, 'abc'] (starmap; serialized)"],
@@ -127,6 +133,7 @@ export async function run(ctx) {
   const N = quick ? 25000 : 100000;
   const N1 = quick ? 5000 : 20000;
   const nThread = quick ? 20000 : 100000;
+  const timed = quick ? 2 : TIMED;
   const names = Object.keys(WORKLOADS);
   const ours = {};
   const py = {};
@@ -135,20 +142,24 @@ export async function run(ctx) {
 
   const pool = new nt.Pool(size);
   try {
-    ctx.watchdog?.();
-    for (const n of names) for (const call of Object.values(ourCalls(pool, n, data[n].slice(0, 2000), data[n].slice(0, 200)))) await call();
+    // Warm-up: WARM_UP full calls of every method (the JIT compiles the paths in the caller and
+    // in the workers); CPython's script does the same.
+    for (const n of names) {
+      ctx.watchdog?.();
+      for (const call of Object.values(ourCalls(pool, n, data[n], data[n].slice(0, N1)))) for (let w = 0; w < WARM_UP; w++) await call();
+    }
     for (let r = 0; r < repeats; r++) {
       for (const n of names) {
         ctx.watchdog?.();
         const calls = ourCalls(pool, n, data[n], data[n].slice(0, N1));
         for (const [m, call] of Object.entries(calls)) {
           ctx.watchdog?.();
-          ((ours[n] ??= {})[m] ??= []).push(await timeCall(call, m === 'imap1' ? N1 : N, `${n} ${m}`));
+          for (let k = 0; k < timed; k++) ((ours[n] ??= {})[m] ??= []).push(await timeCall(call, m === 'imap1' ? N1 : N, `${n} ${m}`));
         }
       }
       if (pyInfo !== null) {
         ctx.watchdog?.(600000); // one python3 run does every workload
-        pyInfo = runPythonJson(PY, [size, N, 1, N1, ...names], 600000);
+        pyInfo = runPythonJson(PY, [size, N, timed, N1, WARM_UP, ...names], 600000);
         if (pyInfo) for (const n of names) for (const [m, xs] of Object.entries(pyInfo.workloads[n])) ((py[n] ??= {})[m] ??= []).push(...xs);
       }
     }

@@ -2,11 +2,11 @@
 the same payloads as the Node side (see WORKLOADS there), with the same trivial tasks.
 
 Usage (one JSON object on stdout):
-  python3 pool_real_bench.py PROCESSES N K N1 WORKLOAD...
+  python3 pool_real_bench.py PROCESSES N K N1 WARM WORKLOAD...
       For each workload: K timed calls of each method over N items (map, starmap and
       map_async with the default chunksize; imap and imap_unordered with chunksize 64), and
-      one imap with chunksize 1 over N1 items; items/s. The pool is created and warmed up
-      before timing; the input is built before timing.
+      K of imap with chunksize 1 over N1 items; items/s. The pool is created and every method
+      called WARM times before timing; the input is built before timing.
 """
 import datetime
 import json
@@ -68,7 +68,7 @@ def timed(call, n):
     return n / (ns / 1e9)
 
 
-def run(pool, name, n, k, n_one):
+def run(pool, name, n, k, n_one, warm):
     fn, item, spread = WORKLOADS[name]
     data = [item(i) for i in range(n)]
     one = data[:n_one]
@@ -85,22 +85,24 @@ def run(pool, name, n, k, n_one):
             "imap": lambda: list(pool.imap(fn, data, 64)),
             "imapUnordered": lambda: list(pool.imap_unordered(fn, data, 64)),
         }
-    for method, call in calls.items():
-        call()  # warm-up
-        out[method] = [timed(call, n) for _ in range(k)]
     if not spread:
-        out["imap1"] = [timed(lambda: list(pool.imap(fn, one)), n_one)]
+        calls["imap1"] = lambda: list(pool.imap(fn, one))
+    for method, call in calls.items():
+        for _ in range(warm):
+            call()
+        count = n_one if method == "imap1" else n
+        out[method] = [timed(call, count) for _ in range(k)]
     return out
 
 
 def main():
     die_with_parent()
     signal.alarm(600)
-    processes, n, k, n_one = (int(a) for a in sys.argv[1:5])
+    processes, n, k, n_one, warm = (int(a) for a in sys.argv[1:6])
     res = {"workloads": {}}
     with mp.Pool(processes, initializer=die_with_parent) as pool:
-        for name in sys.argv[5:]:
-            res["workloads"][name] = run(pool, name, n, k, n_one)
+        for name in sys.argv[6:]:
+            res["workloads"][name] = run(pool, name, n, k, n_one, warm)
     res["python"] = platform.python_version()
     res["implementation"] = platform.python_implementation()
     res["startMethod"] = mp.get_start_method()

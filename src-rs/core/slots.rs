@@ -3,15 +3,15 @@
 //! where the CAS that takes a slot also writes who took it.
 //!
 //! A slot's `state` holds a position's lap (low 32 bits: the position with the bits of the
-//! slot's index cleared, so that all-zero memory is a ring whose slot i is free for position i:
-//! a new ring is not written, and its pages exist only once items reach them) and what the slot
-//! is for that position (high 32 bits): free for the producer of that position, being written by a producer of
-//! process P, full, or being emptied by a consumer of process P. A claimer killed at any
-//! instruction therefore leaves a slot that names a process whose death can be checked
-//! (`liveness`); a slot a dead producer was writing is skipped (its put never returned), a
-//! slot a dead consumer was emptying is freed (its get never returned, and had not handed the
-//! item over: that happens after the slot is freed). Either way the one item in flight is
-//! lost and no other.
+//! slot's index cleared, so that all-zero memory is a ring whose slot i is free for position
+//! i: a new ring is not written, and its pages exist only once items reach them) and what the
+//! slot is for that position (high 32 bits): free for the producer of that position, being
+//! written by a producer of process P, full, or being emptied by a consumer of process P. A
+//! claimer killed at any instruction therefore leaves a slot that names a process whose death
+//! can be checked (`liveness`); a slot a dead producer was writing is skipped (its put never
+//! returned), a slot a dead consumer was emptying is freed (its get never returned, and had
+//! not handed the item over: that happens after the slot is freed). Either way the one item
+//! in flight is lost and no other.
 //!
 //! The tail and head counters only say where to look: a claimer moves the counter on after
 //! its claim, and whoever finds the slot at the counter already taken moves it on too, so a

@@ -68,6 +68,13 @@ function callOf(item: unknown, star: boolean): unknown[] {
   throw invalidArgType('Each item of a starmap iterable must be an array of arguments', item);
 }
 
+/** starmap's calls: the input itself when it is an array of arrays (no copy), else each item's
+ * arguments. */
+function starCalls(iterable: Iterable<unknown>): unknown[][] {
+  if (Array.isArray(iterable) && iterable.every(Array.isArray)) return iterable as unknown[][];
+  return Array.from(iterable, (item) => callOf(item, true));
+}
+
 /**
  * Python's `multiprocessing.Pool`: a pool of child processes running exported functions. Every
  * blocking call has an Async form returning an AsyncResult (awaitable) or a PoolIterator.
@@ -211,7 +218,7 @@ export class Pool {
     const core = this.#core;
     core.checkRunning();
     const target = targetOf(fn, locate(fn, 'target'));
-    const calls = star ? Array.from(iterable, (item) => callOf(item, true)) : Array.isArray(iterable) ? iterable : Array.from(iterable);
+    const calls = star ? starCalls(iterable) : Array.isArray(iterable) ? iterable : Array.from(iterable);
     const per = size ?? defaultChunksize(calls.length, core.size);
     const result = resultInternals.create<R[]>(core, callback ?? undefined, errorCallback ?? undefined);
     const out = new Array<R>(calls.length);

@@ -57,7 +57,7 @@ export function encodeCalls(kind: WorkerKind, calls: unknown[][]): EncodedCalls 
  * is ERR_NOT_SHAREABLE. ThreadPool: v8 serialization would copy a view of a SharedArrayBuffer
  * (and throw on the buffer itself), so such calls take postMessage, which keeps them shared. */
 function serializeOrPort(kind: WorkerKind, value: unknown): Buffer | undefined {
-  const body = encodeValue(value, 'a Pool argument', kind === 'process' ? 'throw' : 'report', cannotSend, TASK_HEADER, undefined, false);
+  const body = encodeValue(value, 'a Pool argument', kind === 'process' ? 'throw' : 'report', cannotSend, TASK_HEADER, undefined, 'short');
   if (body !== undefined) return body;
   // postMessage fails later, at dispatch: a trial clone makes such calls fail now.
   let copy: unknown;

@@ -103,22 +103,29 @@ function jsonExact(v: unknown, seen: Set<object>, depth: number): boolean {
   }
 }
 
+/**
+ * Which values may be encoded as JSON text: plain data where it is likely the faster encoding
+ * ('plain'); the same but no long array ('short', a Pool caller's chunks: see encodeValue); none
+ * ('never', when the caller tried JSON already).
+ */
+export type JsonUse = 'plain' | 'short' | 'never';
+
 /** Whether JSON is likely the faster encoding: for objects, short arrays (a tuple: the cost of
- * Node's Serializer objects dominates) and, when `longArrays`, arrays of objects; long arrays
- * of strings or numbers alone V8 copies faster than JSON escapes and parses them. */
-function jsonWorthwhile(value: unknown, longArrays: boolean): boolean {
-  if (typeof value !== 'object' || value === null) return false;
+ * Node's Serializer objects dominates) and, for 'plain', arrays of objects; long arrays of
+ * strings or numbers alone V8 copies faster than JSON escapes and parses them. */
+function jsonWorthwhile(value: unknown, use: JsonUse): boolean {
+  if (use === 'never' || typeof value !== 'object' || value === null) return false;
   if (!Array.isArray(value) || value.length <= SHORT_ARRAY) return true;
   const first: unknown = value[0];
-  return longArrays && typeof first === 'object' && first !== null;
+  return use === 'plain' && typeof first === 'object' && first !== null;
 }
 
 const SHORT_ARRAY = 16;
 
-/** The JSON text of `value` when JSON is its faster encoding and gives it back exactly (see
- * encodeValue for `longArrays`). */
-export function jsonText(value: unknown, longArrays = true): string | undefined {
-  return jsonWorthwhile(value, longArrays) && jsonExact(value, new Set(), 0) ? JSON.stringify(value) : undefined;
+/** The JSON text of `value` when `use` allows it, JSON is its faster encoding and gives it
+ * back exactly. */
+export function jsonText(value: unknown, use: JsonUse = 'plain'): string | undefined {
+  return jsonWorthwhile(value, use) && jsonExact(value, new Set(), 0) ? JSON.stringify(value) : undefined;
 }
 
 /** The first byte of every v8 encoding (its version tag); JSON text starts with '{' or '['. */
@@ -131,7 +138,7 @@ const V8_VERSION_TAG = 0xff;
  * Nothing stays leased when it throws. The descriptors of the leases it took (one per shared
  * instance inside) are added to `leases` when given.
  *
- * `longArrays` false: a long array (a Pool's chunk of calls, which the caller encodes on its one
+ * `json` 'short': a long array (a Pool's chunk of calls, which the caller encodes on its one
  * thread while workers wait) always takes V8's serializer, which finds what JSON cannot carry
  * as it writes, instead of a walk in JavaScript before JSON.stringify, which cost the caller
  * as much again; decoding it costs more, but in the workers, in parallel.
@@ -143,9 +150,9 @@ export function encodeValue(
   cannot: (m: string) => string,
   prefix = 0,
   leases?: Shared[],
-  longArrays = true,
+  json: JsonUse = 'plain',
 ): Buffer | undefined {
-  const text = jsonText(value, longArrays);
+  const text = jsonText(value, json);
   if (text !== undefined) {
     const out = Buffer.allocUnsafe(prefix + Buffer.byteLength(text));
     out.fill(0, 0, prefix);
@@ -206,7 +213,7 @@ export function releaseEncoded(buf: Buffer, offset = 0): void {
 /** The encoded form of a queue item with no fast path: JSON text for plain data (the queue
  * copies it as a string), else v8 bytes; fails before the queue is touched. */
 export function serializeItem(item: unknown): string | Buffer {
-  return jsonText(item) ?? encodeValue(item, 'a queue item', 'throw', (m) => `the item cannot be put in a queue: ${m} (items must be structured-cloneable)`)!;
+  return jsonText(item) ?? encodeValue(item, 'a queue item', 'throw', (m) => `the item cannot be put in a queue: ${m} (items must be structured-cloneable)`, 0, undefined, 'never')!;
 }
 
 /** A queue item's value (see serializeItem). */
