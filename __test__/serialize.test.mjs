@@ -169,6 +169,28 @@ for (const Kind of [Pool, ThreadPool]) {
     t.true(it.every((b, i) => b.equals(many[i])), 'imap chunks of Buffers');
   });
 
+  test(`${Kind.name}: starmap over tuples of one length (sent by argument position) gives every call its own arguments, of any type; shared objects among them arrive as themselves; tuples of other lengths too`, async (t) => {
+    const pool = makePool(t, Kind, 2);
+    const d = new Date(5);
+    const calls = Array.from({ length: 300 }, (_, i) => [i, `s${i}`, i % 3 === 0 ? { o: [i] } : i % 3 === 1 ? undefined : d, i % 7 === 0 ? null : -0]);
+    t.deepEqual(pool.starmap(T.argsOf, calls, 50), calls.map((c) => v8Copy(c)), 'every call its own arguments, in order');
+    t.true(Object.is(pool.starmap(T.argsOf, [[1, -0], [2, -0]])[1][1], -0), '-0 stays -0');
+    const v = new Value('i', 0);
+    const withValue = Array.from({ length: 1000 }, (_, i) => [i, 'ab', i % 100 === 0 ? v : null]);
+    t.deepEqual(await pool.starmapAsync(T.countArgs, withValue), withValue.map(([n]) => n + 2));
+    t.is(v.value, 10, 'the ten calls holding the Value reached it');
+    const uneven = [[1, 'a'], [2, 'b', 'c'], [3]];
+    t.deepEqual(pool.starmap(T.argsOf, uneven), uneven, 'tuples of different lengths');
+    if (Kind === ThreadPool) {
+      const sab = new Int32Array(new SharedArrayBuffer(8));
+      const out = pool.starmap(T.argsOf, [[1, sab], [2, sab]]);
+      out[0][1][0] = 7;
+      t.is(sab[0], 7, 'a SharedArrayBuffer view among them stays shared (it travels by postMessage)');
+    } else {
+      assertThrowsCode(t, () => pool.starmap(T.argsOf, [[1, 'a'], [2, new Int32Array(new SharedArrayBuffer(8))]]), TypeError, 'ERR_NOT_SHAREABLE', 'a SharedArrayBuffer view in a Pool call');
+    }
+  });
+
   test(`${Kind.name}: calls whose arguments are all numbers (sent as float64s) get them exactly, any count; a call with another value among them takes the serializer`, async (t) => {
     const pool = makePool(t, Kind, 2);
     const odd = [-0, NaN, Infinity, -Infinity, 2 ** 53 + 2, 5e-324];

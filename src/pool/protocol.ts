@@ -27,6 +27,9 @@ export const TASK_ARGC = 9;
 /** Each call has one argument, a byte array (all Buffers, or all plain Uint8Arrays): the body is
  * their bytes (see bytesMessage). */
 export const TASK_BYTES = 32;
+/** Each call has the same number of arguments (byte 9 of the header): the body is the encoding
+ * of one array per argument position (see columnsOf), not of an array per call. */
+export const TASK_COLUMNS = 64;
 
 /** Result statuses. */
 export const RESULT_OK = 0;
@@ -178,6 +181,25 @@ export function readBytes(buf: Buffer, header: number): Uint8Array[] {
     at += len;
   }
   return out;
+}
+
+/**
+ * Calls of the same number of arguments (2 to 255) as one array per argument position, or
+ * undefined: `[[a0, a1, ...], [b0, b1, ...]]` for calls `(a0, b0), (a1, b1), ...`. One array
+ * object per position instead of one per call is what serializing and deserializing cost.
+ */
+export function columnsOf(calls: unknown[][]): unknown[][] | undefined {
+  const argc = calls[0]?.length ?? 0;
+  if (argc < 2 || argc > 255) return undefined;
+  const columns: unknown[][] = [];
+  for (let k = 0; k < argc; k++) columns.push([]);
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i];
+    if (c.length !== argc) return undefined;
+    // push, not an index: the arrays stay packed, which V8 serializes densely.
+    for (let k = 0; k < argc; k++) columns[k].push(c[k]);
+  }
+  return columns;
 }
 
 /** Whether every element of `values[start, end)` is a number (then they travel as float64s). */

@@ -1,6 +1,6 @@
 // Turning calls into tasks at the call, so that arguments that cannot be sent fail that call.
 import { invalidArgValue, withCause } from '../runtime/errors';
-import { allNumbers, bytesMessage, numberRowsMessage, numbersMessage, TASK_ARGS_ON_PORT, TASK_BYTES, TASK_HEADER, TASK_ITEMS, TASK_NUMBER_ROWS, TASK_NUMBERS, writeTaskHeader } from './protocol';
+import { allNumbers, bytesMessage, columnsOf, numberRowsMessage, numbersMessage, TASK_ARGC, TASK_ARGS_ON_PORT, TASK_BYTES, TASK_COLUMNS, TASK_HEADER, TASK_ITEMS, TASK_NUMBER_ROWS, TASK_NUMBERS, writeTaskHeader } from './protocol';
 import { PoolCore, Target, Task, WorkerKind } from './core';
 import { encodeValue, releaseEncoded } from '../runtime/serialize';
 import { revive } from '../runtime/handle-transfer';
@@ -42,13 +42,21 @@ export function encodeItems(kind: WorkerKind, items: unknown[], start = 0, end =
     : { flags: TASK_ARGS_ON_PORT, body: null, portCalls: chunk.map((x) => [x]) };
 }
 
-/** Calls with argument lists. Pool: v8 serialization (a SharedArrayBuffer is ERR_NOT_SHAREABLE).
- * ThreadPool: the same, or, for calls holding shared memory, postMessage, as Thread arguments
- * travel. */
+/** Calls with argument lists: numbers as float64s, calls of one length by argument position,
+ * else the list of calls. Pool: a SharedArrayBuffer is ERR_NOT_SHAREABLE. ThreadPool: calls
+ * holding shared memory travel by postMessage, as Thread arguments do. */
 export function encodeCalls(kind: WorkerKind, calls: unknown[][]): EncodedCalls {
   if (calls.every((c) => c.length === 1)) return encodeItems(kind, calls.map((c) => c[0]));
   const rows = numberRowsMessage(TASK_HEADER, calls);
   if (rows !== undefined) return { flags: TASK_NUMBER_ROWS, body: rows, portCalls: undefined };
+  const columns = calls.length > 1 ? columnsOf(calls) : undefined;
+  if (columns !== undefined) {
+    const byColumn = encodeValue(columns, 'a Pool argument', kind === 'process' ? 'throw' : 'report', cannotSend, TASK_HEADER, undefined, 'short');
+    if (byColumn !== undefined) {
+      byColumn[TASK_ARGC] = columns.length;
+      return { flags: TASK_COLUMNS, body: byColumn, portCalls: undefined };
+    }
+  }
   const body = serializeOrPort(kind, calls);
   return body !== undefined ? { flags: 0, body, portCalls: undefined } : { flags: TASK_ARGS_ON_PORT, body: null, portCalls: calls };
 }

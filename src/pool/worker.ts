@@ -23,6 +23,7 @@ import {
   TASK_ARGS_ON_PORT,
   TASK_HEADER,
   TASK_BYTES,
+  TASK_COLUMNS,
   TASK_ITEMS,
   TASK_ARGC,
   TASK_NUMBER_ROWS,
@@ -114,6 +115,11 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
         value = single ? out[0] : out;
       } else if (flags & TASK_NUMBER_ROWS) {
         value = await callRows(fn, readNumbers(task, TASK_HEADER), task[TASK_ARGC], single);
+      } else if (flags & TASK_COLUMNS) {
+        const columns = decodeBody(task, TASK_HEADER) as unknown[][];
+        const loadingActions = actionsLoading();
+        if (loadingActions) await loadingActions;
+        value = await callColumns(fn, columns, single);
       } else {
         const calls = flags & TASK_ARGS_ON_PORT ? fromPort(port!, taskId, early) : (decodeBody(task, TASK_HEADER) as unknown[][]);
         const loadingActions = actionsLoading();
@@ -134,6 +140,19 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
     if (++done === setup.maxTasks) break;
   }
   return end();
+}
+
+/** Calls given as one array per argument position (see columnsOf). */
+async function callColumns(fn: Function, columns: unknown[][], single: boolean): Promise<unknown> {
+  const [a, b] = columns;
+  const n = a.length;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    let r: unknown = columns.length === 2 ? fn(a[i], b[i]) : fn(...columns.map((c) => c[i]));
+    if (isThenable(r)) r = await r;
+    out[i] = r;
+  }
+  return single ? out[0] : out;
 }
 
 /** Calls of `argc` number arguments each, read from their float64s. */
