@@ -191,6 +191,23 @@ for (const Kind of [Pool, ThreadPool]) {
     }
   });
 
+  test(`${Kind.name}: map over flat records (sent by field) gives each call its record, keys in order and values exact, and records as results come back so; other objects take the serializer`, async (t) => {
+    const pool = makePool(t, Kind, 2);
+    const records = Array.from({ length: 500 }, (_, i) => ({ id: i, name: `n${i} ✓`, score: i % 5 === 0 ? -0 : i / 3, ok: i % 2 === 0, none: i % 3 === 0 ? null : undefined, big: BigInt(i), 1: 'one' }));
+    const got = pool.map(T.entriesOf, records, 100);
+    t.deepEqual(got, records.map((r) => [true, Object.entries(r)]), 'keys in order, values exact');
+    t.true(Object.is(got[0][1].find(([k]) => k === 'score')[1], -0), '-0 stays -0');
+    const back = await pool.mapAsync(T.identity, records);
+    t.deepEqual(back, records, 'records as results');
+    t.true(back.every((r) => Object.getPrototypeOf(r) === Object.prototype));
+    const odd = [{ a: 1, b: 2 }, { b: 2, a: 1 }, { a: 1, b: { c: 3 } }, JSON.parse('{"__proto__": {"p": 1}, "a": 1}'), JSON.parse('{"__proto__": {"p": 2}, "a": 2}')];
+    t.deepEqual(pool.map(T.entriesOf, odd), odd.map((r) => [true, Object.entries(r)]), 'other key orders, nested objects, an own __proto__ key');
+    t.deepEqual(pool.map(T.entriesOf, odd.slice(3)), odd.slice(3).map((r) => [true, Object.entries(r)]), 'own __proto__ keys alone');
+    assertThrowsCode(t, () => pool.map(T.identity, [{ a: 1 }, { a: () => 1 }]), TypeError, 'ERR_INVALID_ARG_VALUE', 'a function in a record');
+    const e = await settle(pool.mapAsync(T.recordWithFunction, [1, 2])).then(() => null, (x) => x);
+    t.is(e?.code, 'ERR_INVALID_RETURN_VALUE', 'a result record that cannot be sent');
+  });
+
   test(`${Kind.name}: calls whose arguments are all numbers (sent as float64s) get them exactly, any count; a call with another value among them takes the serializer`, async (t) => {
     const pool = makePool(t, Kind, 2);
     const odd = [-0, NaN, Infinity, -Infinity, 2 ** 53 + 2, 5e-324];

@@ -17,8 +17,10 @@ import {
   RESULT_HEADER,
   RESULT_INIT_FAILED,
   readBytes,
+  recordsFromColumns,
   readNumbers,
   RESULT_BYTES,
+  RESULT_RECORDS,
   RESULT_NUMBERS,
   RESULT_OK,
   RESULT_READY,
@@ -408,6 +410,7 @@ export class PoolCore implements ResultPump {
       const flags = m[9];
       if (flags & RESULT_VALUE_ON_PORT) value = this.#fromPort(slot, taskId);
       else if (flags & RESULT_BYTES) value = readBytes(m, RESULT_HEADER);
+      else if (flags & RESULT_RECORDS) value = recordsFromColumns(decodeBody(m, RESULT_HEADER) as unknown[]);
       else if (flags & RESULT_NUMBERS) {
         // A chunk's numbers stay a Float64Array: its consumers (map, imap) only index it.
         value = flags & RESULT_SINGLE ? m.readDoubleLE(RESULT_HEADER) : readNumbers(m, RESULT_HEADER);

@@ -30,6 +30,9 @@ export const TASK_BYTES = 32;
 /** Each call has the same number of arguments (byte 9 of the header): the body is the encoding
  * of one array per argument position (see columnsOf), not of an array per call. */
 export const TASK_COLUMNS = 64;
+/** Each call has one argument, a flat record: the body is the encoding of the records by field
+ * (see recordColumnsOf). */
+export const TASK_RECORDS = 128;
 
 /** Result statuses. */
 export const RESULT_OK = 0;
@@ -44,6 +47,7 @@ export const RESULT_VALUE_ON_PORT = 1;
 export const RESULT_NUMBERS = 2; // the value is the body's float64s (an array, or its one number if SINGLE)
 export const RESULT_SINGLE = 4;
 export const RESULT_BYTES = 8; // the value is an array of byte arrays (see bytesMessage)
+export const RESULT_RECORDS = 16; // the value is an array of flat records, by field (see recordColumnsOf)
 
 /** A message of `header` bytes (zeroed, for the caller to fill) and the float64s of
  * `values[start, end)`, written in place. */
@@ -200,6 +204,51 @@ export function columnsOf(calls: unknown[][]): unknown[][] | undefined {
     for (let k = 0; k < argc; k++) columns[k].push(c[k]);
   }
   return columns;
+}
+
+/**
+ * `values[start, end)` by field, when there are at least two and each is a flat record: a plain
+ * object with the same keys in the same order, none `__proto__`, every value a primitive.
+ * `[keys, [a.k0, b.k0, ...], [a.k1, b.k1, ...], ...]`, or undefined. One array per field
+ * instead of one object per record is what serializing and deserializing cost (a value that
+ * is no object cannot refer to another, so nothing is lost but the identity of a record given
+ * twice, which arrives as two copies).
+ */
+export function recordColumnsOf(values: ArrayLike<unknown>, start = 0, end = values.length): unknown[] | undefined {
+  if (end - start < 2) return undefined;
+  const first = values[start];
+  if (typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype) return undefined;
+  const keys = Object.keys(first);
+  const m = keys.length;
+  if (m === 0 || keys.includes('__proto__')) return undefined;
+  const columns: unknown[][] = [];
+  for (let j = 0; j < m; j++) columns.push([]);
+  for (let i = start; i < end; i++) {
+    const r = values[i];
+    if (typeof r !== 'object' || r === null || Object.getPrototypeOf(r) !== Object.prototype) return undefined;
+    const own = Object.keys(r);
+    if (own.length !== m) return undefined;
+    for (let j = 0; j < m; j++) {
+      if (own[j] !== keys[j]) return undefined;
+      const v: unknown = (r as Record<string, unknown>)[keys[j]];
+      if (typeof v === 'object' && v !== null) return undefined;
+      columns[j].push(v);
+    }
+  }
+  return [keys, ...columns];
+}
+
+/** The records of a recordColumnsOf encoding, rebuilt field by field in key order. */
+export function recordsFromColumns(byField: unknown[]): Record<string, unknown>[] {
+  const keys = byField[0] as string[];
+  const n = (byField[1] as unknown[]).length;
+  const out = new Array<Record<string, unknown>>(n);
+  for (let i = 0; i < n; i++) {
+    const r: Record<string, unknown> = {};
+    for (let j = 0; j < keys.length; j++) r[keys[j]] = (byField[j + 1] as unknown[])[i];
+    out[i] = r;
+  }
+  return out;
 }
 
 /** Whether every element of `values[start, end)` is a number (then they travel as float64s). */

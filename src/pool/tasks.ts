@@ -1,6 +1,23 @@
 // Turning calls into tasks at the call, so that arguments that cannot be sent fail that call.
 import { invalidArgValue, withCause } from '../runtime/errors';
-import { allNumbers, bytesMessage, columnsOf, numberRowsMessage, numbersMessage, TASK_ARGC, TASK_ARGS_ON_PORT, TASK_BYTES, TASK_COLUMNS, TASK_HEADER, TASK_ITEMS, TASK_NUMBER_ROWS, TASK_NUMBERS, writeTaskHeader } from './protocol';
+import {
+  allNumbers,
+  bytesMessage,
+  columnsOf,
+  numberRowsMessage,
+  numbersMessage,
+  recordColumnsOf,
+  TASK_ARGC,
+  TASK_ARGS_ON_PORT,
+  TASK_BYTES,
+  TASK_COLUMNS,
+  TASK_HEADER,
+  TASK_ITEMS,
+  TASK_NUMBER_ROWS,
+  TASK_NUMBERS,
+  TASK_RECORDS,
+  writeTaskHeader,
+} from './protocol';
 import { PoolCore, Target, Task, WorkerKind } from './core';
 import { encodeValue, releaseEncoded } from '../runtime/serialize';
 import { revive } from '../runtime/handle-transfer';
@@ -30,11 +47,14 @@ export interface EncodedCalls {
 const cannotSend = (m: string): string => `the arguments cannot be sent to the pool's workers: ${m}`;
 
 /** Calls of one argument each (map, imap; apply of one argument): numbers as float64s, byte
- * arrays as their bytes, other values in one encoding of the array. */
+ * arrays as their bytes, flat records by field, other values in one encoding of the array. */
 export function encodeItems(kind: WorkerKind, items: unknown[], start = 0, end = items.length): EncodedCalls {
   if (allNumbers(items, start, end)) return { flags: TASK_NUMBERS, body: null, numbers: { values: items, start, end }, portCalls: undefined };
   const bytes = bytesMessage(TASK_HEADER, items, start, end);
   if (bytes !== undefined) return { flags: TASK_BYTES, body: bytes, portCalls: undefined };
+  const records = recordColumnsOf(items, start, end);
+  // Primitives only: no shared memory, nothing to lease; V8 throws on what it cannot copy.
+  if (records !== undefined) return { flags: TASK_RECORDS, body: encodeValue(records, 'a Pool argument', 'throw', cannotSend, TASK_HEADER, undefined, 'never')!, portCalls: undefined };
   const chunk = start === 0 && end === items.length ? items : items.slice(start, end);
   const body = serializeOrPort(kind, chunk);
   return body !== undefined

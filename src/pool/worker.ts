@@ -12,9 +12,12 @@ import {
   RESULT_INIT_FAILED,
   numbersMessage,
   readBytes,
+  recordColumnsOf,
+  recordsFromColumns,
   readNumbers,
   RESULT_HEADER,
   RESULT_BYTES,
+  RESULT_RECORDS,
   RESULT_NUMBERS,
   RESULT_OK,
   RESULT_READY,
@@ -23,6 +26,7 @@ import {
   TASK_ARGS_ON_PORT,
   TASK_HEADER,
   TASK_BYTES,
+  TASK_RECORDS,
   TASK_COLUMNS,
   TASK_ITEMS,
   TASK_ARGC,
@@ -100,10 +104,16 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
         }
         fns.set(fnId, fn);
       }
-      if (flags & (TASK_NUMBERS | TASK_BYTES | TASK_ITEMS)) {
+      if (flags & (TASK_NUMBERS | TASK_BYTES | TASK_RECORDS | TASK_ITEMS)) {
         // Each call has one argument.
         const items =
-          flags & TASK_NUMBERS ? readNumbers(task, TASK_HEADER) : flags & TASK_BYTES ? readBytes(task, TASK_HEADER) : (decodeBody(task, TASK_HEADER) as unknown[]);
+          flags & TASK_NUMBERS
+            ? readNumbers(task, TASK_HEADER)
+            : flags & TASK_BYTES
+              ? readBytes(task, TASK_HEADER)
+              : flags & TASK_RECORDS
+                ? recordsFromColumns(decodeBody(task, TASK_HEADER) as unknown[])
+                : (decodeBody(task, TASK_HEADER) as unknown[]);
         const loadingActions = actionsLoading();
         if (loadingActions) await loadingActions;
         const out = single ? [] : new Array<unknown>(items.length);
@@ -176,6 +186,15 @@ function encodeOutcome(taskId: number, id: number, status: number, value: unknow
     }
     const bytes = single ? undefined : bytesMessage(RESULT_HEADER, value as unknown[]);
     if (bytes !== undefined) return writeResultHeader(bytes, taskId, id, status, RESULT_BYTES);
+    const records = single ? undefined : recordColumnsOf(value as unknown[]);
+    if (records !== undefined) {
+      try {
+        const body = encodeValue(records, "a Pool task's result", 'throw', (m) => m, RESULT_HEADER, undefined, 'never')!;
+        return writeResultHeader(body, taskId, id, status, RESULT_RECORDS);
+      } catch {
+        // A value V8 cannot copy (a function, a symbol): the general path reports it.
+      }
+    }
   }
   try {
     // Shared memory: v8 serialization would copy a view of it. A ThreadPool result keeps it
