@@ -25,7 +25,7 @@ const PAYLOADS = ['tuple-mixed', 'object', 'string', 'nested', 'buffer', 'date',
 /** The library's internal modules beside the package entry (dist/src/...). */
 function internals() {
   const root = join(dirname(require.resolve(packagePath())), 'src', 'pool');
-  return { tasks: require(join(root, 'tasks.js')), protocol: require(join(root, 'protocol.js')), serialize: require(join(root, '..', 'runtime', 'serialize.js')) };
+  return { tasks: require(join(root, 'tasks.js')), protocol: require(join(root, 'protocol.js')), worker: require(join(root, 'worker.js')) };
 }
 
 function perItem(call, n) {
@@ -39,19 +39,21 @@ function perItem(call, n) {
 }
 
 /** [encode, decode] ns per item for one payload on our path. */
-function ours({ tasks, protocol, serialize }, name) {
+function ours({ tasks, protocol, worker }, name) {
   if (name === 'results') {
     // A worker's chunk of results, which the caller decodes.
     const results = Array.from({ length: CHUNK }, (_, i) => ({ k: i + 1, s: 'abc' }));
-    const body = serialize.encodeValue(results, 'a result', 'throw', (m) => m, protocol.RESULT_HEADER);
-    return [perItem(() => serialize.encodeValue(results, 'a result', 'throw', (m) => m, protocol.RESULT_HEADER), CHUNK), perItem(() => protocol.decodeBody(body, protocol.RESULT_HEADER), CHUNK)];
+    const encode = () => worker.encodeOutcome(1, 1, protocol.RESULT_OK, results, false, null);
+    const message = encode();
+    return [perItem(encode, CHUNK), perItem(() => protocol.readResult(message), CHUNK)];
   }
   const [, item, star] = WORKLOADS[name];
   const chunk = Array.from({ length: CHUNK }, (_, i) => item(i));
   const encode = () => (star ? tasks.encodeCalls('process', chunk) : tasks.encodeItems('process', chunk));
   const encoded = encode();
-  const message = encoded.body;
-  const decode = encoded.flags & protocol.TASK_BYTES ? () => protocol.readBytes(message, protocol.TASK_HEADER) : () => protocol.decodeBody(message, protocol.TASK_HEADER);
+  const message = protocol.writeTaskHeader(encoded.body, 1, 1, encoded.flags);
+  // The worker's reading: one argument per call, or (starmap) calls by argument position.
+  const decode = star ? () => protocol.decodeBody(message, protocol.TASK_HEADER) : () => protocol.readItems(message);
   return [perItem(encode, CHUNK), perItem(decode, CHUNK)];
 }
 

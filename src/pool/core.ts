@@ -13,18 +13,12 @@ import { coded, withCause } from '../runtime/errors';
 import { native } from '../runtime/native';
 import { Process, processInternals } from '../processes/process';
 import {
+  readResult,
   decodeBody,
   RESULT_HEADER,
   RESULT_INIT_FAILED,
-  readBytes,
-  recordsFromColumns,
-  readNumbers,
-  RESULT_BYTES,
-  RESULT_RECORDS,
-  RESULT_NUMBERS,
   RESULT_OK,
   RESULT_READY,
-  RESULT_SINGLE,
   RESULT_VALUE_ON_PORT,
 } from './protocol';
 import { type ErrorRecord, errorFromRecord } from '../runtime/error-record';
@@ -408,13 +402,7 @@ export class PoolCore implements ResultPump {
     let decoded = true;
     try {
       const flags = m[9];
-      if (flags & RESULT_VALUE_ON_PORT) value = this.#fromPort(slot, taskId);
-      else if (flags & RESULT_BYTES) value = readBytes(m, RESULT_HEADER);
-      else if (flags & RESULT_RECORDS) value = recordsFromColumns(decodeBody(m, RESULT_HEADER) as unknown[]);
-      else if (flags & RESULT_NUMBERS) {
-        // A chunk's numbers stay a Float64Array: its consumers (map, imap) only index it.
-        value = flags & RESULT_SINGLE ? m.readDoubleLE(RESULT_HEADER) : readNumbers(m, RESULT_HEADER);
-      } else value = decodeBody(m, RESULT_HEADER);
+      value = flags & RESULT_VALUE_ON_PORT ? this.#fromPort(slot, taskId) : readResult(m);
     } catch (e) {
       // A result that cannot be read back fails its task (it is not the task's value).
       decoded = false;

@@ -251,6 +251,26 @@ export function recordsFromColumns(byField: unknown[]): Record<string, unknown>[
   return out;
 }
 
+/** The arguments of a task whose calls have one argument each (TASK_NUMBERS, TASK_BYTES,
+ * TASK_RECORDS or TASK_ITEMS). */
+export function readItems(task: Buffer): ArrayLike<unknown> {
+  const flags = task[8];
+  if (flags & TASK_NUMBERS) return readNumbers(task, TASK_HEADER);
+  if (flags & TASK_BYTES) return readBytes(task, TASK_HEADER);
+  if (flags & TASK_RECORDS) return recordsFromColumns(decodeBody(task, TASK_HEADER) as unknown[]);
+  return decodeBody(task, TASK_HEADER) as unknown[];
+}
+
+/** The value of a result message that did not come by port. */
+export function readResult(m: Buffer): unknown {
+  const flags = m[9];
+  if (flags & RESULT_BYTES) return readBytes(m, RESULT_HEADER);
+  if (flags & RESULT_RECORDS) return recordsFromColumns(decodeBody(m, RESULT_HEADER) as unknown[]);
+  // A chunk's numbers stay a Float64Array: its consumers (map, imap) only index it.
+  if (flags & RESULT_NUMBERS) return flags & RESULT_SINGLE ? m.readDoubleLE(RESULT_HEADER) : readNumbers(m, RESULT_HEADER);
+  return decodeBody(m, RESULT_HEADER);
+}
+
 /** Whether every element of `values[start, end)` is a number (then they travel as float64s). */
 export function allNumbers(values: ArrayLike<unknown>, start = 0, end = values.length): values is ArrayLike<number> {
   for (let i = start; i < end; i++) if (typeof values[i] !== 'number') return false;

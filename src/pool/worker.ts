@@ -3,6 +3,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import {
+  readItems,
   allNumbers,
   bytesMessage,
   decodeBody,
@@ -11,9 +12,7 @@ import {
   RESULT_ERROR,
   RESULT_INIT_FAILED,
   numbersMessage,
-  readBytes,
   recordColumnsOf,
-  recordsFromColumns,
   readNumbers,
   RESULT_HEADER,
   RESULT_BYTES,
@@ -106,14 +105,7 @@ export async function poolWorker(inbox: Queue<unknown>, results: Queue<Buffer>, 
       }
       if (flags & (TASK_NUMBERS | TASK_BYTES | TASK_RECORDS | TASK_ITEMS)) {
         // Each call has one argument.
-        const items =
-          flags & TASK_NUMBERS
-            ? readNumbers(task, TASK_HEADER)
-            : flags & TASK_BYTES
-              ? readBytes(task, TASK_HEADER)
-              : flags & TASK_RECORDS
-                ? recordsFromColumns(decodeBody(task, TASK_HEADER) as unknown[])
-                : (decodeBody(task, TASK_HEADER) as unknown[]);
+        const items = readItems(task);
         const loadingActions = actionsLoading();
         if (loadingActions) await loadingActions;
         const out = single ? [] : new Array<unknown>(items.length);
@@ -177,7 +169,8 @@ async function callRows(fn: Function, f: Float64Array, argc: number, single: boo
   return single ? out[0] : out;
 }
 
-function encodeOutcome(taskId: number, id: number, status: number, value: unknown, single: boolean, port: MessagePort | null): Buffer {
+/** @internal A task's outcome as its result message (exported for the codec benchmark). */
+export function encodeOutcome(taskId: number, id: number, status: number, value: unknown, single: boolean, port: MessagePort | null): Buffer {
   const singleFlag = single ? RESULT_SINGLE : 0;
   if (status === RESULT_OK) {
     if (single ? typeof value === 'number' : Array.isArray(value) && allNumbers(value)) {
