@@ -27,9 +27,10 @@
 // against run(obj) / exec('field', [obj]). Target: >= 2x piscina.
 //
 // Method: after WARM_UP untimed calls of every method (the JIT's warm-up; CPython's side does
-// the same), each repeat times every workload and method TIMED times for ours, then one
-// python3 invocation does the same; the pools live for the whole group. Each number is the
-// median of all timed calls over the repeats (at most 3).
+// the same), each repeat takes TIMED samples of every workload and method for ours, then one
+// python3 invocation does the same; a sample is as many calls back to back as last SAMPLE_MS
+// (one call when it is longer). The pools live for the whole group. Each number is the median
+// of all samples over the repeats (at most 3).
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NODE_POOL_PEERS, loadPackage, median, now, packageVersion, row, runPythonJson, spread } from './common.mjs';
@@ -43,8 +44,10 @@ const EPOCH = Date.UTC(2026, 0, 1);
 /** name: [task, item(i), spread (starmap), what it sends] */
 /** Full calls of every method before timing, on both sides. */
 const WARM_UP = 2;
-/** Timed calls of every method per repeat, on both sides. */
+/** Timed samples of every method per repeat, on both sides. */
 const TIMED = 3;
+/** A sample lasts at least this long (ms), on both sides. */
+const SAMPLE_MS = 50;
 
 export const WORKLOADS = {
   tuple: [T.add, (i) => [i, 1], true, 'argument tuples of numbers [i, 1] (starmap; float64s, no serializer)'],
@@ -70,12 +73,19 @@ function check(r, n, what) {
   if (r.length !== n) throw new Error(`${what}: ${r.length} results for ${n} items`);
 }
 
+/** One sample: calls back to back until SAMPLE_MS have passed (a call over 100,000 numbers
+ * takes a few ms, which one scheduler tick or collection would decide); items/s over them all.
+ * CPython's script samples the same way. */
 async function timeCall(call, n, what) {
   const t0 = now();
-  const r = await call();
-  const s = Number(now() - t0) / 1e9;
-  check(r, n, what);
-  return n / s;
+  let calls = 0;
+  let s;
+  do {
+    check(await call(), n, what);
+    calls++;
+    s = Number(now() - t0) / 1e9;
+  } while (s * 1e3 < SAMPLE_MS);
+  return (n * calls) / s;
 }
 
 /** The calls of one workload on our Pool: method -> () => results. */
@@ -159,7 +169,7 @@ export async function run(ctx) {
       }
       if (pyInfo !== null) {
         ctx.watchdog?.(600000); // one python3 run does every workload
-        pyInfo = runPythonJson(PY, [size, N, timed, N1, WARM_UP, ...names], 600000);
+        pyInfo = runPythonJson(PY, [size, N, timed, N1, WARM_UP, SAMPLE_MS, ...names], 600000);
         if (pyInfo) for (const n of names) for (const [m, xs] of Object.entries(pyInfo.workloads[n])) ((py[n] ??= {})[m] ??= []).push(...xs);
       }
     }

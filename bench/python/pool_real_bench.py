@@ -2,11 +2,12 @@
 the same payloads as the Node side (see WORKLOADS there), with the same trivial tasks.
 
 Usage (one JSON object on stdout):
-  python3 pool_real_bench.py PROCESSES N K N1 WARM WORKLOAD...
-      For each workload: K timed calls of each method over N items (map, starmap and
-      map_async with the default chunksize; imap and imap_unordered with chunksize 64), and
-      K of imap with chunksize 1 over N1 items; items/s. The pool is created and every method
-      called WARM times before timing; the input is built before timing.
+  python3 pool_real_bench.py PROCESSES N K N1 WARM SAMPLE_MS WORKLOAD...
+      For each workload: K samples of each method over N items (map, starmap and map_async
+      with the default chunksize; imap and imap_unordered with chunksize 64), and of imap with
+      chunksize 1 over N1 items; a sample is as many calls back to back as last SAMPLE_MS;
+      items/s. The pool is created and every method called WARM times before timing; the
+      input is built before timing.
 """
 import datetime
 import json
@@ -59,16 +60,21 @@ WORKLOADS = {
 }
 
 
-def timed(call, n):
+def timed(call, n, sample_ms):
+    """Calls back to back until sample_ms have passed; items/s over them all."""
     t0 = perf()
-    r = call()
-    ns = perf() - t0
-    if len(r) != n:
-        raise RuntimeError(f"{len(r)} results for {n} items")
-    return n / (ns / 1e9)
+    calls = 0
+    while True:
+        r = call()
+        if len(r) != n:
+            raise RuntimeError(f"{len(r)} results for {n} items")
+        calls += 1
+        ns = perf() - t0
+        if ns >= sample_ms * 1e6:
+            return n * calls / (ns / 1e9)
 
 
-def run(pool, name, n, k, n_one, warm):
+def run(pool, name, n, k, n_one, warm, sample_ms):
     fn, item, spread = WORKLOADS[name]
     data = [item(i) for i in range(n)]
     one = data[:n_one]
@@ -91,18 +97,18 @@ def run(pool, name, n, k, n_one, warm):
         for _ in range(warm):
             call()
         count = n_one if method == "imap1" else n
-        out[method] = [timed(call, count) for _ in range(k)]
+        out[method] = [timed(call, count, sample_ms) for _ in range(k)]
     return out
 
 
 def main():
     die_with_parent()
     signal.alarm(600)
-    processes, n, k, n_one, warm = (int(a) for a in sys.argv[1:6])
+    processes, n, k, n_one, warm, sample_ms = (int(a) for a in sys.argv[1:7])
     res = {"workloads": {}}
     with mp.Pool(processes, initializer=die_with_parent) as pool:
-        for name in sys.argv[6:]:
-            res["workloads"][name] = run(pool, name, n, k, n_one, warm)
+        for name in sys.argv[7:]:
+            res["workloads"][name] = run(pool, name, n, k, n_one, warm, sample_ms)
     res["python"] = platform.python_version()
     res["implementation"] = platform.python_implementation()
     res["startMethod"] = mp.get_start_method()
