@@ -70,15 +70,11 @@ export function encodeCalls(kind: WorkerKind, calls: unknown[][]): EncodedCalls 
   const rows = numberRowsMessage(TASK_HEADER, calls);
   if (rows !== undefined) return { flags: TASK_NUMBER_ROWS, body: rows, portCalls: undefined };
   const columns = calls.length > 1 ? columnsOf(calls) : undefined;
-  if (columns !== undefined) {
-    const byColumn = encodeValue(columns, 'a Pool argument', kind === 'process' ? 'throw' : 'report', cannotSend, TASK_HEADER, undefined, 'short');
-    if (byColumn !== undefined) {
-      byColumn[TASK_ARGC] = columns.length;
-      return { flags: TASK_COLUMNS, body: byColumn, portCalls: undefined };
-    }
-  }
-  const body = serializeOrPort(kind, calls);
-  return body !== undefined ? { flags: 0, body, portCalls: undefined } : { flags: TASK_ARGS_ON_PORT, body: null, portCalls: calls };
+  const body = serializeOrPort(kind, columns ?? calls);
+  if (body === undefined) return { flags: TASK_ARGS_ON_PORT, body: null, portCalls: calls };
+  if (columns === undefined) return { flags: 0, body, portCalls: undefined };
+  body[TASK_ARGC] = columns.length;
+  return { flags: TASK_COLUMNS, body, portCalls: undefined };
 }
 
 /** `value` encoded, or undefined when only postMessage can carry it. Pool: a SharedArrayBuffer
